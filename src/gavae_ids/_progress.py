@@ -1,0 +1,63 @@
+"""Progress bars for long work, silenced with ``verbose=False`` (CLI ``--quiet``)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+class _NullTask:
+    def advance(self, n: int = 1, **fields) -> None:  # noqa: D401 - trivial
+        pass
+
+    def update(self, **fields) -> None:
+        pass
+
+
+class _Task:
+    def __init__(self, progress: Progress, task_id):
+        self._p = progress
+        self._id = task_id
+
+    def advance(self, n: int = 1, **fields) -> None:
+        self._p.update(self._id, advance=n, **fields)
+
+    def update(self, **fields) -> None:
+        self._p.update(self._id, **fields)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, total: int | None, verbose: bool = True) -> Iterator[_Task]:
+    """Context manager yielding a task with ``advance(n)`` and ``update(**fields)``.
+
+    The bar is drawn on stderr and only when ``verbose`` is true, so library
+    output never mixes with data written to stdout.
+    """
+    if not verbose:
+        yield _NullTask()
+        return
+    from rich.console import Console
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=sys.stderr),
+        transient=False,
+    )
+    with progress:
+        tid = progress.add_task(description, total=total, status="")
+        yield _Task(progress, tid)

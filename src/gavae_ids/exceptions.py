@@ -1,0 +1,54 @@
+"""The project's own exception types.
+
+Library code raises these; only the CLI turns them into an exit code and one
+readable line. Every message names the file, row or column at fault.
+"""
+
+from __future__ import annotations
+
+
+class GavaeIdsError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class DataError(GavaeIdsError, ValueError):
+    """A data file or table is missing, malformed or holds bad values.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    path : str or path-like, optional
+        The file concerned.
+    row : int, optional
+        1-based line number in the file (header counts as a line when present).
+    column : str, optional
+        The column concerned.
+    """
+
+    def __init__(self, message: str, *, path=None, row=None, column=None):
+        self.path = None if path is None else str(path)
+        self.row = row
+        self.column = column
+        self.reason = message
+        where = []
+        if self.path is not None:
+            where.append(self.path)
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        prefix = (", ".join(where) + ": ") if where else ""
+        super().__init__(prefix + message)
+
+
+class DatasetNotFoundError(DataError, FileNotFoundError):
+    """A dataset file is not in the data directory."""
+
+
+class ModelFileError(GavaeIdsError):
+    """A saved model or bundle is missing, truncated, tampered with or incompatible."""
+
+
+class NotFittedError(GavaeIdsError, AttributeError):
+    """An object was used before ``fit``."""
