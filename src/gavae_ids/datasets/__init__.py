@@ -1,0 +1,38 @@
+"""Dataset loaders (no torch here): NSL-KDD, UNSW-NB15 and any labelled CSV."""
+
+from gavae_ids.datasets._home import ENV_VAR, get_data_home
+from gavae_ids.datasets._schema import (
+    NSL_KDD_CATEGORICAL,
+    NSL_KDD_CLASSES,
+    NSL_KDD_FEATURES,
+    UNSW_NB15_CATEGORICAL,
+    UNSW_NB15_CLASSES,
+    nsl_kdd_attack_map,
+)
+from gavae_ids.datasets.csv import load_csv
+from gavae_ids.datasets.nsl_kdd import load_nsl_kdd, mark_seen, read_nsl_kdd_file
+from gavae_ids.datasets.unsw_nb15 import (
+    accuracy_ceiling,
+    find_partitions,
+    load_unsw_nb15,
+    read_unsw_nb15_file,
+)
+
+__all__ = [
+    "ENV_VAR",
+    "NSL_KDD_CATEGORICAL",
+    "NSL_KDD_CLASSES",
+    "NSL_KDD_FEATURES",
+    "UNSW_NB15_CATEGORICAL",
+    "UNSW_NB15_CLASSES",
+    "accuracy_ceiling",
+    "find_partitions",
+    "get_data_home",
+    "load_csv",
+    "load_nsl_kdd",
+    "load_unsw_nb15",
+    "mark_seen",
+    "nsl_kdd_attack_map",
+    "read_nsl_kdd_file",
+    "read_unsw_nb15_file",
+]

@@ -1,0 +1,65 @@
+"""Shared fixtures: real slices of the datasets in $GAVAE_IDS_DATA (CI: ../shared/datasets)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATA_HOME = Path(os.environ.get("GAVAE_IDS_DATA") or _DEFAULT)
+
+
+@pytest.fixture(scope="session")
+def data_home() -> Path:
+    if not (DATA_HOME / "nsl-kdd").is_dir():
+        pytest.fail(f"datasets not found in {DATA_HOME}; set GAVAE_IDS_DATA")
+    return DATA_HOME
+
+
+@pytest.fixture(scope="session")
+def nsl_train20(data_home):
+    from gavae_ids.datasets import load_nsl_kdd
+
+    return load_nsl_kdd("train20", data_home=data_home)
+
+
+@pytest.fixture(scope="session")
+def nsl_test(data_home):
+    from gavae_ids.datasets import load_nsl_kdd
+
+    return load_nsl_kdd("test", data_home=data_home, train_split="train20")
+
+
+def stratified_slice(y, n_per_class: int, seed: int = 0) -> np.ndarray:
+    """Row indices: up to ``n_per_class`` rows of every class, sorted."""
+    rng = np.random.RandomState(seed)
+    y = np.asarray(y)
+    idx = []
+    for c in np.unique(y):
+        rows = np.flatnonzero(y == c)
+        idx.append(rng.choice(rows, size=min(n_per_class, len(rows)), replace=False))
+    return np.sort(np.concatenate(idx))
+
+
+@pytest.fixture(scope="session")
+def nsl_small(nsl_train20):
+    """~1,200 real KDDTrain+_20Percent rows (≤300 per class, all 11 U2R), as a Bunch-like dict."""
+    idx = stratified_slice(nsl_train20.y, 300)
+    return {
+        "X": nsl_train20.X.iloc[idx].reset_index(drop=True),
+        "y": nsl_train20.y.iloc[idx].reset_index(drop=True),
+        "categorical": nsl_train20.categorical,
+        "numeric": nsl_train20.numeric,
+    }
+
+
+@pytest.fixture(scope="session")
+def nsl_small_encoded(nsl_small):
+    """The slice above, encoded: (X float32 in [0,1], y ndarray of str, layout)."""
+    from gavae_ids.preprocessing import TabularPreprocessor
+
+    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
+    return pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy(), pre.layout_

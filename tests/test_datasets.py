@@ -1,0 +1,233 @@
+"""Dataset loaders on the real files, and every bad-input case on small written files."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pandas as pd
+import pytest
+
+from gavae_ids.datasets import (
+    NSL_KDD_FEATURES,
+    accuracy_ceiling,
+    find_partitions,
+    load_csv,
+    load_nsl_kdd,
+    load_unsw_nb15,
+    nsl_kdd_attack_map,
+    read_nsl_kdd_file,
+)
+from gavae_ids.datasets.nsl_kdd import mark_seen
+from gavae_ids.exceptions import DataError, DatasetNotFoundError
+
+TRAIN20_COUNTS = {"Normal": 13449, "DoS": 9234, "Probe": 2289, "R2L": 209, "U2R": 11}
+TEST_COUNTS = {"Normal": 9711, "DoS": 7458, "Probe": 2421, "R2L": 2754, "U2R": 200}
+
+
+def test_train20_class_counts(nsl_train20):
+    assert nsl_train20.y.value_counts().to_dict() == TRAIN20_COUNTS
+    assert list(nsl_train20.X.columns) == list(NSL_KDD_FEATURES)
+    assert not pd.api.types.is_numeric_dtype(nsl_train20.X["protocol_type"])
+    assert pd.api.types.is_float_dtype(nsl_train20.X["src_bytes"])
+
+
+def test_test_plus_class_counts(nsl_test):
+    assert nsl_test.y.value_counts().to_dict() == TEST_COUNTS
+    assert nsl_test.difficulty.between(0, 21).all()
+
+
+@pytest.mark.parametrize("split", ["train", "train20", "test", "test21"])
+def test_every_attack_name_is_mapped(data_home, split):
+    b = load_nsl_kdd(split, data_home=data_home)  # unknown="error" would raise otherwise
+    assert set(b.attack.unique()) <= set(nsl_kdd_attack_map())
+    assert set(b.y.unique()) <= set(b.classes)
+
+
+def test_attack_map_is_the_darpa_taxonomy():
+    m = nsl_kdd_attack_map()
+    assert m["neptune"] == "DoS" and m["mscan"] == "Probe" and m["worm"] == "R2L"
+    assert m["httptunnel"] == "U2R" and m["normal"] == "Normal"
+    assert len(m) == 40  # 39 attack names + normal
+
+
+def test_seen_flag_marks_attacks_absent_from_training(nsl_test, nsl_train20):
+    train_names = set(nsl_train20.attack.unique())
+    unseen = nsl_test.attack[~nsl_test.seen]
+    assert len(unseen) > 0
+    assert not set(unseen.unique()) & train_names
+    assert nsl_test.seen[nsl_test.attack == "normal"].all()
+    assert set(nsl_test.attack[nsl_test.seen].unique()) <= train_names | {"normal"}
+
+
+def test_mark_seen_pure():
+    s = mark_seen(pd.Series(["normal", "neptune", "mscan"]), {"neptune"})
+    assert s.tolist() == [True, True, False]
+
+
+def test_plain_and_gzip_read_alike(data_home, tmp_path):
+    src = data_home / "nsl-kdd" / "KDDTest-21.txt.gz"
+    plain = tmp_path / "nsl-kdd" / "KDDTest-21.txt"
+    plain.parent.mkdir()
+    with gzip.open(src, "rb") as fi, open(plain, "wb") as fo:
+        shutil.copyfileobj(fi, fo)
+    a = load_nsl_kdd("test21", data_home=tmp_path)
+    b = load_nsl_kdd("test21", data_home=data_home)
+    pd.testing.assert_frame_equal(a.X, b.X)
+    assert a.path.endswith(".txt") and b.path.endswith(".gz")
+
+
+def test_unsw_split_protocol(data_home):
+    b = load_unsw_nb15(data_home=data_home)
+    assert not b.official and "stratified split" in b.protocol
+    assert len(b.train.y) + len(b.test.y) == 82_332
+    assert abs(len(b.test.y) - 82_332 / 3) < 2
+    assert set(b.train.y.unique()) == set(b.train.classes)
+    assert b.train.X.shape[1] == 42 and {"proto", "service", "state"} <= set(b.train.X.columns)
+    # stratified: every class keeps its share
+    full = pd.concat([b.train.y, b.test.y]).value_counts(normalize=True)
+    part = b.test.y.value_counts(normalize=True)
+    assert (part - full).abs().max() < 0.002
+
+
+def test_unsw_partitions_recognised_by_content_not_name(data_home, tmp_path):
+    # A mirror that names the testing partition "training": still found as the testing one.
+    d = tmp_path / "unsw-nb15"
+    d.mkdir()
+    shutil.copy(data_home / "unsw-nb15" / "UNSW_NB15_testing-set.csv.gz",
+                d / "UNSW_NB15_training-set.csv.gz")  # fmt: skip
+    parts = find_partitions(tmp_path)
+    assert list(parts) == ["test"] and parts["test"].name == "UNSW_NB15_training-set.csv.gz"
+
+
+def _write_unsw(path, rows):
+    header = "id,dur,proto,service,state,attack_cat,label"
+    path.write_text("\ufeff" + header + "\r\n" + "\r\n".join(rows) + "\r\n")
+
+
+def test_unsw_official_partitions_used_when_both_present(tmp_path, monkeypatch):
+    import gavae_ids.datasets.unsw_nb15 as u
+
+    d = tmp_path / "unsw-nb15"
+    d.mkdir()
+    _write_unsw(d / "UNSW_a.csv", ["1,0.1,tcp,-,FIN, Backdoors ,1", "2,0.2,udp,dns,CON,Normal,0"])
+    _write_unsw(d / "UNSW_b.csv", ["1,0.3,tcp,-,FIN,Worms,1"])
+    # Pretend the two small files have the official row counts.
+    counts = {"UNSW_a.csv": u.UNSW_NB15_TRAIN_ROWS, "UNSW_b.csv": u.UNSW_NB15_TEST_ROWS}
+    monkeypatch.setattr(u, "_count_rows", lambda p: counts[p.name])
+    b = load_unsw_nb15(data_home=tmp_path)
+    assert b.official and b.protocol == u.OFFICIAL_PROTOCOL
+    assert b.train.y.tolist() == ["Backdoor", "Normal"]  # whitespace and spelling normalised
+    assert b.test.y.tolist() == ["Worms"]
+    assert list(b.train.X.columns) == ["dur", "proto", "service", "state"]
+
+
+def test_accuracy_ceiling_of_conflicting_duplicates():
+    X = pd.DataFrame({"a": [1, 1, 1, 2], "b": ["x", "x", "x", "y"]})
+    y = pd.Series(["A", "A", "B", "C"])
+    assert accuracy_ceiling(X, y) == pytest.approx(3 / 4)
+
+
+def test_unsw_ceiling_matches_documented_value(data_home):
+    from gavae_ids.datasets import read_unsw_nb15_file
+
+    b = read_unsw_nb15_file(data_home / "unsw-nb15" / "UNSW_NB15_testing-set.csv.gz")
+    assert round(accuracy_ceiling(b.X, b.y), 3) == 0.936
+
+
+# -- data directory ------------------------------------------------------------------------
+def test_data_dir_from_environment(monkeypatch, data_home):
+    monkeypatch.setenv("GAVAE_IDS_DATA", str(data_home))
+    assert len(load_nsl_kdd("test21").y) == 11_850
+
+
+def test_missing_file_names_file_directory_and_source(tmp_path):
+    with pytest.raises(DatasetNotFoundError) as e:
+        load_nsl_kdd("train20", data_home=tmp_path)
+    msg = str(e.value)
+    assert "KDDTrain+_20Percent.txt" in msg and str(tmp_path) in msg and "unb.ca" in msg
+    with pytest.raises(DatasetNotFoundError, match="unsw"):
+        load_unsw_nb15(data_home=tmp_path)
+
+
+# -- bad input -----------------------------------------------------------------------------
+GOOD = "0,tcp,http,SF," + ",".join(["0"] * 37) + ",normal,21"
+
+
+def _nsl(tmp_path, lines):
+    p = tmp_path / "bad.txt"
+    p.write_text("\n".join(lines) + ("\n" if lines else ""))
+    return p
+
+
+def test_good_line_reads(tmp_path):
+    b = read_nsl_kdd_file(_nsl(tmp_path, [GOOD, GOOD]))
+    assert b.y.tolist() == ["Normal", "Normal"]
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(DataError, match="empty") as e:
+        read_nsl_kdd_file(_nsl(tmp_path, []))
+    assert "bad.txt" in str(e.value)
+
+
+def test_too_many_columns(tmp_path):
+    with pytest.raises(DataError, match=r"row 2: expected 43 fields, found 44"):
+        read_nsl_kdd_file(_nsl(tmp_path, [GOOD, GOOD + ",7"]))
+
+
+def test_too_few_columns(tmp_path):
+    short = GOOD.rsplit(",", 2)[0]
+    with pytest.raises(DataError, match=r"row 3: expected 43 fields, found 41"):
+        read_nsl_kdd_file(_nsl(tmp_path, [GOOD, GOOD, short]))
+
+
+def test_non_numeric_value_names_row_and_column(tmp_path):
+    bad = GOOD.replace("0,tcp", "abc,tcp", 1)
+    with pytest.raises(DataError, match=r"row 2, column 'duration'.*'abc'"):
+        read_nsl_kdd_file(_nsl(tmp_path, [GOOD, bad]))
+
+
+@pytest.mark.parametrize("token", ["nan", "inf", "-inf", "NaN"])
+def test_nan_and_inf_rejected(tmp_path, token):
+    bad = GOOD.replace(",http,SF,0,", f",http,SF,{token},", 1)
+    with pytest.raises(DataError, match=r"row 1, column 'src_bytes'"):
+        read_nsl_kdd_file(_nsl(tmp_path, [bad]))
+
+
+def test_unknown_attack_name_listed(tmp_path):
+    bad = GOOD.replace("normal", "zeroday")
+    with pytest.raises(DataError, match=r"zeroday.*row 2"):
+        read_nsl_kdd_file(_nsl(tmp_path, [GOOD, bad]))
+    b = read_nsl_kdd_file(_nsl(tmp_path, [GOOD, bad]), unknown="keep")
+    assert b.y.tolist() == ["Normal", "Unknown"]
+
+
+def test_single_row_class_loads(tmp_path):
+    other = GOOD.replace("normal", "perl")
+    b = read_nsl_kdd_file(_nsl(tmp_path, [GOOD, GOOD, other]))
+    assert b.y.value_counts().to_dict() == {"Normal": 2, "U2R": 1}
+
+
+# -- generic CSV ---------------------------------------------------------------------------
+def test_load_csv_infers_categorical(tmp_path):
+    p = tmp_path / "flows.csv"
+    p.write_text("proto,bytes,port,label\ntcp,10,80,benign\nudp,3.5,53,dos\n")
+    b = load_csv(p, label="label")
+    assert b.categorical == ["proto"] and b.numeric == ["bytes", "port"]
+    assert b.classes == ["benign", "dos"] and b.X["bytes"].tolist() == [10.0, 3.5]
+
+
+def test_load_csv_errors(tmp_path):
+    p = tmp_path / "flows.csv"
+    p.write_text("proto,bytes,label\ntcp,10,a\nudp,x,b\n")
+    with pytest.raises(DataError, match=r"no column 'class'"):
+        load_csv(p, label="class")
+    with pytest.raises(DataError, match=r"row 3, column 'bytes'"):
+        load_csv(p, label="label", categorical=["proto"])
+    with pytest.raises(DatasetNotFoundError):
+        load_csv(tmp_path / "nope.csv", label="label")
+    h = tmp_path / "header_only.csv"
+    h.write_text("proto,bytes,label\n")
+    with pytest.raises(DataError, match="no data rows"):
+        load_csv(h, label="label")
