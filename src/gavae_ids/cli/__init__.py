@@ -1,0 +1,33 @@
+"""The ``gavae-ids`` command line: thin Typer commands over plain functions."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from gavae_ids.cli import _common
+from gavae_ids.cli.data import data_app
+
+app = typer.Typer(
+    name="gavae-ids",
+    help="Intrusion detection on imbalanced network traffic with a GAVAE (see README).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_app, name="data")
+_common.register_commands(app)
+
+
+def main() -> None:
+    """Console-script entry point: library errors become one line and exit code 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        app()
+    except _common.USER_ERRORS as e:
+        _common.fail(e)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None

@@ -1,0 +1,66 @@
+"""``gavae-ids data``: inspect the datasets."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gavae_ids.cli._common import DataDirOption, guarded
+from gavae_ids.summary import summarize_dataset
+
+data_app = typer.Typer(help="Inspect the datasets.", no_args_is_help=True)
+
+
+@data_app.command("summary")
+@guarded
+def summary(
+    dataset: str = typer.Option("nsl-kdd", "--dataset", "-d", help="nsl-kdd or unsw-nb15."),
+    data_dir: str = DataDirOption,
+    train_split: str = typer.Option(
+        "train20", help="NSL-KDD training file: train20 (KDDTrain+_20Percent) or train."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Class counts per split, seen/unseen attacks, encoded width, outlier-filter removals."""
+    s = summarize_dataset(dataset, data_home=data_dir, train_split=train_split)
+    if as_json:
+        typer.echo(json.dumps(s, indent=2))
+        return
+    con = Console()
+    con.print(f"[bold]{dataset}[/bold] — {s['protocol']}")
+    names = list(s["splits"])
+    classes = list(next(iter(s["splits"].values()))["classes"])
+    t = Table(title="Records per class")
+    t.add_column("class")
+    for n in names:
+        t.add_column(n, justify="right")
+    for c in classes:
+        t.add_row(c, *[f"{s['splits'][n]['classes'][c]:,}" for n in names])
+    t.add_row("[bold]total", *[f"[bold]{s['splits'][n]['rows']:,}" for n in names])
+    con.print(t)
+    for n in names[1:]:
+        info = s["splits"][n]
+        if "unseen_attack_rows" in info:
+            con.print(
+                f"{n}: {info['seen_attack_rows']:,} attack records of types seen in training, "
+                f"{info['unseen_attack_rows']:,} of unseen types "
+                f"({len(info['unseen_attack_names'])} names)"
+            )
+        con.print(f"{n}: {info['rows_with_unseen_category']:,} rows with an unseen category")
+        if "accuracy_ceiling" in info:
+            con.print(
+                f"{n}: duplicate-vector accuracy ceiling {info['accuracy_ceiling']:.2%} (10-class)"
+            )
+    blocks = ", ".join(f"{k} {v}" for k, v in s["onehot_blocks"].items())
+    con.print(
+        f"Encoded width: {s['encoded_width']} ({s['numeric_columns']} numeric + one-hot {blocks})"
+    )
+    t = Table(title="MAD outlier filter (10·σ̂, per class, training data)")
+    for col in ("class", "rows", "removed", "note"):
+        t.add_column(col)
+    for c, r in s["outliers"].items():
+        t.add_row(c, f"{r['rows']:,}", f"{r['removed']:,}", r["note"])
+    con.print(t)
