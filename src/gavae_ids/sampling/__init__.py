@@ -1,0 +1,5 @@
+"""Oversamplers: the GAVAE as an imbalanced-learn sampler."""
+
+from gavae_ids.sampling.gavae_sampler import AcceptanceWarning, GAVAESampler, discriminator_history
+
+__all__ = ["AcceptanceWarning", "GAVAESampler", "discriminator_history"]

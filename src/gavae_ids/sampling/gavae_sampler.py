@@ -1,0 +1,718 @@
+"""GAVAE oversampling as an imbalanced-learn sampler (paper §4 and §4.1, Eq. 7–9).
+
+:class:`GAVAESampler` trains a label-conditioned GAVAE on the whole training
+set, sets a reconstruction threshold per class (Eq. 8), then fills each class
+up to its target with decoder samples that pass the threshold (Eq. 9).
+
+The Eq. 7 loss is :func:`gavae_ids.nn.gavae.reconstruction_loss`: binary
+cross-entropy on numeric columns and per-block categorical cross-entropy on
+one-hot blocks. The same loss, computed the same way, scores the real rows
+(thresholds) and the candidates (filter): a row ``x`` of class ``y`` is encoded
+to its mean μ(x) (deterministic, no sampling noise), decoded with its label,
+and scored against itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import numbers
+import warnings
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from gavae_ids._progress import progress_bar
+from gavae_ids._torch import init_module_, make_generator, resolve_device, torch_seed_from
+from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
+from gavae_ids.nn.gavae import GAVAE, GAVAEConfig
+from gavae_ids.persistence import load_model, save_model
+from gavae_ids.preprocessing.layout import FeatureLayout
+from gavae_ids.training.gavae_loop import (
+    discriminator_accuracy_frame,
+    history_frame,
+    train_gavae,
+)
+
+__all__ = ["AcceptanceWarning", "GAVAESampler", "discriminator_history"]
+
+logger = logging.getLogger(__name__)
+
+MODEL_KIND = "gavae-sampler"
+REPORT_COLUMNS = ("class", "real", "generated", "attempts", "accepted", "acceptance_rate")
+# Rows scored per forward pass when computing thresholds and reconstruction errors.
+_SCORE_BATCH = 8192
+_D = GAVAEConfig()
+
+
+class AcceptanceWarning(UserWarning):
+    """A class could not be filled: too few candidates passed the Eq. 9 filter."""
+
+
+class GAVAESampler(BaseOverSampler):
+    """Oversample with a GAVAE and the reconstruction-error filter of Eq. 7–9.
+
+    ``fit_resample`` trains a label-conditioned VAE whose latent codes are
+    matched to the N(0, I) prior by a WGAN-GP latent critic (paper §4), sets
+    each class's threshold ``k · max`` reconstruction loss of its real rows
+    (Eq. 8), and generates candidates z ~ N(0, I) → decoder(z, y). A candidate
+    is kept only if its own reconstruction loss through the trained GAVAE is at
+    most its class threshold (Eq. 9). Candidates are drawn in batches until the
+    class reaches its target or ``max_attempts`` × (rows wanted) candidates have
+    been tried; then an :class:`AcceptanceWarning` says so and the accepted rows
+    are returned.
+
+    The input is an encoded matrix (numbers, e.g. the output of the project's
+    preprocessing). Numeric columns are min-max scaled internally to [0, 1]
+    using the training data and scaled back on output, so generated numbers lie
+    within each column's training range; one-hot blocks named by ``layout``
+    must already hold 0/1 values and are generated as exact one-hots. Integer
+    or boolean input gets rounded synthetic values.
+
+    The original rows come first in the output, unchanged, followed by the
+    accepted synthetic rows, class by class.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        Target counts, as in imbalanced-learn; ``"auto"`` fills every class up
+        to the majority count (the paper's Tables 4–5).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, training and generation. The same integer
+        gives identical samples on the same device.
+    layout : FeatureLayout or None, default=None
+        Which columns form one-hot blocks. None: every column is a number.
+    hidden : tuple of int, default=(80, 40, 20)
+        Encoder hidden layers; the decoder mirrors them.
+    latent_dim : int, default=10
+        Size of z.
+    activation : {"relu", "leaky_relu", "tanh", "elu"}, default="relu"
+        Activation of encoder and decoder.
+    critic_hidden : tuple of int, default=(64, 32)
+        Hidden layers of the latent critic.
+    n_iter : int, default=1500
+        Minibatch iterations of training.
+    batch_size : int, default=256
+        Rows per minibatch.
+    lr : float, default=1e-3
+        Adam learning rate of encoder and decoder.
+    critic_lr : float, default=1e-3
+        Adam learning rate of the critic.
+    critic_steps : int, default=5
+        Critic updates per minibatch.
+    gp_lambda : float, default=10.0
+        Gradient-penalty weight λ.
+    beta : float, default=1.0
+        KL weight.
+    adv_weight : float, default=1.0
+        Weight of the encoder's adversarial loss.
+    class_balance : float in [0, 1], default=1.0
+        Minibatch class weighting: rows are drawn with class probability
+        proportional to ``count ** (1 - class_balance)``; 0 is plain shuffled
+        minibatches, 1 draws every class equally often.
+    k : float, default=1.0
+        Threshold scaling factor of Eq. 8.
+    max_attempts : float, default=10.0
+        Candidate cap per class as a multiple of the rows wanted.
+    disc_eval_size : int, default=32
+        Per-class samples scored each iteration for the discriminator accuracy.
+    device : str or torch.device, default="auto"
+        Training device; ``"auto"`` uses CUDA when present. Thresholds and
+        generation always run on the CPU, so samples do not depend on it once
+        the model is trained.
+    verbose : bool, default=False
+        Show a progress bar over the training iterations.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Class label → number of synthetic rows wanted.
+    classes_ : ndarray
+        Class labels, sorted; the decoder's one-hot label follows this order.
+    layout_ : FeatureLayout
+        The layout used (``layout``, or all numeric).
+    data_min_, data_range_ : ndarray of shape (n_features,)
+        Min-max scaling of the input (0 and 1 on one-hot columns).
+    model_ : GAVAE
+        The trained networks, on the CPU, in eval mode.
+    history_ : pandas.DataFrame
+        One row per iteration: ``recon_loss``, ``kl``, ``critic_loss``,
+        ``gradient_penalty``, ``adversarial_loss``, ``disc_accuracy`` and
+        ``disc_accuracy[<class>]``; see :mod:`gavae_ids.training.gavae_loop`.
+    thresholds_ : dict
+        Class label → reconstruction threshold max L_j (Eq. 8).
+    augmentation_report_ : pandas.DataFrame
+        One row per class: ``class``, ``real`` (rows in the input),
+        ``generated`` (synthetic rows added), ``attempts`` (candidates
+        decoded), ``accepted`` (candidates that passed Eq. 9) and
+        ``acceptance_rate`` (accepted / attempts; NaN when nothing was tried).
+    encoder_config_ : dict
+        ``in_features``, ``hidden``, ``latent_dim``, ``activation`` of the encoder.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of str
+        Column names, when fitted on a DataFrame with string column names.
+
+    Notes
+    -----
+    A class that is to be oversampled must have at least two rows: Eq. 8 takes
+    the maximum loss over a class's real rows, and a single row gives a
+    threshold that only its own reconstruction can meet. Such a class raises a
+    :class:`~gavae_ids.exceptions.DataError`; leave it out of
+    ``sampling_strategy`` (a dict) to keep it unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gavae_ids.sampling import GAVAESampler
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.rand(120, 4)
+    >>> y = np.array([0] * 100 + [1] * 20)
+    >>> sampler = GAVAESampler(n_iter=20, random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> np.bincount(y_res).tolist()
+    [100, 100]
+    >>> sampler.sample(5, label=1).shape
+    (5, 4)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "layout": [FeatureLayout, None],
+        "hidden": ["array-like"],
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"relu", "leaky_relu", "tanh", "elu"})],
+        "critic_hidden": ["array-like"],
+        "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "critic_lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "critic_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "gp_lambda": [Interval(numbers.Real, 0, None, closed="left")],
+        "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "adv_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "class_balance": [Interval(numbers.Real, 0, 1, closed="both")],
+        "k": [Interval(numbers.Real, 0, None, closed="neither")],
+        "max_attempts": [Interval(numbers.Real, 1, None, closed="left")],
+        "disc_eval_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        layout=None,
+        hidden=_D.hidden,
+        latent_dim=_D.latent_dim,
+        activation=_D.activation,
+        critic_hidden=_D.critic_hidden,
+        n_iter=_D.n_iter,
+        batch_size=_D.batch_size,
+        lr=_D.lr,
+        critic_lr=_D.critic_lr,
+        critic_steps=_D.critic_steps,
+        gp_lambda=_D.gp_lambda,
+        beta=_D.beta,
+        adv_weight=_D.adv_weight,
+        class_balance=_D.class_balance,
+        k=_D.k,
+        max_attempts=_D.max_attempts,
+        disc_eval_size=_D.disc_eval_size,
+        device="auto",
+        verbose=False,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.random_state = random_state
+        self.layout = layout
+        self.hidden = hidden
+        self.latent_dim = latent_dim
+        self.activation = activation
+        self.critic_hidden = critic_hidden
+        self.n_iter = n_iter
+        self.batch_size = batch_size
+        self.lr = lr
+        self.critic_lr = critic_lr
+        self.critic_steps = critic_steps
+        self.gp_lambda = gp_lambda
+        self.beta = beta
+        self.adv_weight = adv_weight
+        self.class_balance = class_balance
+        self.k = k
+        self.max_attempts = max_attempts
+        self.disc_eval_size = disc_eval_size
+        self.device = device
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ config
+
+    def config(self) -> GAVAEConfig:
+        """The :class:`~gavae_ids.nn.gavae.GAVAEConfig` these parameters describe."""
+        kw = {f.name: getattr(self, f.name) for f in fields(GAVAEConfig)}
+        kw["hidden"] = tuple(int(h) for h in kw["hidden"])
+        kw["critic_hidden"] = tuple(int(h) for h in kw["critic_hidden"])
+        return GAVAEConfig(**kw)
+
+    # -------------------------------------------------------------- validation
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        # imblearn/sklearn raise plain ValueErrors; ours carry the project's type
+        # (still a ValueError) and only the first line of the message.
+        try:
+            X, y, binarize_y = super()._check_X_y(X, y, accept_sparse)
+        except DataError:
+            raise
+        except ValueError as e:
+            raise DataError(str(e).strip().splitlines()[0]) from None
+        labels = np.unique(y)
+        if labels.size < 2:
+            raise DataError(
+                f"y holds 1 class ({_py(labels[0])!r}); GAVAESampler needs at least 2 classes "
+                "to balance"
+                if labels.size
+                else "y is empty; GAVAESampler needs at least 2 classes to balance"
+            )
+        return X, y, binarize_y
+
+    def _resolve_layout(self, n_features: int) -> FeatureLayout:
+        if self.layout is None:
+            names = getattr(self, "feature_names_in_", None)
+            return FeatureLayout.all_numeric(n_features, names)
+        if self.layout.n_features != n_features:
+            raise DataError(
+                f"layout describes {self.layout.n_features} columns but X has {n_features}"
+            )
+        return self.layout
+
+    @staticmethod
+    def _check_onehot_columns(X: np.ndarray, layout: FeatureLayout) -> None:
+        for b in layout.onehot_blocks:
+            block = X[:, b.start : b.stop]
+            bad = (block < 0) | (block > 1)
+            if bad.any():
+                row, col = np.argwhere(bad)[0]
+                raise DataError(
+                    f"one-hot block {b.name!r} holds {block[row, col]!r}, outside [0, 1]; "
+                    "pass the encoded matrix the layout describes",
+                    row=int(row) + 1,
+                    column=layout.feature_names[b.start + col],
+                )
+
+    # ---------------------------------------------------------------- training
+
+    def _fit_resample(self, X, y):
+        X_dense = X.toarray() if sparse.issparse(X) else np.asarray(X)
+        self._fit_dtype = np.dtype(X_dense.dtype)
+        self.layout_ = self._resolve_layout(X_dense.shape[1])
+        self._check_onehot_columns(X_dense, self.layout_)
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        counts = np.bincount(y_index, minlength=len(self.classes_))
+        self._check_class_sizes(counts)
+
+        self._fit_scaler(X_dense, self.layout_)
+        Xs = self._scale(X_dense)
+        rs = check_random_state(self.random_state)
+        self._train(Xs, y_index, torch_seed_from(rs), torch_seed_from(rs))
+        self._generation_seed = torch_seed_from(rs)
+        self._set_thresholds(Xs, y_index)
+        X_new, y_new = self._augment(counts, y.dtype)
+
+        if sparse.issparse(X):
+            X_res = sparse.vstack([X, sparse.csr_matrix(X_new)], format=X.format)
+        else:
+            X_res = np.concatenate([X, X_new])
+        return X_res, np.concatenate([y, y_new])
+
+    def _check_class_sizes(self, counts: np.ndarray) -> None:
+        for label, n_new in self.sampling_strategy_.items():
+            n_real = int(counts[self._class_index(label)])
+            if n_new > 0 and n_real < 2:
+                raise DataError(
+                    f"class {_py(label)!r} has {n_real} row; GAVAESampler needs at least 2 rows "
+                    "of a class to oversample it (its Eq. 8 threshold is a max over its rows). "
+                    "Leave it out of sampling_strategy or add rows"
+                )
+
+    def _train(self, Xs: np.ndarray, y_index: np.ndarray, init_seed: int, train_seed: int):
+        """Build and train the GAVAE (paper §4): sets model_, history_, encoder_config_."""
+        config = self.config()
+        device = resolve_device(self.device)
+        model = GAVAE(self.layout_, len(self.classes_), config)
+        init_module_(model, make_generator(init_seed))
+        model.to(device)
+        X_t = torch.as_tensor(Xs, device=device)
+        y_t = torch.as_tensor(y_index, dtype=torch.long, device=device)
+        generator = make_generator(train_seed, device=device)
+
+        records = []
+        every = max(1, config.n_iter // 100)
+        with progress_bar("GAVAE training", config.n_iter, bool(self.verbose)) as task:
+            for rec in train_gavae(model, X_t, y_t, config, generator):
+                records.append(rec)
+                if rec.iteration % every == 0 or rec.iteration == config.n_iter:
+                    task.update(
+                        status=f"recon {rec.recon_loss:.3f}  disc acc {rec.disc_accuracy:.2f}"
+                    )
+                task.advance(1)
+        # Thresholds and generation run on the CPU, so samples never depend on
+        # the device once the weights exist.
+        self.model_ = model.cpu().eval()
+        self.history_ = history_frame(records, self.classes_)
+        self.encoder_config_ = {
+            "in_features": int(Xs.shape[1]),
+            "hidden": [int(h) for h in config.hidden],
+            "latent_dim": int(config.latent_dim),
+            "activation": str(config.activation),
+        }
+
+    def _set_thresholds(self, Xs: np.ndarray, y_index: np.ndarray) -> None:
+        """Eq. 8: max L_j = k · the largest Eq. 7 loss of class j's real rows."""
+        losses = self._scores_scaled(Xs, y_index)
+        k = np.float32(self.k)
+        self.thresholds_ = {
+            label: float(k * losses[y_index == i].max()) for i, label in enumerate(self.classes_)
+        }
+
+    def _augment(self, counts: np.ndarray, y_dtype) -> tuple[np.ndarray, np.ndarray]:
+        """Eq. 9 for every class in ``sampling_strategy_``; sets ``augmentation_report_``."""
+        generator = make_generator(self._generation_seed)
+        new_X, new_y, report = [], [], []
+        for i, label in enumerate(self.classes_):
+            n_new = int(self.sampling_strategy_.get(label, 0))
+            rows, stats = np.empty((0, self.n_features_in_), np.float32), None
+            if n_new > 0:
+                rows, stats = self._generate(i, n_new, generator)
+                logger.info(
+                    "GAVAE class %r: %d real, %d generated (%d/%d candidates accepted)",
+                    _py(label),
+                    counts[i],
+                    len(rows),
+                    stats["accepted"],
+                    stats["attempts"],
+                )
+            new_X.append(rows)
+            new_y.append(np.full(len(rows), label, dtype=y_dtype))
+            attempts = stats["attempts"] if stats else 0
+            accepted = stats["accepted"] if stats else 0
+            report.append(
+                {
+                    "class": label,
+                    "real": int(counts[i]),
+                    "generated": len(rows),
+                    "attempts": int(attempts),
+                    "accepted": int(accepted),
+                    "acceptance_rate": accepted / attempts if attempts else math.nan,
+                }
+            )
+        self.augmentation_report_ = pd.DataFrame(report, columns=list(REPORT_COLUMNS))
+        return self._to_output(np.concatenate(new_X)), np.concatenate(new_y)
+
+    def _class_index(self, label) -> int:
+        idx = np.flatnonzero(self.classes_ == label)
+        if idx.size == 0:
+            raise ValueError(
+                f"unknown class {_py(label)!r}; the sampler was fitted on "
+                f"{[_py(c) for c in self.classes_]}"
+            )
+        return int(idx[0])
+
+    # ----------------------------------------------------------------- scaling
+
+    def _fit_scaler(self, X: np.ndarray, layout: FeatureLayout) -> None:
+        n = X.shape[1]
+        data_min = np.zeros(n, dtype=np.float64)
+        data_range = np.ones(n, dtype=np.float64)
+        num = layout.numeric_indices
+        if num.size:
+            lo = X[:, num].min(axis=0).astype(np.float64)
+            hi = X[:, num].max(axis=0).astype(np.float64)
+            data_min[num] = lo
+            # A constant column maps to 0 and back to its value.
+            data_range[num] = np.where(hi > lo, hi - lo, 1.0)
+        self.data_min_ = data_min
+        self.data_range_ = data_range
+
+    def _scale(self, X: np.ndarray) -> np.ndarray:
+        Xs = (np.asarray(X, dtype=np.float64) - self.data_min_) / self.data_range_
+        return np.clip(Xs, 0.0, 1.0).astype(np.float32)
+
+    def _to_output(self, Xs: np.ndarray) -> np.ndarray:
+        X = Xs.astype(np.float64) * self.data_range_ + self.data_min_
+        X = np.clip(X, self.data_min_, self.data_min_ + self.data_range_)
+        dtype = self._fit_dtype
+        if dtype.kind in "iub":
+            X = np.rint(X)
+        return X.astype(dtype)
+
+    # ------------------------------------------------------ Eq. 7–9 machinery
+
+    @torch.no_grad()
+    def _scores_scaled(self, Xs: np.ndarray, y_index: np.ndarray) -> np.ndarray:
+        """Eq. 7 loss of scaled rows: encode to μ, decode with the label, score."""
+        model = self.model_.eval()
+        eye = torch.eye(len(self.classes_))
+        out = []
+        for start in range(0, len(Xs), _SCORE_BATCH):
+            x = torch.as_tensor(Xs[start : start + _SCORE_BATCH])
+            y1 = eye[torch.as_tensor(y_index[start : start + _SCORE_BATCH], dtype=torch.long)]
+            mu, _ = model.encode(x)
+            out.append(model.reconstruction_loss(model.decode(mu, y1), x).numpy())
+        return np.concatenate(out) if out else np.empty(0, dtype=np.float32)
+
+    @torch.no_grad()
+    def _generate(
+        self, class_index: int, n: int, generator: torch.Generator
+    ) -> tuple[np.ndarray, dict]:
+        """Draw filtered candidates of one class (scaled space) until ``n`` or the cap."""
+        model = self.model_.eval()
+        label = self.classes_[class_index]
+        threshold = self.thresholds_[label]
+        y1 = torch.zeros(1, len(self.classes_))
+        y1[0, class_index] = 1.0
+        cap = int(math.ceil(float(self.max_attempts) * n))
+        accepted: list[torch.Tensor] = []
+        n_acc = attempts = 0
+        while n_acc < n and attempts < cap:
+            rate = n_acc / attempts if attempts else 1.0
+            want = math.ceil(1.1 * (n - n_acc) / max(rate, 0.05))
+            b = int(min(max(want, 256), 8192, cap - attempts))
+            z = torch.randn(b, model.latent_dim, generator=generator)
+            yb = y1.expand(b, -1)
+            cand = model.to_features(model.decode(z, yb))
+            mu, _ = model.encode(cand)
+            loss = model.reconstruction_loss(model.decode(mu, yb), cand)
+            keep = cand[loss <= threshold]
+            accepted.append(keep)
+            n_acc += len(keep)
+            attempts += b
+        rows = torch.cat(accepted)[:n].numpy()
+        if n_acc < n:
+            warnings.warn(
+                f"GAVAESampler: class {_py(label)!r}: only {n_acc} of {n} synthetic rows "
+                f"passed the reconstruction filter after {attempts} candidates (acceptance rate "
+                f"{n_acc / max(attempts, 1):.1%}); returning {n_acc}. Raise max_attempts or k, "
+                "or train longer (n_iter)",
+                AcceptanceWarning,
+                stacklevel=3,
+            )
+        return rows, {"attempts": attempts, "accepted": n_acc}
+
+    # -------------------------------------------------------------- public API
+
+    def sample(self, n: int, label, *, random_state=None) -> np.ndarray:
+        """Generate up to ``n`` filtered synthetic rows of class ``label``.
+
+        Parameters
+        ----------
+        n : int
+            Rows wanted.
+        label
+            A class label seen in fit.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent draws; None uses the sampler's ``random_state``,
+            so a sampler with an integer seed returns the same rows every call.
+
+        Returns
+        -------
+        ndarray of shape (n_accepted, n_features)
+            Rows in the units of the fit input; fewer than ``n`` (with an
+            :class:`AcceptanceWarning`) if the attempt cap was reached.
+        """
+        self._check_fitted()
+        if not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        index = self._class_index(label)
+        if n == 0:
+            return np.empty((0, self.n_features_in_), dtype=self._fit_dtype)
+        rs = check_random_state(self.random_state if random_state is None else random_state)
+        rows, _ = self._generate(index, int(n), make_generator(torch_seed_from(rs)))
+        return self._to_output(rows)
+
+    def reconstruction_error(self, X, y) -> np.ndarray:
+        """Per-row Eq. 7 loss of ``X`` (fit units) with labels ``y``, as the filter scores it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels seen in fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        self._check_fitted()
+        X = np.asarray(X.toarray() if sparse.issparse(X) else X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise DataError(f"X must have {self.n_features_in_} columns, got shape {X.shape}")
+        y = np.asarray(y).ravel()
+        if len(y) != len(X):
+            raise DataError(f"X has {len(X)} rows but y has {len(y)}")
+        # classes_ is sorted (np.unique), so labels map to indices by binary search.
+        y_index = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
+        unknown = self.classes_[y_index] != y
+        if unknown.any():
+            self._class_index(y[np.flatnonzero(unknown)[0]])  # raises, naming the label
+        return self._scores_scaled(self._scale(X), y_index)
+
+    def encoder_state_dict(self) -> dict[str, torch.Tensor]:
+        """The trained encoder's ``state_dict`` on the CPU (``backbone.*``, ``mu.*``, ``logvar.*``).
+
+        A GAVAE-DNN copies the ``backbone.*`` tensors into its own
+        :class:`~gavae_ids.nn.common.MLPBackbone` (paper §4.2); the shapes are
+        given by :attr:`encoder_config_`.
+        """
+        self._check_fitted()
+        return {k: v.detach().cpu().clone() for k, v in self.model_.encoder.state_dict().items()}
+
+    def discriminator_history(self) -> pd.DataFrame:
+        """Per-class discriminator accuracy: columns iteration, class, accuracy (Fig. 7).
+
+        One row per (iteration, class); the overall accuracy per iteration is
+        ``history_["disc_accuracy"]``.
+        """
+        self._check_fitted()
+        return discriminator_accuracy_frame(self.history_, self.classes_)
+
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self, ["model_", "thresholds_"])
+        except Exception:
+            raise NotFittedError(
+                "this GAVAESampler is not fitted yet; call fit_resample first"
+            ) from None
+
+    # ------------------------------------------------------------- persistence
+
+    def save(self, path) -> Path:
+        """Save the fitted sampler to the folder ``path`` (safetensors + JSON, no pickle).
+
+        Holds the weights, constructor parameters, layout, scaling, thresholds,
+        class labels, training history and augmentation report, plus the
+        library versions (checked on :meth:`load`).
+        """
+        self._check_fitted()
+        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+        tensors["data_min"] = torch.as_tensor(self.data_min_)
+        tensors["data_range"] = torch.as_tensor(self.data_range_)
+        tensors["history"] = torch.as_tensor(self.history_.to_numpy(dtype=np.float64))
+        params = self.get_params(deep=False)
+        params["layout"] = None if self.layout is None else self.layout.to_dict()
+        params["hidden"] = [int(h) for h in self.hidden]
+        params["critic_hidden"] = [int(h) for h in self.critic_hidden]
+        params["device"] = str(self.device)
+        params["sampling_strategy"] = _strategy_to_json(self.sampling_strategy)
+        rs = self.random_state
+        params["random_state"] = int(rs) if isinstance(rs, numbers.Integral) else None
+        config = {
+            "params": params,
+            "classes": [_py(c) for c in self.classes_],
+            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "O",
+            "layout_": self.layout_.to_dict(),
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": (
+                [str(f) for f in self.feature_names_in_]
+                if hasattr(self, "feature_names_in_")
+                else None
+            ),
+            "fit_dtype": self._fit_dtype.str,
+            "generation_seed": int(self._generation_seed),
+            "thresholds": [[_py(k), float(v)] for k, v in self.thresholds_.items()],
+            "sampling_strategy_": [[_py(k), int(v)] for k, v in self.sampling_strategy_.items()],
+            "encoder_config": self.encoder_config_,
+            "history_columns": list(self.history_.columns),
+            "augmentation_report": json.loads(self.augmentation_report_.to_json(orient="records")),
+        }
+        return save_model(path, tensors, config, MODEL_KIND)
+
+    @classmethod
+    def load(cls, path) -> GAVAESampler:
+        """Load a sampler written by :meth:`save`; it samples exactly as the saved one did.
+
+        Raises
+        ------
+        ModelFileError
+            The folder is missing, damaged, altered or holds another kind of model.
+        """
+        tensors, cfg = load_model(path, MODEL_KIND)
+        try:
+            params = dict(cfg["params"])
+            if params.get("layout") is not None:
+                params["layout"] = FeatureLayout.from_dict(params["layout"])
+            params["hidden"] = tuple(params["hidden"])
+            params["critic_hidden"] = tuple(params["critic_hidden"])
+            params["sampling_strategy"] = _strategy_from_json(params["sampling_strategy"])
+            self = cls(**params)
+            dtype = (
+                np.dtype(object) if cfg["classes_dtype"] == "O" else np.dtype(cfg["classes_dtype"])
+            )
+            self.classes_ = np.asarray(cfg["classes"], dtype=dtype)
+            self.layout_ = FeatureLayout.from_dict(cfg["layout_"])
+            self.n_features_in_ = int(cfg["n_features_in"])
+            if cfg.get("feature_names_in") is not None:
+                self.feature_names_in_ = np.asarray(cfg["feature_names_in"], dtype=object)
+            self._fit_dtype = np.dtype(cfg["fit_dtype"])
+            self._generation_seed = int(cfg["generation_seed"])
+            self.data_min_ = tensors["data_min"].numpy().astype(np.float64)
+            self.data_range_ = tensors["data_range"].numpy().astype(np.float64)
+            self.thresholds_ = {self._label(k): float(v) for k, v in cfg["thresholds"]}
+            self.sampling_strategy_ = {self._label(k): int(v) for k, v in cfg["sampling_strategy_"]}
+            self.encoder_config_ = dict(cfg["encoder_config"])
+            self.history_ = pd.DataFrame(
+                tensors["history"].numpy(), columns=cfg["history_columns"]
+            ).astype({"iteration": np.int64})
+            report = pd.DataFrame(cfg["augmentation_report"], columns=list(REPORT_COLUMNS))
+            report["class"] = [self._label(c) for c in report["class"]]
+            self.augmentation_report_ = report
+            model = GAVAE(self.layout_, len(self.classes_), self.config())
+            state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
+            model.load_state_dict(state)
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            raise ModelFileError(f"{path}: not a loadable GAVAESampler ({e})") from None
+        self.model_ = model.eval()
+        return self
+
+    def _label(self, value):
+        """Map a JSON label back onto the matching entry of ``classes_``."""
+        return self.classes_[self._class_index(np.asarray([value], dtype=self.classes_.dtype)[0])]
+
+
+def discriminator_history(sampler: GAVAESampler) -> pd.DataFrame:
+    """Per-class discriminator accuracy of a fitted sampler: columns iteration, class, accuracy.
+
+    Same as :meth:`GAVAESampler.discriminator_history`; the data of the paper's Fig. 7.
+    """
+    return sampler.discriminator_history()
+
+
+def _py(value):
+    """numpy scalar → plain Python value, for JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _strategy_to_json(strategy):
+    if isinstance(strategy, Mapping):
+        return {"dict": [[_py(k), int(v)] for k, v in strategy.items()]}
+    if callable(strategy):
+        # A function cannot be stored as data; a loaded sampler only samples,
+        # so its strategy matters only if it is refitted.
+        return "auto"
+    return _py(strategy)
+
+
+def _strategy_from_json(value):
+    if isinstance(value, dict) and "dict" in value:
+        return {k: v for k, v in value["dict"]}
+    return value
