@@ -6,6 +6,8 @@ readable line. Every message names the file, row or column at fault.
 
 from __future__ import annotations
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
 
 class GavaeIdsError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -50,5 +52,9 @@ class ModelFileError(GavaeIdsError):
     """A saved model or bundle is missing, truncated, tampered with or incompatible."""
 
 
-class NotFittedError(GavaeIdsError, AttributeError):
-    """An object was used before ``fit``."""
+class NotFittedError(GavaeIdsError, _SklearnNotFittedError):
+    """An object was used before ``fit`` (also scikit-learn's, so its tooling recognises it)."""
+
+
+class EncoderMismatchError(GavaeIdsError, ValueError):
+    """The encoder weights do not fit the classifier's hidden layers (names or shapes)."""

@@ -1,0 +1,92 @@
+"""Build every compared method by name; users can add their own.
+
+>>> from gavae_ids.classifiers import get_method, register_method
+>>> get_method("rf", random_state=0)
+RandomForestClassifier(random_state=0)
+>>> from sklearn.linear_model import LogisticRegression
+>>> register_method("logreg", LogisticRegression)
+>>> "logreg" in available_methods()
+True
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gavae_ids.classifiers.baselines import make_knn, make_random_forest, make_svm
+from gavae_ids.classifiers.cnn import CNNClassifier
+from gavae_ids.classifiers.dnn import DNNClassifier
+from gavae_ids.classifiers.gavae_dnn import GAVAEDNNClassifier
+from gavae_ids.classifiers.peers import make_ctgan_dnn, make_smote_dnn, make_tvae_dnn
+
+
+@dataclass(frozen=True)
+class _Entry:
+    factory: Callable
+    requires: str | None = None  # a module that must be importable
+
+
+_METHODS: dict[str, _Entry] = {}
+
+
+def register_method(name: str, factory: Callable, *, requires: str | None = None,
+                    overwrite: bool = False) -> None:  # fmt: skip
+    """Make ``factory(**params)`` available as ``get_method(name, **params)``.
+
+    Parameters
+    ----------
+    name : str
+        Method name (case-insensitive), e.g. ``"gavae-dnn"``.
+    factory : callable
+        Returns an unfitted scikit-learn classifier; an estimator class works.
+    requires : str, optional
+        A module the method needs; without it the method is left out of
+        :func:`available_methods`.
+    overwrite : bool, default=False
+        Replace an existing entry instead of raising ``ValueError``.
+    """
+    key = name.lower()
+    if key in _METHODS and not overwrite:
+        raise ValueError(f"method {name!r} is already registered; pass overwrite=True")
+    _METHODS[key] = _Entry(factory, requires)
+
+
+def get_method(name: str, **params):
+    """A new, unfitted classifier for method ``name`` built with ``params``.
+
+    Raises
+    ------
+    KeyError
+        ``name`` is not registered (the message lists the known names).
+    ImportError
+        The method's optional dependency is missing.
+    """
+    key = name.lower()
+    if key not in _METHODS:
+        raise KeyError(f"unknown method {name!r}; known: {', '.join(sorted(_METHODS))}")
+    entry = _METHODS[key]
+    if entry.requires and importlib.util.find_spec(entry.requires) is None:
+        raise ImportError(f"method {name!r} needs the module {entry.requires!r}, not installed")
+    return entry.factory(**params)
+
+
+def available_methods(*, include_unavailable: bool = False) -> list[str]:
+    """Registered method names in registration order (usable ones only, by default)."""
+    return [
+        k for k, e in _METHODS.items()
+        if include_unavailable or not e.requires or importlib.util.find_spec(e.requires)
+    ]  # fmt: skip
+
+
+# The paper's Tables 6–7 rows, then the peers beyond the paper.
+register_method("knn", make_knn)
+register_method("svm", make_svm)
+register_method("rf", make_random_forest)
+register_method("cnn", CNNClassifier)
+register_method("dnn", DNNClassifier)
+register_method("gavae-dnn", GAVAEDNNClassifier)
+register_method("smote-dnn", make_smote_dnn)
+register_method("ctgan-dnn", make_ctgan_dnn, requires="ctgan")
+register_method("tvae-dnn", make_tvae_dnn, requires="ctgan")

@@ -1,0 +1,32 @@
+"""Pure torch modules and loss functions (no I/O, no training loops)."""
+
+from gavae_ids.nn.classifier_nets import ClassifierNet, CNN1DNet
+from gavae_ids.nn.common import MLPBackbone
+from gavae_ids.nn.gavae import (
+    GAVAE,
+    Decoder,
+    Encoder,
+    GAVAEConfig,
+    LatentCritic,
+    gradient_penalty,
+    kl_divergence,
+    logits_to_features,
+    reconstruction_loss,
+    reparameterize,
+)
+
+__all__ = [
+    "CNN1DNet",
+    "ClassifierNet",
+    "GAVAE",
+    "Decoder",
+    "Encoder",
+    "GAVAEConfig",
+    "LatentCritic",
+    "MLPBackbone",
+    "gradient_penalty",
+    "kl_divergence",
+    "logits_to_features",
+    "reconstruction_loss",
+    "reparameterize",
+]
