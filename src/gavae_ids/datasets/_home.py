@@ -36,6 +36,5 @@ def find_file(data_home: Path, subdir: str, stem: str, *, source: str) -> Path:
     raise DatasetNotFoundError(
         f"{stem} (or {stem}.gz) not found in {data_home / subdir} or {data_home}; "
         f"set --data-dir or {ENV_VAR} to the folder holding it. "
-        f"The official dataset is published at {source}",
-        path=data_home / subdir / stem,
+        f"The official dataset is published at {source}"
     )
