@@ -1,0 +1,224 @@
+"""Train a detector and write its bundle: the plain function behind ``gavae-ids train``.
+
+>>> from gavae_ids.training_api import train_detector
+>>> det = train_detector("nsl-kdd", out="model_dir")  # doctest: +SKIP
+>>> det.predict(new_records)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from gavae_ids.detector import Detector, check_bundleable
+from gavae_ids.exceptions import DataError
+from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
+from gavae_ids.preprocessing import MADOutlierFilter, TabularPreprocessor
+
+log = logging.getLogger(__name__)
+
+DATASETS = ("nsl-kdd", "unsw-nb15", "csv")
+#: Candidate names of the benign class of a user CSV, matched case-insensitively.
+NORMAL_CANDIDATES = ("normal", "benign", "0")
+
+
+
+def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: str = "label",
+                       categorical=None, drop=(), train_split: str = "train20",
+                       random_state: int = 0) -> dict:  # fmt: skip
+    """The training part of ``dataset`` as ``{"X", "y", "categorical", "numeric", "info"}``.
+
+    * ``"nsl-kdd"``: the NSL-KDD file ``train_split`` (``train20`` = KDDTrain+_20Percent,
+      the paper's Table 4 set, or ``train`` = KDDTrain+), 5 classes.
+    * ``"unsw-nb15"``: the training part of the project's UNSW-NB15 protocol
+      (official training partition when present, else the documented split).
+    * ``"csv"``: any labelled CSV ``csv_path`` whose column ``label`` holds the class.
+    """
+    if dataset == "nsl-kdd":
+        from gavae_ids.datasets import load_nsl_kdd
+
+        b = load_nsl_kdd(train_split, data_home=data_home)
+        info = {"dataset": dataset, "source": b.name, "protocol": f"trained on {b.name}"}
+    elif dataset == "unsw-nb15":
+        from gavae_ids.datasets import load_unsw_nb15
+
+        parts = load_unsw_nb15(data_home=data_home, random_state=random_state)
+        b = parts.train
+        info = {"dataset": dataset, "source": b.name, "protocol": parts.protocol}
+    elif dataset == "csv":
+        from gavae_ids.datasets import load_csv
+
+        if csv_path is None:
+            raise DataError("dataset 'csv' needs the path of the CSV file (CLI: --input)")
+        b = load_csv(csv_path, label=label, categorical=categorical, drop=drop)
+        info = {"dataset": dataset, "source": str(Path(csv_path).name), "label_column": label,
+                "protocol": f"trained on {Path(csv_path).name}"}  # fmt: skip
+    else:
+        raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    return {"X": b.X, "y": b.y.astype(str), "categorical": list(b.categorical),
+            "numeric": list(b.numeric), "info": info}  # fmt: skip
+
+
+def resolve_normal_label(classes, normal_label: str | None = None) -> str:
+    """``normal_label`` if it is a class, else the class named normal/benign/0 (any case)."""
+    classes = [str(c) for c in classes]
+    if normal_label is not None:
+        if str(normal_label) not in classes:
+            raise DataError(
+                f"normal label {normal_label!r} is not a class; classes: {', '.join(classes)}"
+            )
+        return str(normal_label)
+    for cand in NORMAL_CANDIDATES:
+        hits = [c for c in classes if c.lower() == cand]
+        if hits:
+            return hits[0]
+    raise DataError(
+        f"cannot tell which class is benign traffic among {', '.join(classes)}; "
+        "name it with normal_label= (CLI: --normal-label)"
+    )
+
+
+def parse_params(items) -> dict:
+    """``["epochs=5", "hidden=[64,32]", "sampler__n_iter=100"]`` → a dict (values read as JSON).
+
+    A value that is not JSON is kept as a string; JSON lists become tuples.
+    """
+    out = {}
+    for item in items or ():
+        key, sep, value = str(item).partition("=")
+        if not sep or not key.strip():
+            raise DataError(f"parameter {item!r} is not of the form NAME=VALUE")
+        try:
+            v = json.loads(value)
+        except json.JSONDecodeError:
+            v = value
+        out[key.strip()] = tuple(v) if isinstance(v, list) else v
+    return out
+
+
+def build_estimator(method: str, *, layout=None, quick: bool = False, random_state=0,
+                    verbose: bool = True, **params):  # fmt: skip
+    """:func:`gavae_ids.methods.build_method`, refused early when it cannot be bundled."""
+    est = build_method(method, layout=layout, quick=quick, random_state=random_state,
+                       verbose=verbose, **params)  # fmt: skip
+    check_bundleable(est, method)
+    return est
+
+
+def train_detector(
+    dataset: str,
+    method: str = "gavae-dnn",
+    data_home=None,
+    out=None,
+    quick: bool = False,
+    random_state: int = 0,
+    verbose: bool = True,
+    *,
+    csv_path=None,
+    label: str = "label",
+    categorical=None,
+    drop=(),
+    normal_label: str | None = None,
+    train_split: str = "train20",
+    outlier_filter: bool = False,
+    save_gavae: bool = True,
+    overwrite: bool = False,
+    **params,
+) -> Detector:
+    """Train a detector on the training data of ``dataset`` and (optionally) save its bundle.
+
+    Steps: load the training data; optionally drop MAD outliers (paper §3.5);
+    fit the one-hot + min-max preprocessing on the training rows only; fit the
+    classifier of ``method``; write the bundle to ``out``.
+
+    Parameters
+    ----------
+    dataset : {"nsl-kdd", "unsw-nb15", "csv"}
+        See :func:`load_training_data`; ``"csv"`` needs ``csv_path`` and ``label``.
+    method : str, default="gavae-dnn"
+        A registered method that can be bundled (torch classifiers: ``gavae-dnn``,
+        ``dnn``, ``cnn``, ``smote-dnn``, …). scikit-learn models (KNN, SVM, RF)
+        are refused: they can only be stored by pickling.
+    data_home : path-like, optional
+        Dataset folder (default ``$GAVAE_IDS_DATA``).
+    out : path-like, optional
+        Bundle folder to write; ``None`` writes nothing.
+    quick : bool, default=False
+        Smoke run: at most :data:`QUICK_ROWS_PER_CLASS` rows per class and
+        :data:`gavae_ids.methods.QUICK_PARAMS` budgets.
+    random_state : int, default=0
+        Seeds the classifier (and, through it, the GAVAE).
+    verbose : bool, default=True
+        Progress bars.
+    csv_path, label, categorical, drop
+        For ``dataset="csv"``: the file, its class column, its nominal columns
+        (default: the non-numeric ones) and columns to ignore.
+    normal_label : str, optional
+        The benign class; default ``Normal`` (NSL-KDD, UNSW-NB15) or a class
+        named normal/benign/0 in a CSV.
+    train_split : str, default="train20"
+        NSL-KDD training file (``train20`` or ``train``).
+    outlier_filter : bool, default=False
+        Drop per-class MAD outliers from the training rows first.
+    save_gavae : bool, default=True
+        Put the fitted GAVAE (gavae-dnn only) in the bundle's ``gavae/``.
+    overwrite : bool, default=False
+        Replace an existing bundle at ``out``.
+    **params
+        Method parameters, e.g. ``epochs=20`` or ``sampler__n_iter=500``.
+
+    Returns
+    -------
+    Detector
+        The trained detector (its ``manifest_`` is set when it was saved).
+    """
+    t0 = time.perf_counter()
+    # Refuse unknown or unbundleable methods before any data is read.
+    build_estimator(method, quick=quick, random_state=random_state, verbose=verbose, **params)
+    data = load_training_data(dataset, data_home=data_home, csv_path=csv_path, label=label,
+                              categorical=categorical, drop=drop, train_split=train_split,
+                              random_state=random_state)  # fmt: skip
+    X, y = data["X"], data["y"]
+    info = dict(data["info"])
+    info["rows"] = int(len(y))
+    normal = resolve_normal_label(pd.unique(y), normal_label)
+    if quick:
+        rows = stratified_rows(y.to_numpy(), QUICK_ROWS_PER_CLASS, random_state)
+        X, y = X.iloc[rows], y.iloc[rows]
+        info["quick"] = f"at most {QUICK_ROWS_PER_CLASS} rows per class ({len(y)} rows)"
+    if outlier_filter:
+        filt = MADOutlierFilter().fit(X, y, data["numeric"])
+        X, y = X.iloc[filt.inlier_mask_], y.iloc[filt.inlier_mask_]
+        info["outlier_filter"] = {str(c): int(r) for c, r in filt.report_["removed"].items()}
+    pre = TabularPreprocessor(categorical=data["categorical"]).fit(X)
+    Xt = pre.transform(X)
+    est = build_estimator(method, layout=pre.layout_, quick=quick, random_state=random_state,
+                          verbose=verbose, **params)  # fmt: skip
+    log.info("fitting %s on %d rows × %d features", method, *Xt.shape)
+    est.fit(Xt, y.to_numpy())
+    sampler = getattr(est, "sampler_", None) if save_gavae else None
+    if sampler is not None and not callable(getattr(sampler, "save", None)):
+        sampler = None  # e.g. SMOTE: nothing to keep
+    info.update(
+        rows_trained=int(len(y)),
+        class_counts={str(k): int(v) for k, v in y.value_counts().sort_index().items()},
+        random_state=random_state,
+        params={k: _jsonable(v) for k, v in params.items()},
+        fit_seconds=round(time.perf_counter() - t0, 3),
+    )
+    det = Detector(pre, est, normal_label=normal, method=method, sampler=sampler, info=info)
+    if out is not None:
+        det.save(out, overwrite=overwrite)
+    return det
+
+
+def _jsonable(v):
+    try:
+        json.dumps(v)
+    except TypeError:
+        return repr(v)
+    return v

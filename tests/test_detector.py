@@ -1,0 +1,279 @@
+"""Model bundles: round trip, manifest, safe and validated loading, raw-record prediction."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gavae_ids.classifiers import DNNClassifier, make_random_forest
+from gavae_ids.datasets import NSL_KDD_FEATURES
+from gavae_ids.detector import (
+    BUNDLE_FORMAT,
+    BundleVersionWarning,
+    Detector,
+    check_bundleable,
+)
+from gavae_ids.exceptions import DataError, ModelFileError
+from gavae_ids.preprocessing import TabularPreprocessor
+from gavae_ids.training_api import parse_params, resolve_normal_label, train_detector
+
+
+def make_detector(nsl_small, seed=0) -> Detector:
+    """A tiny DNN on ~1,200 real NSL-KDD rows: seconds, not minutes."""
+    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
+    clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
+                        device="cpu", random_state=seed)  # fmt: skip
+    clf.fit(pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy())
+    return Detector(pre, clf, normal_label="Normal", method="dnn", info={"note": "test"})
+
+
+@pytest.fixture(scope="module")
+def detector(nsl_small):
+    return make_detector(nsl_small)
+
+
+@pytest.fixture(scope="module")
+def bundle(detector, tmp_path_factory):
+    return detector.save(tmp_path_factory.mktemp("bundles") / "model")
+
+
+@pytest.fixture()
+def bundle_copy(bundle, tmp_path):
+    dst = tmp_path / "model"
+    shutil.copytree(bundle, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def records(nsl_test):
+    return nsl_test.X.iloc[:2000].reset_index(drop=True)
+
+
+# -- round trip --------------------------------------------------------------------------------
+def test_round_trip_gives_identical_probabilities(detector, bundle, records):
+    loaded = Detector.load(bundle)
+    in_memory = detector.classifier.predict_proba(detector.preprocessor.transform(records))
+    np.testing.assert_array_equal(detector.predict_proba(records), in_memory)
+    np.testing.assert_array_equal(loaded.predict_proba(records), in_memory)
+    np.testing.assert_array_equal(loaded.predict(records), detector.predict(records))
+    assert list(loaded.classes_) == ["DoS", "Normal", "Probe", "R2L", "U2R"]
+    assert loaded.normal_label == "Normal" and loaded.method == "dnn"
+    assert loaded.info == {"note": "test"}
+
+
+def test_manifest_records_schema_classes_versions_and_checksums(bundle, detector):
+    m = json.loads((bundle / "manifest.json").read_text())
+    assert m["format"] == BUNDLE_FORMAT and m["format_version"] == 1
+    assert set(m["versions"]) == {"gavae_ids", "torch", "numpy", "scikit-learn"}
+    assert m["classes"] == list(detector.classes_) and m["normal_label"] == "Normal"
+    assert m["label_map"]["1"] == "Normal"
+    assert m["schema"]["columns"] == list(NSL_KDD_FEATURES)
+    assert m["schema"]["dtypes"]["service"] == "categorical"
+    assert m["schema"]["dtypes"]["src_bytes"] == "numeric"
+    assert m["schema"]["categories"]["protocol_type"] == ["icmp", "tcp", "udp"]
+    expected = {"preprocessor.json", "classifier/weights.safetensors", "classifier/config.json"}
+    assert expected <= set(m["files"])
+    assert all(len(h) == 64 for h in m["files"].values())
+    assert m["gavae"] is None
+
+
+def test_columns_are_reordered_by_name_and_extra_columns_ignored(detector, records):
+    shuffled = records[list(reversed(records.columns))].assign(label="x", id=1)
+    np.testing.assert_array_equal(detector.predict_proba(shuffled), detector.predict_proba(records))
+
+
+def test_missing_columns_are_named(detector, records):
+    with pytest.raises(DataError, match="missing column.*service.*flag"):
+        detector.predict_proba(records.drop(columns=["service", "flag"]))
+
+
+def test_array_input_in_training_order(detector, records):
+    np.testing.assert_array_equal(
+        detector.predict_proba(records.to_numpy(dtype=object)), detector.predict_proba(records)
+    )
+    with pytest.raises(DataError, match="41 columns"):
+        detector.predict_proba(np.zeros((2, 5)))
+
+
+def test_unseen_categories_are_flagged_and_padding_is_forgiven(detector, records):
+    rows = records.iloc[:3].copy()
+    rows["service"] = ["no_such_service", rows["service"].iloc[1], " " + rows["service"].iloc[2]]
+    _, unseen = detector.encode(rows)
+    assert unseen.tolist() == [True, False, False]
+    np.testing.assert_array_equal(
+        detector.predict_proba(rows.iloc[2:]), detector.predict_proba(records.iloc[2:3])
+    )
+
+
+def test_threshold_on_attack_probability(detector, records):
+    proba = detector.predict_proba(records)
+    pn = proba[:, detector.normal_index_]
+    default = detector.attack_mask(proba)
+    np.testing.assert_array_equal(default, proba.argmax(1) != detector.normal_index_)
+    np.testing.assert_array_equal(detector.attack_mask(proba, 0.5), 1 - pn >= 0.5)
+    assert detector.attack_mask(proba, 0.0).all()
+    with pytest.raises(DataError):
+        detector.attack_mask(proba, 1.5)
+
+
+# -- damaged bundles ---------------------------------------------------------------------------
+def test_truncated_weights_are_refused(bundle_copy):
+    w = bundle_copy / "classifier" / "weights.safetensors"
+    w.write_bytes(w.read_bytes()[:100])
+    with pytest.raises(ModelFileError, match="weights.safetensors.*checksum.*altered or truncated"):
+        Detector.load(bundle_copy)
+
+
+def test_altered_weights_are_refused(bundle_copy):
+    w = bundle_copy / "classifier" / "weights.safetensors"
+    data = bytearray(w.read_bytes())
+    data[-3] ^= 0xFF  # same size, one weight changed
+    w.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="checksum"):
+        Detector.load(bundle_copy)
+
+
+def test_altered_preprocessor_is_refused(bundle_copy):
+    p = bundle_copy / "preprocessor.json"
+    p.write_text(p.read_text().replace('"tcp"', '"tcP"'))
+    with pytest.raises(ModelFileError, match="preprocessor.json.*checksum"):
+        Detector.load(bundle_copy)
+
+
+def test_missing_file_is_named(bundle_copy):
+    (bundle_copy / "preprocessor.json").unlink()
+    with pytest.raises(ModelFileError, match="preprocessor.json: missing"):
+        Detector.load(bundle_copy)
+
+
+def test_missing_manifest_and_not_a_folder(bundle_copy, tmp_path):
+    (bundle_copy / "manifest.json").unlink()
+    with pytest.raises(ModelFileError, match="not a gavae-ids model bundle"):
+        Detector.load(bundle_copy)
+    with pytest.raises(ModelFileError, match="no such model bundle"):
+        Detector.load(tmp_path / "nope")
+
+
+def _edit_manifest(path, fn):
+    m = json.loads((path / "manifest.json").read_text())
+    fn(m)
+    (path / "manifest.json").write_text(json.dumps(m))
+
+
+def test_incompatible_format_version_is_refused(bundle_copy):
+    _edit_manifest(bundle_copy, lambda m: m.update(format_version=2))
+    with pytest.raises(ModelFileError, match="format version 2 is not supported.*upgrade"):
+        Detector.load(bundle_copy)
+
+
+def test_damaged_manifest_is_refused(bundle_copy):
+    (bundle_copy / "manifest.json").write_text('{"format": "gavae-ids-bundle", ')
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        Detector.load(bundle_copy)
+
+
+def test_manifest_paths_cannot_leave_the_bundle(bundle_copy):
+    _edit_manifest(bundle_copy, lambda m: m["files"].update({"../outside": "0" * 64}))
+    with pytest.raises(ModelFileError, match="outside the bundle"):
+        Detector.load(bundle_copy)
+
+
+def test_unknown_classifier_class_is_refused(bundle_copy):
+    _edit_manifest(bundle_copy, lambda m: m["classifier"].update({"class": "os.system"}))
+    with pytest.raises(ModelFileError, match="not a gavae-ids torch classifier"):
+        Detector.load(bundle_copy)
+
+
+def test_library_version_mismatch_warns_but_loads(bundle_copy, records, detector):
+    _edit_manifest(bundle_copy, lambda m: m["versions"].update(torch="1.0.0"))
+    with pytest.warns(BundleVersionWarning, match="torch 1.0.0"):
+        det = Detector.load(bundle_copy)
+    np.testing.assert_array_equal(det.predict_proba(records), detector.predict_proba(records))
+
+
+def test_matching_versions_do_not_warn(bundle):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Detector.load(bundle)
+
+
+# -- saving ------------------------------------------------------------------------------------
+def test_save_refuses_to_clobber(detector, bundle_copy, tmp_path):
+    with pytest.raises(ModelFileError, match="already there"):
+        detector.save(bundle_copy)
+    detector.save(bundle_copy, overwrite=True)
+    Detector.load(bundle_copy)
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "todo.txt").write_text("keep me")
+    with pytest.raises(ModelFileError, match="not a model bundle"):
+        detector.save(other, overwrite=True)
+    assert (other / "todo.txt").read_text() == "keep me"
+
+
+def test_sklearn_models_cannot_be_bundled():
+    with pytest.raises(ModelFileError, match="pickl"):
+        check_bundleable(make_random_forest(), "rf")
+    check_bundleable(DNNClassifier(), "dnn")
+
+
+def test_detector_checks_normal_label(detector):
+    with pytest.raises(DataError, match="normal label 'benign'"):
+        Detector(detector.preprocessor, detector.classifier, normal_label="benign")
+
+
+# -- train_detector ----------------------------------------------------------------------------
+def test_train_detector_refuses_sklearn_methods_before_reading_data(tmp_path):
+    with pytest.raises(ModelFileError, match="cannot be saved in a model bundle"):
+        train_detector("nsl-kdd", method="rf", data_home=tmp_path / "no-data", out=tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_detector_on_a_csv(tmp_path, nsl_small):
+    df = nsl_small["X"].assign(kind=np.where(nsl_small["y"] == "Normal", "benign", "attack"))
+    path = tmp_path / "flows.csv"
+    df.to_csv(path, index=False)
+    det = train_detector("csv", method="dnn", csv_path=path, label="kind", out=tmp_path / "m",
+                         verbose=False, epochs=2, hidden=(8,), validation_fraction=0.0)  # fmt: skip
+    assert list(det.classes_) == ["attack", "benign"] and det.normal_label == "benign"
+    loaded = Detector.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict_proba(df), det.predict_proba(df))
+    assert loaded.info["dataset"] == "csv" and loaded.info["rows_trained"] == len(df)
+    with pytest.raises(DataError, match="no parameter.*nope"):
+        train_detector("csv", method="dnn", csv_path=path, label="kind", nope=1)
+
+
+def test_gavae_dnn_bundle_holds_the_gavae(data_home, tmp_path, nsl_test):
+    det = train_detector("nsl-kdd", data_home=data_home, out=tmp_path / "g", quick=True,
+                         verbose=False, sampler__n_iter=3, frozen_epochs=1, finetune_epochs=1,
+                         sampler__max_attempts=2)  # fmt: skip
+    assert (tmp_path / "g" / "gavae" / "weights.safetensors").is_file()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no noise on load
+        loaded = Detector.load(tmp_path / "g", load_gavae=True)
+    assert loaded.sampler is not None and list(loaded.sampler.classes_) == list(det.classes_)
+    X = nsl_test.X.iloc[:200]
+    np.testing.assert_array_equal(loaded.predict_proba(X), det.predict_proba(X))
+
+
+def test_parse_params_and_normal_label():
+    assert parse_params(["epochs=5", "hidden=[8,4]", "device=cpu", "lr=1e-3"]) == {
+        "epochs": 5, "hidden": (8, 4), "device": "cpu", "lr": 1e-3}  # fmt: skip
+    with pytest.raises(DataError, match="NAME=VALUE"):
+        parse_params(["epochs"])
+    assert resolve_normal_label(["DoS", "Normal"]) == "Normal"
+    assert resolve_normal_label(["1", "0"]) == "0"
+    with pytest.raises(DataError, match="normal_label"):
+        resolve_normal_label(["a", "b"])
+
+
+def test_frame_with_string_dtypes(detector, records):
+    as_text = records.astype(str)
+    np.testing.assert_allclose(detector.predict_proba(as_text), detector.predict_proba(records))
+    assert isinstance(detector.predict(records.iloc[:3]), np.ndarray)
+    assert isinstance(pd.Series(detector.predict(records.iloc[:3])).iloc[0], str)

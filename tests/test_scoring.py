@@ -1,0 +1,357 @@
+"""Scoring files: chunking, every row accounted for, header checks, formats, CLI."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gavae_ids.classifiers import DNNClassifier
+from gavae_ids.cli import app
+from gavae_ids.datasets import NSL_KDD_FEATURES
+from gavae_ids.detector import Detector
+from gavae_ids.exceptions import DataError
+from gavae_ids.preprocessing import TabularPreprocessor
+from gavae_ids.scoring import _line_blocks, score_file
+
+N_ROWS = 1500
+
+
+def make_detector(nsl_small, seed=0) -> Detector:
+    """A tiny DNN on ~1,200 real NSL-KDD rows (as in test_detector)."""
+    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
+    clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
+                        device="cpu", random_state=seed)  # fmt: skip
+    clf.fit(pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy())
+    return Detector(pre, clf, normal_label="Normal", method="dnn")
+
+
+@pytest.fixture(scope="module")
+def detector(nsl_small):
+    return make_detector(nsl_small, seed=1)
+
+
+@pytest.fixture(scope="module")
+def bundle(detector, tmp_path_factory):
+    return detector.save(tmp_path_factory.mktemp("score") / "model")
+
+
+@pytest.fixture(scope="module")
+def records(nsl_test):
+    return nsl_test.X.iloc[:N_ROWS].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def raw_lines(data_home):
+    """The first N_ROWS lines of KDDTest+ as they are: 43 fields, no header."""
+    with gzip.open(data_home / "nsl-kdd" / "KDDTest+.txt.gz", "rb") as f:
+        return [next(f) for _ in range(N_ROWS)]
+
+
+@pytest.fixture(scope="module")
+def csv_text(records) -> str:
+    return records.to_csv(index=False)
+
+
+def write(tmp_path, text, name="in.csv") -> str:
+    p = tmp_path / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return str(p)
+
+
+def score(detector, src, tmp_path, name="out.csv", **kw):
+    out = tmp_path / name
+    s = score_file(detector, src, out, verbose=False, **kw)
+    return s, out
+
+
+def assert_same_scores(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Equal up to float32 noise: the classifier's sums depend slightly on the batch size."""
+    probs = [c for c in a.columns if c.startswith("p_")]
+    assert list(a.columns) == list(b.columns)
+    pd.testing.assert_frame_equal(a.drop(columns=probs), b.drop(columns=probs))
+    np.testing.assert_allclose(a[probs].to_numpy(), b[probs].to_numpy(), atol=1e-6)
+
+
+def read_rejects(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"reason": str, "record": str}, keep_default_na=False)
+
+
+# -- correctness -------------------------------------------------------------------------------
+def test_scores_match_the_detector(detector, records, csv_text, tmp_path):
+    s, out = score(detector, write(tmp_path, csv_text), tmp_path)
+    assert (s.total, s.scored, s.rejected) == (N_ROWS, N_ROWS, 0)
+    df = pd.read_csv(out)
+    classes = list(detector.classes_)
+    assert list(df.columns) == ["row", "prediction", *[f"p_{c}" for c in classes],
+                                "is_attack", "unseen_category"]  # fmt: skip
+    assert df["row"].tolist() == list(range(1, N_ROWS + 1))
+    proba = detector.predict_proba(records)
+    np.testing.assert_allclose(df[[f"p_{c}" for c in classes]].to_numpy(), proba, atol=1e-6)
+    assert (df["prediction"].to_numpy() == detector.classes_[proba.argmax(1)]).all()
+    assert (df["is_attack"].to_numpy() == (df["prediction"] != "Normal")).all()
+    assert s.attacks == int(df["is_attack"].sum())
+    _, unseen = detector.encode(records)
+    assert (df["unseen_category"].to_numpy() == unseen).all() and s.unseen == unseen.sum()
+
+
+def test_chunked_equals_one_shot(detector, csv_text, tmp_path):
+    src = write(tmp_path, csv_text)
+    _, one = score(detector, src, tmp_path, "one.csv", chunk_size=10**6)
+    _, many = score(detector, src, tmp_path, "many.csv", chunk_size=7)  # 215 chunks
+    assert_same_scores(pd.read_csv(many), pd.read_csv(one))
+
+
+def test_threshold(detector, records, csv_text, tmp_path):
+    s, out = score(detector, write(tmp_path, csv_text), tmp_path, threshold=0.9)
+    df = pd.read_csv(out)
+    p_normal = detector.predict_proba(records)[:, detector.normal_index_]
+    np.testing.assert_array_equal(df["is_attack"].to_numpy(), 1 - p_normal >= 0.9)
+    assert s.attacks == int(df["is_attack"].sum())
+
+
+def test_no_header_with_trailing_fields_equals_header_input(detector, raw_lines, tmp_path):
+    names = [*NSL_KDD_FEATURES, "attack", "difficulty"]
+    s1, plain = score(detector, write(tmp_path, b"".join(raw_lines)), tmp_path, "a.csv",
+                      header=False, chunk_size=3)  # fmt: skip
+    assert s1.scored == N_ROWS and "ignored the last 2 field(s)" in s1.notes[0]
+    with_header = (",".join(names) + "\n").encode() + b"".join(raw_lines)
+    s2, named = score(detector, write(tmp_path, with_header, "h.csv"), tmp_path, "b.csv")
+    assert "ignored 2 column(s) not used by the model: attack, difficulty" in s2.notes[0]
+    assert_same_scores(pd.read_csv(plain), pd.read_csv(named))
+    with pytest.raises(DataError, match="43 fields.*41"):
+        score(detector, write(tmp_path, b"".join(raw_lines)), tmp_path, "c.csv", header=False,
+              extra_columns="error")  # fmt: skip
+
+
+def test_reordered_and_extra_columns(detector, records, csv_text, tmp_path):
+    _, ref = score(detector, write(tmp_path, csv_text), tmp_path, "ref.csv")
+    shuffled = records[list(reversed(records.columns))].assign(label="x")
+    s, out = score(detector, write(tmp_path, shuffled.to_csv(index=False), "r.csv"), tmp_path)
+    assert out.read_bytes() == ref.read_bytes()
+    assert any("reordered" in n for n in s.notes) and any("label" in n for n in s.notes)
+    with pytest.raises(DataError, match="not in the model's schema: label"):
+        score(detector, write(tmp_path, shuffled.to_csv(index=False), "r.csv"), tmp_path,
+              "x.csv", extra_columns="error")  # fmt: skip
+
+
+def test_gzip_input_and_jsonl_output(detector, csv_text, tmp_path):
+    _, ref = score(detector, write(tmp_path, csv_text), tmp_path, "ref.csv")
+    gz = write(tmp_path, gzip.compress(csv_text.encode()), "in.csv.gz")
+    _, out = score(detector, gz, tmp_path, "out.jsonl", chunk_size=100)
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert isinstance(recs[0]["unseen_category"], bool) and isinstance(recs[0]["row"], int)
+    as_frame = pd.DataFrame(recs).astype({"is_attack": int, "unseen_category": int})
+    assert_same_scores(as_frame, pd.read_csv(ref))
+
+
+def test_gzip_output(detector, csv_text, tmp_path):
+    _, ref = score(detector, write(tmp_path, csv_text), tmp_path, "ref.csv")
+    _, out = score(detector, write(tmp_path, csv_text), tmp_path, "out.csv.gz")
+    assert gzip.decompress(out.read_bytes()) == ref.read_bytes()
+
+
+def test_truncated_gzip_input(detector, csv_text, tmp_path):
+    gz = gzip.compress(csv_text.encode())
+    with pytest.raises(DataError, match="damaged or truncated"):
+        score(detector, write(tmp_path, gz[: len(gz) // 2], "t.csv.gz"), tmp_path)
+
+
+# -- every row accounted for -------------------------------------------------------------------
+BAD = {
+    # row (1-based) → (how the line is spoiled, expected reason)
+    3: (lambda f: f[:-1], "expected 41 fields, found 40"),
+    5: (lambda f: [*f, "7"], "expected 41 fields, found 42"),
+    8: (lambda f: _set(f, "src_bytes", ""), "empty value in column 'src_bytes'"),
+    9: (lambda f: _set(f, "count", "abc"), "value 'abc' in column 'count' is not a finite number"),
+    11: (lambda f: _set(f, "duration", "nan"), "value 'nan' in column 'duration'"),
+    12: (lambda f: _set(f, "dst_bytes", "inf"), "column 'dst_bytes' is not a finite number"),
+    14: (lambda f: _set(f, "protocol_type", ""), "empty value in column 'protocol_type'"),
+    15: (lambda f: [], "empty line"),
+}
+
+
+def _set(fields, col, value):
+    fields = list(fields)
+    fields[list(NSL_KDD_FEATURES).index(col)] = value
+    return fields
+
+
+def spoiled_csv(records) -> str:
+    lines = records.iloc[:20].to_csv(index=False, header=False).splitlines()
+    for row, (spoil, _) in BAD.items():
+        lines[row - 1] = ",".join(spoil(lines[row - 1].split(",")))
+    return ",".join(NSL_KDD_FEATURES) + "\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("chunk_size", [1, 4, 1000])
+def test_every_row_is_accounted_for(detector, records, tmp_path, chunk_size):
+    text = spoiled_csv(records)
+    s, out = score(detector, write(tmp_path, text), tmp_path, chunk_size=chunk_size)
+    assert (s.total, s.rejected, s.scored) == (20, len(BAD), 20 - len(BAD))
+    rej = read_rejects(tmp_path / "out.rejects.csv")
+    assert rej["row"].tolist() == sorted(BAD)
+    for row, reason in zip(rej["row"], rej["reason"], strict=True):
+        assert BAD[row][1] in reason
+    assert rej["record"].iloc[0] == text.splitlines()[3]  # row 3 is line 4
+    scored = pd.read_csv(out)
+    good = [r for r in range(1, 21) if r not in BAD]
+    assert scored["row"].tolist() == good
+    # the good rows get the scores they get on their own
+    proba = detector.predict_proba(records.iloc[[r - 1 for r in good]])
+    np.testing.assert_allclose(scored.filter(like="p_").to_numpy(), proba, atol=1e-6)
+    assert s.reject_reasons["wrong field count"] == 2 and s.reject_reasons["empty line"] == 1
+
+
+def test_quoted_fields_are_parsed(detector, records, csv_text, tmp_path):
+    _, ref = score(detector, write(tmp_path, csv_text), tmp_path, "ref.csv")
+    quoted = records.to_csv(index=False, quoting=1)  # csv.QUOTE_ALL
+    s, out = score(detector, write(tmp_path, quoted, "q.csv"), tmp_path)
+    assert s.scored == N_ROWS and out.read_bytes() == ref.read_bytes()
+    broken = quoted.splitlines()
+    broken[2] = broken[2].replace('"tcp"', '"tcp')
+    s, _ = score(detector, write(tmp_path, "\n".join(broken) + "\n", "b.csv"), tmp_path)
+    assert s.rejected == 1 and "malformed CSV" in read_rejects(tmp_path / "out.rejects.csv")[
+        "reason"].iloc[0]  # fmt: skip
+
+
+def test_unseen_categories_are_scored_and_flagged(detector, records, tmp_path):
+    rows = records.iloc[:10].copy()
+    rows.loc[[2, 7], "service"] = "brand_new_service"
+    s, out = score(detector, write(tmp_path, rows.to_csv(index=False)), tmp_path)
+    df = pd.read_csv(out)
+    assert s.scored == 10 and s.unseen == 2
+    assert df.loc[df["unseen_category"] == 1, "row"].tolist() == [3, 8]
+
+
+def test_crlf_bom_padding_and_missing_final_newline(detector, records, tmp_path):
+    text = records.iloc[:50].to_csv(index=False)
+    _, ref = score(detector, write(tmp_path, text), tmp_path, "ref.csv")
+    windows = text.rstrip("\n").replace("\n", "\r\n").replace(",tcp,", ", tcp ,")
+    assert ", tcp ," in windows
+    s, out = score(detector, write(tmp_path, b"\xef\xbb\xbf" + windows.encode(), "w.csv"), tmp_path)
+    assert s.scored == 50 and s.unseen == 0 and out.read_bytes() == ref.read_bytes()
+
+
+def test_bare_carriage_return_is_rejected_not_misnumbered(detector, records, tmp_path):
+    lines = records.iloc[:6].to_csv(index=False).splitlines()
+    lines[3] = lines[3].replace(",tcp,", ",tcp\r,")  # a stray CR splits the record for pandas
+    s, out = score(detector, write(tmp_path, "\n".join(lines) + "\n"), tmp_path)
+    assert (s.scored, s.rejected) == (5, 1)
+    assert pd.read_csv(out)["row"].tolist() == [1, 2, 4, 5, 6]
+    assert read_rejects(tmp_path / "out.rejects.csv")["row"].tolist() == [3]
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3, 50])
+@pytest.mark.parametrize("read_size", [1, 7, 64, 10_000])
+def test_line_blocks_cut_whole_lines(chunk_rows, read_size):
+    rng = np.random.RandomState(chunk_rows + read_size)
+    lines = [b"x" * rng.randint(0, 20) + b"\n" for _ in range(101)]
+    data = b"".join(lines)[:-1]  # last line without its newline
+    blocks = list(_line_blocks(io.BytesIO(data), chunk_rows, b"head\n", read_size=read_size))
+    assert b"".join(b for b, _ in blocks) == b"head\n" + data + b"\n"
+    assert all(b.endswith(b"\n") and b.count(b"\n") == n for b, n in blocks)
+    assert all(n == chunk_rows for _, n in blocks[:-1]) and 0 < blocks[-1][1] <= chunk_rows
+
+
+# -- bad input files ---------------------------------------------------------------------------
+def test_empty_file_is_an_error_and_writes_nothing(detector, tmp_path):
+    with pytest.raises(DataError, match="empty: no header line"):
+        score(detector, write(tmp_path, b""), tmp_path)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_empty_headerless_file_scores_nothing(detector, tmp_path):
+    s, out = score(detector, write(tmp_path, b""), tmp_path, header=False)
+    assert (s.total, s.scored, s.rejected) == (0, 0, 0) and len(out.read_text().splitlines()) == 1
+
+
+def test_header_only_file_scores_nothing(detector, tmp_path):
+    s, out = score(detector, write(tmp_path, ",".join(NSL_KDD_FEATURES) + "\n"), tmp_path)
+    assert (s.total, s.scored, s.rejected) == (0, 0, 0)
+    assert out.read_text().splitlines() == [
+        "row,prediction,p_DoS,p_Normal,p_Probe,p_R2L,p_U2R,is_attack,unseen_category"
+    ]
+
+
+def test_missing_columns_fail_before_any_output(detector, records, tmp_path):
+    text = records.drop(columns=["flag", "count"]).to_csv(index=False)
+    with pytest.raises(DataError, match="row 1.*missing column.*flag, count"):
+        score(detector, write(tmp_path, text), tmp_path)
+    assert not (tmp_path / "out.csv").exists()
+    assert not (tmp_path / "out.rejects.csv").exists()
+
+
+def test_headerless_file_read_with_header_gets_a_hint(detector, raw_lines, tmp_path):
+    with pytest.raises(DataError, match="looks like data.*--no-header"):
+        score(detector, write(tmp_path, b"".join(raw_lines[:5])), tmp_path)
+
+
+def test_output_may_not_overwrite_input(detector, csv_text, tmp_path):
+    src = write(tmp_path, csv_text, "same.csv")
+    with pytest.raises(DataError, match="overwrite the input"):
+        score_file(detector, src, src, verbose=False)
+
+
+def test_stream_in_stream_out(detector, csv_text, tmp_path):
+    _, ref = score(detector, write(tmp_path, csv_text), tmp_path, "ref.csv")
+    sink = io.BytesIO()
+    s = score_file(detector, io.BytesIO(csv_text.encode()), sink, verbose=False)
+    assert s.rejects is None and sink.getvalue() == ref.read_bytes()
+
+
+# -- command line ------------------------------------------------------------------------------
+runner = CliRunner()
+
+
+def test_cli_score_file(bundle, csv_text, tmp_path):
+    src = write(tmp_path, csv_text)
+    res = runner.invoke(app, ["score", str(bundle), src, "-o", str(tmp_path / "o.jsonl"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert f"scored {N_ROWS:,} / rejected 0 / total {N_ROWS:,} rows" in res.stderr
+    assert len((tmp_path / "o.jsonl").read_text().splitlines()) == N_ROWS
+
+
+def test_cli_score_stdin_to_stdout(bundle, detector, raw_lines, tmp_path):
+    data = b"".join(raw_lines[:40])
+    args = ["score", str(bundle), "-", "--no-header", "-q", "-t", "0.5"]
+    res = runner.invoke(app, args, input=data)
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(io.StringIO(res.stdout))
+    assert len(df) == 40 and df["row"].tolist() == list(range(1, 41))
+    assert "ignored the last 2 field(s)" in res.stderr
+    res_gz = runner.invoke(app, [*args, "--format", "jsonl"], input=gzip.compress(data))
+    assert res_gz.exit_code == 0, res_gz.output
+    assert [json.loads(x)["prediction"] for x in res_gz.stdout.splitlines()] == df[
+        "prediction"].tolist()  # fmt: skip
+
+
+def test_cli_errors_are_one_line_with_exit_2(bundle, records, tmp_path):
+    src = write(tmp_path, records.drop(columns=["service"]).to_csv(index=False))
+    res = runner.invoke(app, ["score", str(bundle), src, "-o", str(tmp_path / "o.csv"), "-q"])
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: ") and "service" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    res = runner.invoke(app, ["score", str(tmp_path / "nope"), src, "-q"])
+    assert res.exit_code == 2 and "no such model bundle" in res.stderr
+
+
+def test_cli_train_then_score(data_home, tmp_path, raw_lines):
+    out = tmp_path / "m"
+    res = runner.invoke(app, ["train", "--dataset", "nsl-kdd", "--method", "dnn", "--quick",
+                              "-p", "epochs=1", "-p", "hidden=[8]", "-o", str(out),
+                              "--data-dir", str(data_home), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "wrote" in res.stdout and Detector.load(out).method == "dnn"
+    res = runner.invoke(app, ["train", "--method", "rf", "-o", str(tmp_path / "rf"), "-q"])
+    assert res.exit_code == 2 and "pickl" in res.stderr
+    src = write(tmp_path, b"".join(raw_lines[:30]))
+    res = runner.invoke(app, ["score", str(out), src, "--no-header", "-o",
+                              str(tmp_path / "s.csv"), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 30
