@@ -55,9 +55,12 @@ def build_method(method: str, *, layout=None, quick: bool = False, random_state=
     except ImportError as e:
         raise DataError(str(e)) from None
     keys = set(est.get_params(deep=False))
-    base = {"random_state": random_state, "verbose": verbose}
-    if device is not None:
-        base["device"] = device
+    base = {"random_state": random_state}
+    if type(est).__module__.startswith("gavae_ids."):
+        # Only our estimators: scikit-learn's `verbose` means log lines, not a progress bar.
+        base["verbose"] = verbose
+        if device is not None:
+            base["device"] = device
     if method.lower() == "gavae-dnn" and "sampler" in keys and "sampler" not in params:
         from gavae_ids.sampling import GAVAESampler
 
