@@ -160,3 +160,13 @@ def test_single_row_class_is_kept():
     y = np.array(["A"] * 30 + ["B"])
     f = MADOutlierFilter().fit(X, y)
     assert f.inlier_mask_[-1] and f.report_.loc["B", "note"].startswith("kept whole")
+
+
+def test_fixed_vocabulary_gives_one_layout_across_subsets():
+    df = pd.DataFrame({"a": [0.0, 1.0, 2.0], "p": ["x", "y", "z"]})
+    vocab = {"p": ["x", "y", "z"]}
+    a = TabularPreprocessor(categories=vocab).fit(df.iloc[:2])
+    b = TabularPreprocessor(categories=vocab).fit(df.iloc[1:])
+    assert a.layout_ == b.layout_
+    assert a.transform(df.iloc[[2]])[0, 1:].tolist() == [0.0, 0.0, 1.0]
+    assert TabularPreprocessor().fit(df.iloc[:2]).layout_.n_features == 3

@@ -57,6 +57,9 @@ def train_cmd(
         "--quick",
         help="Smoke run: ≤500 rows per class, tiny budgets; not a useful detector.",
     ),
+    config: Path = typer.Option(None, "--config", dir_okay=False,
+                                help="best_config.json from 'gavae-ids tune' (its method and "
+                                "parameters; --param overrides)."),
     no_gavae: bool = typer.Option(False, "--no-gavae", help="Leave the GAVAE out of the bundle."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle at --out."),
@@ -69,12 +72,18 @@ def train_cmd(
     def names(s):
         return [c.strip() for c in s.split(",") if c.strip()] if s else None
 
+    params = parse_params(param)
+    if config is not None:
+        from gavae_ids.tuning import load_best_config
+
+        best = load_best_config(config)
+        method, params = best["method"], {**best["params"], **params}
     det = train_detector(
         dataset, method=method, data_home=data_dir, out=out, quick=quick, random_state=seed,
         verbose=not quiet, csv_path=input_csv, label=label, categorical=names(categorical),
         drop=names(drop) or (), normal_label=normal_label,
         train_split="train" if full_train else "train20", outlier_filter=outliers,
-        save_gavae=not no_gavae, overwrite=force, **parse_params(param),
+        save_gavae=not no_gavae, overwrite=force, **params,
     )  # fmt: skip
     typer.echo(
         f"wrote {out}: {det.method} on {det.info.get('rows_trained', '?'):,} rows, "

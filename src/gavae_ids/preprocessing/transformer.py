@@ -51,6 +51,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         heavy-tailed counters. Off by default (the paper scales raw values).
     clip : bool, default=True
         Clip scaled numbers to [0, 1].
+    categories : dict of str → list of str, optional
+        A fixed vocabulary per nominal column instead of the one seen in ``fit``,
+        so that folds of a cross-validation share one output layout.
 
     Attributes
     ----------
@@ -74,10 +77,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, categorical: Sequence[str] | None = None, log1p: bool = False,
-                 clip: bool = True):  # fmt: skip
+                 clip: bool = True, categories: dict | None = None):  # fmt: skip
         self.categorical = categorical
         self.log1p = log1p
         self.clip = clip
+        self.categories = categories
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X, y=None) -> TabularPreprocessor:
@@ -99,8 +103,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.columns_ = [str(c) for c in df.columns]
         self.categorical_ = [str(c) for c in categorical]
         self.numeric_ = [str(c) for c in numeric]
+        fixed = self.categories or {}
         self.categories_ = {
-            str(c): sorted(df[c].astype(str).unique().tolist()) for c in categorical
+            str(c): list(fixed[c]) if c in fixed else sorted(df[c].astype(str).unique().tolist())
+            for c in categorical
         }
         self.data_min_ = num.min(axis=0) if num.shape[1] else np.zeros(0)
         self.data_max_ = num.max(axis=0) if num.shape[1] else np.zeros(0)
