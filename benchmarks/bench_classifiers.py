@@ -20,24 +20,10 @@ import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, f1_score
 
-from gavae_ids.classifiers import available_methods, get_method
+from gavae_ids.classifiers import available_methods
 from gavae_ids.datasets import load_nsl_kdd
+from gavae_ids.methods import build_method
 from gavae_ids.preprocessing import TabularPreprocessor
-
-TORCH_METHODS = {"dnn", "cnn", "gavae-dnn", "smote-dnn", "ctgan-dnn", "tvae-dnn"}
-
-
-def build(name: str, seed: int, layout, device: str):
-    params = {"random_state": seed}
-    if name in TORCH_METHODS:
-        params["device"] = device
-    if name == "rf":
-        params["n_jobs"] = -1
-    if name == "gavae-dnn":
-        from gavae_ids.sampling.gavae_sampler import GAVAESampler
-
-        params["sampler"] = GAVAESampler(layout=layout, device=device)
-    return get_method(name, **params)
 
 
 def describe(est) -> str:
@@ -72,7 +58,8 @@ def main(argv=None) -> None:
 
     rows = []
     for name in args.methods or available_methods():
-        est = build(name, args.seed, pre.layout_, args.device)
+        est = build_method(name, layout=pre.layout_, random_state=args.seed, verbose=False,
+                           device=args.device)
         t0 = time.perf_counter()
         est.fit(X, y)
         fit_s = time.perf_counter() - t0

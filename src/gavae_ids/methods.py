@@ -8,6 +8,7 @@ sampler of GAVAE-DNN gets the preprocessing's one-hot layout).
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import clone
 
 from gavae_ids.exceptions import DataError
 
@@ -40,7 +41,8 @@ def build_method(method: str, *, layout=None, quick: bool = False, random_state=
 
     ``random_state``, ``verbose`` and ``device`` are set where the method has
     them. For ``gavae-dnn`` the GAVAE sampler gets ``layout`` so its decoder
-    generates valid one-hot blocks. ``params`` go through ``set_params``
+    generates valid one-hot blocks (as does any layout-less GAVAESampler given as
+    a method's ``sampler`` parameter). ``params`` go through ``set_params``
     (nested ones as ``sampler__n_iter``); unknown names are refused.
     ``quick`` applies :data:`QUICK_PARAMS` first.
     """
@@ -61,10 +63,17 @@ def build_method(method: str, *, layout=None, quick: bool = False, random_state=
         base["verbose"] = verbose
         if device is not None:
             base["device"] = device
-    if method.lower() == "gavae-dnn" and "sampler" in keys and "sampler" not in params:
+    if "sampler" in keys and "sampler" not in params:
         from gavae_ids.sampling import GAVAESampler
 
-        base["sampler"] = GAVAESampler(layout=layout, device=device or "auto", verbose=verbose)
+        current = est.get_params(deep=False)["sampler"]
+        gavae = {"layout": layout, "device": device or "auto", "verbose": verbose}
+        from gavae_ids.classifiers import GAVAEDNNClassifier
+
+        if current is None and isinstance(est, GAVAEDNNClassifier):
+            base["sampler"] = GAVAESampler(**gavae)
+        elif isinstance(current, GAVAESampler) and current.layout is None:
+            base["sampler"] = clone(current).set_params(**gavae)
     est.set_params(**{k: v for k, v in base.items() if k in keys})
     all_keys = set(est.get_params(deep=True))
     if quick:
