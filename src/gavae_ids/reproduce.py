@@ -289,13 +289,23 @@ def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
         "predict_proba, one-vs-all.",
         "The paper does not state how it averaged precision/recall/FPR, nor its seeds; its "
         "numbers are shown beside ours, not as a match.",
-        f"Device: {device}.",
+        "KNN and the exact RBF SVC (used up to 30,000 training rows) involve no randomness, "
+        "so their standard deviation over seeds is 0.",
+        f"Device: {device}; torch intra-op threads: {_torch_threads()}. Runs are repeatable "
+        "for a given thread count; another count changes float summation order and so the "
+        "trained networks.",
     ]
     if cfg.dataset == "unsw-nb15" and "official" not in exp["protocol"]:
         notes.append("The official UNSW-NB15 training partition is not available here, so the "
                      "paper's Table 5/7 protocol (train 175,341 / test 82,332) could not be "
                      "followed; see the ceiling above.")  # fmt: skip
     return notes
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _best_baseline(results: dict, test_set: str) -> str | None:
