@@ -349,3 +349,22 @@ def test_ctgan_peers_say_how_to_install(blobs):
         SynthesizerOverSampler(synthesizer="tvae").fit_resample(X, y)
     with pytest.raises(ImportError, match="needs the module 'ctgan'"):
         get_method("ctgan-dnn")
+
+
+def test_loading_never_calls_an_untrusted_name(tmp_path):
+    """A config naming any callable outside the allowlist is not called on load."""
+    from gavae_ids.classifiers.base import _from_json
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for doc in (
+        {"__estimator__": "sklearn.datasets._rcv1.remove", "params": {"path": str(victim)}},
+        {"__estimator__": "os.remove", "params": {"path": str(victim)}},
+        {"__object__": "gavae_ids.sampling.gavae_sampler.GAVAESampler", "dict": {}},
+    ):
+        with pytest.warns(UserWarning, match="not rebuilt"):
+            assert _from_json(doc) is None
+    assert victim.read_text() == "keep me"
+    smote = _from_json({"__estimator__": "imblearn.over_sampling._smote.base.SMOTE",
+                        "params": {"k_neighbors": 3}})  # fmt: skip
+    assert type(smote).__name__ == "SMOTE" and smote.k_neighbors == 3

@@ -477,9 +477,11 @@ def read_manifest(path) -> dict:
 def _inside(root: Path, rel: str) -> Path:
     """``root / rel``, refusing paths that leave the bundle folder."""
     p = PurePosixPath(str(rel))
-    if p.is_absolute() or ".." in p.parts or not p.parts:
+    out = root.joinpath(*p.parts)
+    if (p.is_absolute() or ".." in p.parts or not p.parts or "\\" in str(rel)
+            or not out.resolve().is_relative_to(root.resolve())):  # fmt: skip
         raise ModelFileError(f"{root}/{MANIFEST}: path {rel!r} points outside the bundle")
-    return root.joinpath(*p.parts)
+    return out
 
 
 def verify_files(path, manifest: dict) -> None:

@@ -10,7 +10,7 @@ and safetensors + JSON persistence — lives here once.
 
 from __future__ import annotations
 
-import importlib
+import functools
 import logging
 import warnings
 
@@ -30,8 +30,25 @@ from gavae_ids.training.engine import as_tensors, fit_supervised, predict_logits
 logger = logging.getLogger(__name__)
 
 # Estimator-valued parameters (a sampler, its FeatureLayout) are saved as class name +
-# parameters and rebuilt on load only from these packages, so a file cannot name code to run.
-_TRUSTED_PACKAGES = ("gavae_ids.", "imblearn.", "sklearn.")
+# parameters. On load only the classes listed here are rebuilt, looked up in this table
+# (nothing is imported by a name read from the file): a file naming any other callable
+# — a function that deletes files, say — gets None, so loading never runs its code.
+@functools.cache
+def _trusted_classes() -> dict[str, type]:
+    from imblearn.combine import SMOTEENN
+    from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
+
+    from gavae_ids.classifiers.peers import SynthesizerOverSampler
+    from gavae_ids.preprocessing.layout import FeatureLayout
+    from gavae_ids.sampling.gavae_sampler import GAVAESampler
+
+    classes = (GAVAESampler, SynthesizerOverSampler, SMOTE, ADASYN, RandomOverSampler,
+               SMOTEENN, FeatureLayout)  # fmt: skip
+    return {_qualname(c): c for c in classes}
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def validation_split(y: np.ndarray, fraction: float, rng: np.random.RandomState):
@@ -58,12 +75,12 @@ def _to_json(value):
     if isinstance(value, BaseEstimator):
         cls = type(value)
         return {
-            "__estimator__": f"{cls.__module__}.{cls.__qualname__}",
+            "__estimator__": _qualname(cls),
             "params": {k: _to_json(v) for k, v in value.get_params(deep=False).items()},
         }
     if hasattr(value, "to_dict") and hasattr(type(value), "from_dict"):
         cls = type(value)  # e.g. a FeatureLayout given to a GAVAESampler
-        return {"__object__": f"{cls.__module__}.{cls.__qualname__}", "dict": value.to_dict()}
+        return {"__object__": _qualname(cls), "dict": value.to_dict()}
     if isinstance(value, (list, tuple)):
         return [_to_json(v) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
@@ -86,16 +103,16 @@ def _from_json(value):
         return None
     if "__estimator__" in value or "__object__" in value:
         path = value.get("__estimator__") or value["__object__"]
-        module, _, name = path.rpartition(".")
-        if not path.startswith(_TRUSTED_PACKAGES):
+        cls = _trusted_classes().get(path)
+        is_object = "__object__" in value
+        if cls is None or is_object != hasattr(cls, "from_dict"):
             warnings.warn(f"{path} is not rebuilt on load; set to None", stacklevel=3)
             return None
         try:
-            cls = getattr(importlib.import_module(module), name)
-            if "__object__" in value:
+            if is_object:
                 return cls.from_dict(value["dict"])
             return cls(**{k: _from_json(v) for k, v in value["params"].items()})
-        except (ImportError, AttributeError, TypeError, ValueError, KeyError) as e:
+        except (AttributeError, TypeError, ValueError, KeyError) as e:
             warnings.warn(f"{path} could not be rebuilt ({e}); set to None", stacklevel=3)
             return None
     return {k: _from_json(v) for k, v in value.items()}
