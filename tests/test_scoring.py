@@ -355,3 +355,17 @@ def test_cli_train_then_score(data_home, tmp_path, raw_lines):
                               str(tmp_path / "s.csv"), "-q"])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "s.csv")) == 30
+
+
+def test_long_and_short_line_with_a_right_comma_total_are_both_rejected(detector, records,
+                                                                          tmp_path):  # fmt: skip
+    lines = records.iloc[:4].to_csv(index=False, header=False).splitlines()
+    lines[1] += ",999"  # one field too many ...
+    lines[2] = lines[2].rsplit(",", 1)[0]  # ... and one too few: the comma total is right
+    text = ",".join(NSL_KDD_FEATURES) + "\n" + "\n".join(lines) + "\n"
+    s, _ = score(detector, write(tmp_path, text), tmp_path)
+    assert (s.scored, s.rejected) == (2, 2)
+    rej = read_rejects(tmp_path / "out.rejects.csv")
+    n = len(NSL_KDD_FEATURES)
+    assert rej["reason"].tolist() == [f"expected {n} fields, found {n + 1}",
+                                      f"expected {n} fields, found {n - 1}"]  # fmt: skip

@@ -12,9 +12,7 @@ Row numbers count data rows from 1: with a header line, row ``r`` is line
 
 How a chunk is read (vectorised; no per-row Python for well-formed rows):
 
-1. Field counts. When the chunk holds exactly ``(fields − 1) × lines``
-   commas and parses without a too-many-fields error, every line has the right
-   count; otherwise the commas of every line are counted with numpy and lines
+1. Field counts. The commas of every line are counted with numpy, and lines
    with the wrong count (or empty lines) are rejected.
 2. The good lines are parsed by pandas' C parser with float64 numeric columns.
    If a numeric cell is not a number, the chunk is parsed again as text and
@@ -302,12 +300,8 @@ class _BlockParser:
         if b'"' in block:
             return self._parse_lines(block)
         arr = np.frombuffer(block, dtype=np.uint8)
-        # Right comma total + no too-many-fields error ⇒ every line has the right count.
-        if block.count(_SEP) == (self.n_fields - 1) * n_lines:
-            try:
-                return self._parse_good(block, np.arange(n_lines), {})
-            except pd.errors.ParserError:
-                pass  # some line has too many fields: count them all
+        # Count every line's fields (vectorised): a comma total that happens to be right
+        # can hide one line too long and another too short.
         counts, empty = self._count_np(arr)
         bad = counts != self.n_fields
         rejected = {
