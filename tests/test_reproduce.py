@@ -112,3 +112,27 @@ def test_metrics_json_is_strict(quick_run):
         raise AssertionError(f"non-standard JSON constant {token} in metrics.json")
 
     json.loads((out / "metrics.json").read_text(), parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["reproduce", "--methods", "knn,nosuchmethod"], "unknown or unavailable method"),
+        (["reproduce", "--dataset", "kdd99"], "unknown dataset 'kdd99'"),
+        (["reproduce", "--seeds", "0"], "--seeds must be at least 1"),
+        (["data", "summary", "--dataset", "kdd99"], "unknown dataset 'kdd99'"),
+    ],
+)
+def test_bad_arguments_fail_in_one_line_before_any_work(tmp_path, data_home, args, message):
+    out = tmp_path / "run"
+    extra = ["--out", str(out)] if args[0] == "reproduce" else []
+    r = CliRunner().invoke(app, [*args, *extra, "--data-dir", str(data_home)])
+    assert r.exit_code == 2
+    assert message in r.output and "Traceback" not in r.output
+    assert not (out / "config.json").exists()  # refused before anything was trained
+
+
+def test_duplicate_method_names_are_trained_once():
+    from gavae_ids.reproduce import resolve_methods
+
+    assert resolve_methods(["dnn", "DNN", "gavae-dnn", "GAVAE-DNN"]) == ("DNN", "GAVAE-DNN")

@@ -95,3 +95,14 @@ def test_bad_method_and_small_class_are_clear(tmp_path, data_home):
     grid["params"] = {"epochs": [1]}
     with pytest.raises(DataError, match="U2R.*fewer than the 20 folds"):
         tune("nsl-kdd", grid, data_home=data_home, cv=20, quick=True, verbose=False)
+
+
+def test_bad_scoring_n_iter_and_cv_are_clear(tmp_path, data_home):
+    with pytest.raises(DataError, match="not a scikit-learn scorer"):
+        load_grid(_grid(tmp_path, 'method = "dnn"\nscoring = "f2"\n[params]\nlr = [1]\n'))
+    with pytest.raises(DataError, match="n_iter"):
+        load_grid(_grid(tmp_path, 'method = "dnn"\nn_iter = 2.5\n[params]\nlr = [1]\n'))
+    grid = {"method": "dnn", "search": "grid", "n_iter": 1, "scoring": "f1_macro",
+            "params": {"epochs": [1]}}  # fmt: skip
+    with pytest.raises(DataError, match="--cv must be at least 2"):
+        tune("nsl-kdd", grid, data_home=data_home, cv=1, quick=True, verbose=False)

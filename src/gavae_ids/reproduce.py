@@ -36,6 +36,8 @@ import pandas as pd
 from gavae_ids.datasets import load_nsl_kdd, load_unsw_nb15
 from gavae_ids.datasets.unsw_nb15 import accuracy_ceiling
 from gavae_ids.evaluation import aggregate, evaluate
+from gavae_ids.evaluation.metrics import to_jsonable
+from gavae_ids.exceptions import DataError
 from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
 from gavae_ids.preprocessing import MADOutlierFilter, TabularPreprocessor
 
@@ -67,9 +69,11 @@ class ReproduceConfig:
 
     def __post_init__(self):
         if self.dataset not in DATASETS:
-            raise ValueError(f"unknown dataset {self.dataset!r}; choose one of {list(DATASETS)}")
+            raise DataError(
+                f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"
+            )
         if self.seeds < 1:
-            raise ValueError("seeds must be at least 1")
+            raise DataError(f"--seeds must be at least 1, got {self.seeds}")
 
 
 def load_experiment(cfg: ReproduceConfig, data_home=None) -> dict:
@@ -80,10 +84,11 @@ def load_experiment(cfg: ReproduceConfig, data_home=None) -> dict:
                  for name in ("KDDTest+", "KDDTest-21")}  # fmt: skip
         protocol = f"NSL-KDD: train on {train.name}, test on KDDTest+ and KDDTest-21"
         ceilings = {name: None for name in tests}
+        official = True
     else:
         b = load_unsw_nb15(data_home=data_home)
         train, tests, protocol = b.train, {"UNSW-NB15 test": b.test}, b.protocol
-        ceilings = {"UNSW-NB15 test": accuracy_ceiling(b.test.X, b.test.y)}
+        official = b.official
     if cfg.quick:
         rows = stratified_rows(train.y.to_numpy(), cfg.quick_rows_per_class, 0)
         train = _take(train, rows)
@@ -94,7 +99,10 @@ def load_experiment(cfg: ReproduceConfig, data_home=None) -> dict:
                                                           replace=False)))  # fmt: skip
         protocol += f" — QUICK: ≤{cfg.quick_rows_per_class} training rows per class, " \
                     f"≤{cfg.quick_test_rows} test rows"  # fmt: skip
-    return {"train": train, "tests": tests, "protocol": protocol, "ceilings": ceilings}
+    if cfg.dataset == "unsw-nb15":  # of the test rows actually evaluated
+        ceilings = {n: accuracy_ceiling(t.X, t.y) for n, t in tests.items()}
+    return {"train": train, "tests": tests, "protocol": protocol, "ceilings": ceilings,
+            "official": official}  # fmt: skip
 
 
 def _take(b, rows):
@@ -114,6 +122,22 @@ def display_name(method: str) -> str:
     """Registry or report name → the report's spelling (``"gavae-dnn"`` → ``"GAVAE-DNN"``)."""
     known = {registry_name(m): m for m in PAPER_METHODS + PEER_METHODS}
     return known.get(registry_name(method), method)
+
+
+def resolve_methods(names) -> tuple[str, ...]:
+    """Report names of ``names`` (default: :func:`default_methods`), de-duplicated; an unknown
+    or unavailable method is refused before any data is loaded."""
+    from gavae_ids.classifiers import available_methods
+
+    if not names:
+        return default_methods()
+    avail = set(available_methods())
+    methods = tuple(dict.fromkeys(display_name(m.strip()) for m in names if m.strip()))
+    missing = [m for m in methods if registry_name(m) not in avail]
+    if missing:
+        raise DataError(f"unknown or unavailable method(s) {', '.join(missing)}; available: "
+                        f"{', '.join(display_name(m) for m in available_methods())}")  # fmt: skip
+    return methods
 
 
 def default_methods() -> tuple[str, ...]:
@@ -161,7 +185,11 @@ def reproduce(
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     device = str(resolve_device(cfg.device))
-    methods = tuple(display_name(m) for m in cfg.methods) if cfg.methods else default_methods()
+    methods = resolve_methods(cfg.methods)
+    unknown_params = sorted(set(cfg.method_params) - set(methods))
+    if unknown_params:
+        raise DataError(f"parameters given for {', '.join(unknown_params)}, which this run does "
+                        f"not train (methods: {', '.join(methods)})")  # fmt: skip
     exp = load_experiment(cfg, data_home)
     train, tests = exp["train"], exp["tests"]
     classes = list(train.classes)
@@ -261,6 +289,7 @@ def reproduce(
         "protocol_notes": protocol_notes(cfg, exp, device),
     }
     figures = make_figures(results, first, Xtr, ytr, out, cfg, verbose)
+    results["figures"] = figures
     if "GAVAE-DNN" in first:
         _save_models(first["GAVAE-DNN"][0], pre, out / "models")
     results["wall_seconds"] = time.perf_counter() - t_start
@@ -273,13 +302,13 @@ def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
         exp["protocol"] + ".",
         "Preprocessing (§3.5) is fitted on the training data only: one-hot encoding (unseen "
         "test categories → all-zero block) and min-max scaling with clipping. The per-class "
-        f"MAD outlier filter is {'ON' if cfg.outlier_filter else 'OFF'} (--outliers to turn it "
-        "on): the paper's Table 4 counts all 13,449 Normal and 9,234 DoS rows of "
+        f"MAD outlier filter is {'ON' if cfg.outlier_filter else 'OFF'} (--outliers/"
+        "--no-outliers): the paper's Table 4 counts all 13,449 Normal and 9,234 DoS rows of "
         "KDDTrain+_20Percent as real records and generates no Normal ones, which only holds "
         "with no rows removed, whereas its §3.5 rule read literally (10·σ̂, MAD = 0 attributes "
-        "skipped) removes 5,702 Normal rows and makes DoS the majority class.",
+        "skipped) removes 5,702 of those Normal rows and makes DoS the majority class.",
         "Validation data for early stopping come from a stratified split of the training "
-        "data, made before augmentation; the test sets are used only for the figures here.",
+        "data, made before augmentation; the test sets are used only for evaluation.",
         f"Seeds 0..{cfg.seeds - 1}: each seed re-initialises and re-trains every method "
         "(and re-draws the validation split and the GAVAE samples); data splits of the "
         "protocol stay fixed.",
@@ -295,7 +324,7 @@ def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
         "for a given thread count; another count changes float summation order and so the "
         "trained networks.",
     ]
-    if cfg.dataset == "unsw-nb15" and "official" not in exp["protocol"]:
+    if not exp["official"]:
         notes.append("The official UNSW-NB15 training partition is not available here, so the "
                      "paper's Table 5/7 protocol (train 175,341 / test 82,332) could not be "
                      "followed; see the ceiling above.")  # fmt: skip
@@ -334,6 +363,7 @@ def make_figures(results, first, Xtr, ytr, out: Path, cfg, verbose) -> dict[str,
                                title=f"{title} — {name} (macro view, %)")  # fmt: skip
         figs[f"bars:{name}"] = str(p.relative_to(out))
         roc_methods = [m for m in ("GAVAE-DNN", _best_baseline(results, name)) if m in first]
+        results.setdefault("roc_methods", {})[name] = roc_methods
         curves = {}
         for m in roc_methods:
             ev = first[m][1][name]["all"]
@@ -380,7 +410,7 @@ def _save_models(model, pre: TabularPreprocessor, path: Path) -> None:
 def write_outputs(results: dict, out: Path, figures: dict[str, str]) -> None:
     from gavae_ids.evaluation.report import write_report
 
-    (out / "metrics.json").write_text(json.dumps(_jsonable(results), indent=1, allow_nan=False))
+    (out / "metrics.json").write_text(json.dumps(to_jsonable(results), indent=1, allow_nan=False))
     rows = []
     for r in results["runs"]:
         for name, subsets in r["summary"].items():
@@ -389,22 +419,6 @@ def write_outputs(results: dict, out: Path, figures: dict[str, str]) -> None:
                              "subset": subset, "fit_seconds": r["fit_seconds"], **s})  # fmt: skip
     pd.DataFrame(rows).to_csv(out / "metrics.csv", index=False)
     write_report(results, out, figures)
-
-
-def _jsonable(obj):
-    """NaN/inf → None, numpy scalars/arrays → Python, recursively (strict JSON)."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return f if np.isfinite(f) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
 
 
 def command_line() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gavae_ids.datasets import load_nsl_kdd, load_unsw_nb15
 from gavae_ids.datasets.unsw_nb15 import accuracy_ceiling
+from gavae_ids.exceptions import DataError
 from gavae_ids.preprocessing import MADOutlierFilter, TabularPreprocessor
 
 DATASETS = ("nsl-kdd", "unsw-nb15")
@@ -27,7 +28,7 @@ def summarize_dataset(dataset: str, *, data_home=None, train_split: str = "train
         train, tests, protocol = b.train, {"test": b.test}, b.protocol
         classes = train.classes
     else:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+        raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
 
     def counts(y):
         vc = y.value_counts()

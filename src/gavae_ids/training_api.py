@@ -29,7 +29,7 @@ NORMAL_CANDIDATES = ("normal", "benign", "0")
 
 def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: str = "label",
                        categorical=None, drop=(), train_split: str = "train20",
-                       random_state: int = 0) -> dict:  # fmt: skip
+                       ) -> dict:  # fmt: skip
     """The training part of ``dataset`` as ``{"X", "y", "categorical", "numeric", "info"}``.
 
     * ``"nsl-kdd"``: the NSL-KDD file ``train_split`` (``train20`` = KDDTrain+_20Percent,
@@ -46,7 +46,8 @@ def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: st
     elif dataset == "unsw-nb15":
         from gavae_ids.datasets import load_unsw_nb15
 
-        parts = load_unsw_nb15(data_home=data_home, random_state=random_state)
+        # Always the protocol's split (seed 0), so no test row of reproduce/tune is trained on.
+        parts = load_unsw_nb15(data_home=data_home)
         b = parts.train
         info = {"dataset": dataset, "source": b.name, "protocol": parts.protocol}
     elif dataset == "csv":
@@ -180,8 +181,7 @@ def train_detector(
     # Refuse unknown or unbundleable methods before any data is read.
     build_estimator(method, quick=quick, random_state=random_state, verbose=verbose, **params)
     data = load_training_data(dataset, data_home=data_home, csv_path=csv_path, label=label,
-                              categorical=categorical, drop=drop, train_split=train_split,
-                              random_state=random_state)  # fmt: skip
+                              categorical=categorical, drop=drop, train_split=train_split)
     X, y = data["X"], data["y"]
     info = dict(data["info"])
     info["rows"] = int(len(y))

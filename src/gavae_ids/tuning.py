@@ -71,10 +71,18 @@ def load_grid(path) -> dict:
     search = doc.get("search", "grid")
     if search not in ("grid", "random"):
         raise DataError(f"search must be 'grid' or 'random', not {search!r}", path=path)
+    n_iter = doc.get("n_iter", 10)
+    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 1:
+        raise DataError(f"n_iter must be a positive whole number, not {n_iter!r}", path=path)
+    try:
+        get_scorer(doc.get("scoring", "f1_macro"))
+    except (ValueError, TypeError):
+        raise DataError(f"scoring {doc.get('scoring')!r} is not a scikit-learn scorer name "
+                        "(e.g. f1_macro, accuracy, balanced_accuracy)", path=path) from None
     return {
         "method": doc["method"],
         "search": search,
-        "n_iter": int(doc.get("n_iter", 10)),
+        "n_iter": n_iter,
         "scoring": doc.get("scoring", "f1_macro"),
         "params": {k: [_tuplify(x) for x in v] for k, v in params.items()},
     }
@@ -88,10 +96,11 @@ def candidates(grid: dict, random_state: int = 0) -> list[dict]:
                                  random_state=random_state))  # fmt: skip
 
 
-def _fold_task(X, y, train_idx, val_idx, categorical, vocab, grid, params, seed, scorer):
+def _fold_task(X, y, train_idx, val_idx, categorical, vocab, grid, params, seed, scorer,
+               quick):  # fmt: skip
     pre = TabularPreprocessor(categorical=categorical, categories=vocab).fit(X.iloc[train_idx])
     est = build_method(grid["method"], layout=pre.layout_, random_state=seed, verbose=False,
-                       **params)  # fmt: skip
+                       quick=quick, **params)  # fmt: skip
     t0 = time.perf_counter()
     est.fit(pre.transform(X.iloc[train_idx]), y[train_idx])
     fit_s = time.perf_counter() - t0
@@ -114,6 +123,9 @@ def tune(
 ) -> dict:
     """Cross-validate every candidate of ``grid`` on the training data of ``dataset``.
 
+    ``quick`` keeps ≤ 500 rows per class and applies the ``--quick`` budgets
+    (:data:`gavae_ids.methods.QUICK_PARAMS`) under the grid's own values.
+
     Returns ``{"best": {...}, "results": DataFrame}`` and, with ``out_dir``, writes
     ``cv_results.csv`` and ``best_config.json`` (which ``reproduce``/``train`` take
     with ``--config``).
@@ -122,6 +134,8 @@ def tune(
 
     from gavae_ids.training_api import load_training_data
 
+    if cv < 2:
+        raise DataError(f"--cv must be at least 2, got {cv}")
     data = load_training_data(dataset, data_home=data_home, **data_kw)
     X, y = data["X"].reset_index(drop=True), data["y"].to_numpy()
     if quick:
@@ -142,7 +156,7 @@ def tune(
     with progress_bar(f"tune {grid['method']}", len(tasks), verbose) as bar:
         results = Parallel(n_jobs=n_jobs, return_as="generator")(
             delayed(_fold_task)(X, y, folds[fi][0], folds[fi][1], data["categorical"], vocab,
-                                grid, cands[ci], random_state, scorer)
+                                grid, cands[ci], random_state, scorer, quick)
             for ci, fi in tasks
         )  # fmt: skip
         for (ci, fi), (score, fit_s) in zip(tasks, results, strict=True):

@@ -48,6 +48,10 @@ def reproduce_cmd(
         from gavae_ids.tuning import load_best_config
 
         best = load_best_config(config)
+        if best.get("dataset") not in (None, dataset):
+            logging.getLogger("gavae_ids").warning(
+                "%s was tuned on %s, not %s", config, best["dataset"], dataset
+            )
         method_params[display_name(best["method"])] = best["params"]
     cfg = ReproduceConfig(
         dataset=dataset,

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from gavae_ids.cli._common import DataDirOption, QuietOption, guarded
+from gavae_ids.exceptions import DataError
 
 
 def register(app: typer.Typer) -> None:
@@ -18,10 +19,10 @@ def train_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Bundle folder to write.", file_okay=False),
     dataset: str = typer.Option("nsl-kdd", "--dataset", "-d", help="nsl-kdd, unsw-nb15 or csv."),
     method: str = typer.Option(
-        "gavae-dnn",
+        None,
         "--method",
         "-m",
-        help="gavae-dnn, dnn, cnn, smote-dnn, … (torch classifiers only).",
+        help="gavae-dnn (default), dnn, cnn, smote-dnn, … (torch classifiers only).",
     ),
     input_csv: Path = typer.Option(
         None,
@@ -77,9 +78,13 @@ def train_cmd(
         from gavae_ids.tuning import load_best_config
 
         best = load_best_config(config)
+        if method is not None and method.lower() != best["method"].lower():
+            raise DataError(f"--method {method} differs from the method {best['method']} "
+                            f"tuned in {config}")  # fmt: skip
         method, params = best["method"], {**best["params"], **params}
     det = train_detector(
-        dataset, method=method, data_home=data_dir, out=out, quick=quick, random_state=seed,
+        dataset, method=method or "gavae-dnn", data_home=data_dir, out=out, quick=quick,
+        random_state=seed,
         verbose=not quiet, csv_path=input_csv, label=label, categorical=names(categorical),
         drop=names(drop) or (), normal_label=normal_label,
         train_split="train" if full_train else "train20", outlier_filter=outliers,

@@ -234,14 +234,14 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else math.nan
 
 
-def _to_builtin(value: Any) -> Any:
+def to_jsonable(value: Any) -> Any:
     """Make numpy/pandas values JSON-serialisable; NaN and inf become None."""
     if isinstance(value, Mapping):
-        return {str(k): _to_builtin(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
-        return [_to_builtin(v) for v in value]
+        return [to_jsonable(v) for v in value]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -608,7 +608,7 @@ class EvaluationResult:
         }
         if include_curves:
             out["roc"] = self.roc
-        return _to_builtin(out)
+        return to_jsonable(out)
 
     def summary(self) -> dict[str, float]:
         """Flat ``{name: value}`` for tables and :func:`aggregate`.

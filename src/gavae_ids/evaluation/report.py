@@ -207,11 +207,12 @@ def write_report(results: dict, out_dir, figures: Mapping[str, str] | None = Non
     if results.get("augmentation"):
         out += [
             "Real = the rows the GAVAE was trained on: the training data less the stratified "
-            "validation split (10 %) that GAVAE-DNN holds out for early stopping before any "
+            "validation split that GAVAE-DNN holds out for early stopping before any "
             "augmentation. Generated = synthetic records accepted by the reconstruction-error "
             "filter (Eq. 9, k = {k}); attempts = candidates decoded. Targets bring every class "
-            "to the majority count of those rows, so totals differ from the paper's, which "
-            "uses all 25,192 rows.".format(k=results["config"]["k"]),
+            "to the majority count of those rows, so totals differ from the paper's Table "
+            "{t}, which uses the whole training set.".format(k=results["config"]["k"],
+                                                              t=table_no),
             "",
         ]
     for test_set in results["test_sets"]:
@@ -223,6 +224,7 @@ def write_report(results: dict, out_dir, figures: Mapping[str, str] | None = Non
         out += [f"### Detection rate per class — {test_set}", ""]
         out += [_per_class_table(results, test_set), ""]
         seen = _seen_table(results, test_set)
+        roc_names = " and ".join(results.get("roc_methods", {}).get(test_set, []))
         if seen:
             out += [f"### Seen vs unseen attack types — {test_set}", "",
                     "_Seen: normal records and attacks whose name occurs in the training file; "
@@ -230,12 +232,13 @@ def write_report(results: dict, out_dir, figures: Mapping[str, str] | None = Non
                     "flagged as any attack class._", "", seen, ""]  # fmt: skip
         for key, caption in (
             (f"bars:{test_set}", f"Figs. 10/11 — methods × metrics on {test_set} (macro view)"),
-            (f"roc:{test_set}", f"ROC curves on {test_set}: GAVAE-DNN and the best baseline"),
+            (f"roc:{test_set}", f"One-vs-all ROC curves on {test_set}: {roc_names}"),
             (f"confusion:{test_set}", f"Confusion matrices on {test_set} (seed {seeds[0]})"),
         ):
             if key in figures:
                 out += [f"![{caption}]({figures[key]})", f"_{caption}_", ""]
-    out += ["## Figures of the GAVAE", ""]
+    if "fig7" in figures or "umap" in figures:
+        out += ["## Figures of the GAVAE", ""]
     for key, caption in (
         ("fig7", "Fig. 7 — latent discriminator accuracy per class over training iterations "
                  f"(seed {seeds[0]})"),
