@@ -58,7 +58,7 @@ def plot_discriminator_accuracy(history: pd.DataFrame, path, *, title: str, wind
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))  # room for the suptitle
     return _save(fig, path)
 
 
@@ -161,7 +161,7 @@ def plot_roc_curves(curves: Mapping[str, Mapping], path, *, title: str):
         ax.set_title(m)
         ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))  # room for the suptitle
     return _save(fig, path)
 
 
@@ -190,5 +190,5 @@ def plot_confusion_matrices(matrices: Mapping[str, np.ndarray], labels: Sequence
     for ax in list(axes.flat)[len(methods):]:
         ax.axis("off")
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))  # room for the suptitle
     return _save(fig, path)
