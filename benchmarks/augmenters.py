@@ -117,8 +117,13 @@ def main(argv=None) -> None:
     cfg = ReproduceConfig(dataset=args.dataset, seeds=1 if args.quick else args.seeds,
                           quick=args.quick, methods=tuple(methods))  # fmt: skip
     out = f"{args.out}/{args.dataset}{'-quick' if args.quick else ''}"
-    res = reproduce(cfg, data_home=args.data_dir, out_dir=out, verbose=False,
-                    command="python benchmarks/augmenters.py " + " ".join(argv or []))
+    res = reproduce(
+        cfg,
+        data_home=args.data_dir,
+        out_dir=out,
+        verbose=False,
+        command="python benchmarks/augmenters.py " + " ".join(argv or []),
+    )
     classes = res["classes"]
     print(f"\n{res['protocol']}; seeds {res['seeds']}; mean ± std; report: {out}/report.md")
     for test_set, subsets in res["aggregate"].items():

@@ -58,8 +58,9 @@ def main(argv=None) -> None:
 
     rows = []
     for name in args.methods or available_methods():
-        est = build_method(name, layout=pre.layout_, random_state=args.seed, verbose=False,
-                           device=args.device)
+        est = build_method(
+            name, layout=pre.layout_, random_state=args.seed, verbose=False, device=args.device
+        )
         t0 = time.perf_counter()
         est.fit(X, y)
         fit_s = time.perf_counter() - t0

@@ -68,9 +68,7 @@ def main() -> None:
     )
 
     extra = {} if args.n_iter is None else {"n_iter": args.n_iter}
-    sampler = GAVAESampler(
-        layout=pre.layout_, random_state=args.seed, device=args.device, **extra
-    )
+    sampler = GAVAESampler(layout=pre.layout_, random_state=args.seed, device=args.device, **extra)
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -87,6 +87,7 @@ def blobs():
 
 # -- scikit-learn conformance ------------------------------------------------------------------
 
+
 @parametrize_with_checks(
     [
         DNNClassifier(hidden=(16,), epochs=20, **TINY),
@@ -103,6 +104,7 @@ def test_sklearn_compatible(estimator, check):
 
 
 # -- networks and engine -----------------------------------------------------------------------
+
 
 def test_networks_output_logits_per_class():
     assert ClassifierNet(10, (8, 4), 3)(torch.zeros(5, 10)).shape == (5, 3)
@@ -141,6 +143,7 @@ def test_early_stopping_restores_best_epoch(blobs):
 
 # -- validation split --------------------------------------------------------------------------
 
+
 def test_validation_split_is_stratified_and_keeps_rare_classes():
     y = np.array([0] * 100 + [1] * 20 + [2] * 3 + [3])
     tr, va = validation_split(y, 0.1, np.random.RandomState(0))
@@ -161,6 +164,7 @@ def test_validation_rows_never_reach_the_sampler(blobs):
 
 
 # -- GAVAE-DNN: encoder initialisation and phases ----------------------------------------------
+
 
 def test_init_from_encoder_copies_backbone_weights():
     enc = MLPBackbone(10, (8, 4))
@@ -230,8 +234,9 @@ def test_gavae_dnn_end_to_end_with_real_sampler(blobs):
 TORCH_MODELS = {
     "dnn": lambda: DNNClassifier(hidden=(16,), epochs=5, **TINY),
     "cnn": lambda: CNNClassifier(channels=(4, 8), dense=16, epochs=3, **TINY),
-    "gavae-dnn": lambda: GAVAEDNNClassifier(sampler=tiny_gavae(), frozen_epochs=1,
-                                            finetune_epochs=3, **TINY),
+    "gavae-dnn": lambda: GAVAEDNNClassifier(
+        sampler=tiny_gavae(), frozen_epochs=1, finetune_epochs=3, **TINY
+    ),
 }
 
 
@@ -278,6 +283,7 @@ def test_class_weight_balanced_is_accepted(blobs):
 
 # -- SVM size threshold, registry --------------------------------------------------------------
 
+
 def test_svm_switches_to_nystroem_above_threshold(blobs):
     X, y = blobs
     assert SVMClassifier().fit(X, y).solver_ == "exact"
@@ -305,6 +311,7 @@ def test_registry_builds_by_name_and_accepts_new_methods():
 
 
 # -- real data: every model beats the majority class on held-out NSL-KDD rows ------------------
+
 
 @pytest.fixture(scope="module")
 def nsl_split(nsl_train20):

@@ -47,15 +47,55 @@ CM = np.array(
 
 # (tp, fp, fn, tn) and the rates, worked out by hand from CM.
 EXPECTED = {
-    "Normal": dict(tp=5, fp=3, fn=1, tn=8, precision=5 / 8, recall=5 / 6, fpr=3 / 11,
-                   specificity=8 / 11, f1=10 / 14, accuracy=13 / 17),
-    "DoS": dict(tp=3, fp=3, fn=3, tn=8, precision=3 / 6, recall=3 / 6, fpr=3 / 11,
-                specificity=8 / 11, f1=6 / 12, accuracy=11 / 17),
-    "R2L": dict(tp=1, fp=2, fn=2, tn=12, precision=1 / 3, recall=1 / 3, fpr=2 / 14,
-                specificity=12 / 14, f1=2 / 6, accuracy=13 / 17),
+    "Normal": dict(
+        tp=5,
+        fp=3,
+        fn=1,
+        tn=8,
+        precision=5 / 8,
+        recall=5 / 6,
+        fpr=3 / 11,
+        specificity=8 / 11,
+        f1=10 / 14,
+        accuracy=13 / 17,
+    ),
+    "DoS": dict(
+        tp=3,
+        fp=3,
+        fn=3,
+        tn=8,
+        precision=3 / 6,
+        recall=3 / 6,
+        fpr=3 / 11,
+        specificity=8 / 11,
+        f1=6 / 12,
+        accuracy=11 / 17,
+    ),
+    "R2L": dict(
+        tp=1,
+        fp=2,
+        fn=2,
+        tn=12,
+        precision=1 / 3,
+        recall=1 / 3,
+        fpr=2 / 14,
+        specificity=12 / 14,
+        f1=2 / 6,
+        accuracy=13 / 17,
+    ),
     # never predicted: precision 0/0 -> 0.0 because it has true samples
-    "U2R": dict(tp=0, fp=0, fn=2, tn=15, precision=0.0, recall=0.0, fpr=0.0,
-                specificity=1.0, f1=0.0, accuracy=15 / 17),
+    "U2R": dict(
+        tp=0,
+        fp=0,
+        fn=2,
+        tn=15,
+        precision=0.0,
+        recall=0.0,
+        fpr=0.0,
+        specificity=1.0,
+        f1=0.0,
+        accuracy=15 / 17,
+    ),
 }
 
 
@@ -146,9 +186,7 @@ def test_macro_and_weighted_by_hand(hand):
 
 def test_agrees_with_sklearn_where_definitions_coincide(hand):
     y_true, y_pred, result = hand
-    p, r, f, s = precision_recall_fscore_support(
-        y_true, y_pred, labels=LABELS, zero_division=0
-    )
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=LABELS, zero_division=0)
     np.testing.assert_allclose(result.per_class["precision"], p)
     np.testing.assert_allclose(result.per_class["recall"], r)
     np.testing.assert_allclose(result.per_class["f1"], f)
@@ -183,8 +221,9 @@ def test_g_mean_agrees_with_imbalanced_learn():
 def test_class_absent_from_truth():
     # Probe never occurs but is predicted once; Absent neither occurs nor is predicted.
     labels = ["Normal", "DoS", "Probe", "Absent"]
-    result = evaluate(["Normal", "Normal", "DoS", "DoS"], ["Normal", "Probe", "DoS", "DoS"],
-                      labels=labels)
+    result = evaluate(
+        ["Normal", "Normal", "DoS", "DoS"], ["Normal", "Probe", "DoS", "DoS"], labels=labels
+    )
     table = result.per_class
     probe, absent = table.loc["Probe"], table.loc["Absent"]
     assert probe["support"] == 0 and probe["fp"] == 1 and probe["tn"] == 3
@@ -386,16 +425,22 @@ def test_summary_keys_and_values(hand):
 
 
 def test_aggregate_mean_and_std():
-    runs = [{"macro_f1": 0.2, "binary_fpr": 0.1}, {"macro_f1": 0.4, "binary_fpr": float("nan")},
-            {"macro_f1": 0.9}]
+    runs = [
+        {"macro_f1": 0.2, "binary_fpr": 0.1},
+        {"macro_f1": 0.4, "binary_fpr": float("nan")},
+        {"macro_f1": 0.9},
+    ]
     agg = aggregate(runs)
     assert list(agg) == ["macro_f1", "binary_fpr"]
     assert agg["macro_f1"]["mean"] == pytest.approx(0.5)
     # sample std of 0.2, 0.4, 0.9: deviations -0.3, -0.1, 0.4 -> sqrt(0.26 / 2)
     assert agg["macro_f1"]["std"] == pytest.approx(math.sqrt(0.13))
     assert agg["macro_f1"]["n"] == 3
-    assert agg["binary_fpr"] == {"mean": pytest.approx(0.1), "std": pytest.approx(math.nan,
-                                 nan_ok=True), "n": 1}
+    assert agg["binary_fpr"] == {
+        "mean": pytest.approx(0.1),
+        "std": pytest.approx(math.nan, nan_ok=True),
+        "n": 1,
+    }
     assert aggregate(runs, ddof=0)["macro_f1"]["std"] == pytest.approx(np.std([0.2, 0.4, 0.9]))
 
 
@@ -417,11 +462,12 @@ def test_aggregate_of_summaries_and_bad_input(hand):
 def test_paper_results_copied_exactly():
     text = PAPER.read_text(encoding="utf-8")
     for dataset, heading in (("nsl-kdd", "Table 6."), ("unsw-nb15", "Table 7.")):
-        block = text[text.index(heading):]
+        block = text[text.index(heading) :]
         rows = {}
         for line in block.splitlines()[1:]:
-            m = re.fullmatch(r"(\S+)\t([\d.]+)\t([\d.]+)\t([\d.]+)\t([\d.]+)\t([\d.]+)\t([\d.]+)",
-                             line.strip())
+            m = re.fullmatch(
+                r"(\S+)\t([\d.]+)\t([\d.]+)\t([\d.]+)\t([\d.]+)\t([\d.]+)\t([\d.]+)", line.strip()
+            )
             if m:
                 rows[m.group(1)] = [float(v) for v in m.groups()[1:]]
             elif rows:

@@ -55,7 +55,8 @@ def test_report_tables_parse_back_to_the_json(quick_run):
             for row in rows:
                 stats = results["aggregate"][test_set]["all"][row["Method"]]
                 for col, key in zip(
-                    ("Accuracy", "Recall (DR)", "Precision", "F1", "G-mean", "FPR"), keys,
+                    ("Accuracy", "Recall (DR)", "Precision", "F1", "G-mean", "FPR"),
+                    keys,
                     strict=True,
                 ):
                     mean, std = parse_pct(row[col])

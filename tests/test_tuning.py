@@ -79,8 +79,22 @@ def test_cv_fits_on_training_folds_only(tmp_path, data_home):
 
 def test_tune_cli_runs_a_real_method(tmp_path, data_home):
     g = _grid(tmp_path, 'method = "dnn"\n[params]\nepochs = [2]\nlr = [0.01, 0.001]\n')
-    r = CliRunner().invoke(app, ["tune", "--grid", str(g), "--cv", "2", "--quick", "--quiet",
-                                 "--out", str(tmp_path / "t"), "--data-dir", str(data_home)])
+    r = CliRunner().invoke(
+        app,
+        [
+            "tune",
+            "--grid",
+            str(g),
+            "--cv",
+            "2",
+            "--quick",
+            "--quiet",
+            "--out",
+            str(tmp_path / "t"),
+            "--data-dir",
+            str(data_home),
+        ],
+    )
     assert r.exit_code == 0, r.output
     best = json.loads((tmp_path / "t" / "best_config.json").read_text())
     assert best["method"] == "dnn" and best["params"]["lr"] in (0.01, 0.001)

@@ -49,7 +49,6 @@ PEER_METHODS = ("SMOTE+DNN", "CTGAN+DNN", "TVAE+DNN")
 NORMAL = "Normal"
 
 
-
 @dataclass
 class ReproduceConfig:
     """Everything that decides a reproduction run; saved as ``config.json``."""
@@ -274,14 +273,26 @@ def reproduce(
         "seeds": list(range(cfg.seeds)),
         "methods": list(methods),
         "classes": classes,
-        "train": {"name": train.name, "rows": len(train.y), "rows_used": len(ytr),
-                  "classes": {c: int((ytr == c).sum()) for c in classes}},  # fmt: skip
-        "outliers": None if outlier_report is None else
-        {str(c): {k: (v if isinstance(v, str) else int(v)) for k, v in r.items()}
-         for c, r in outlier_report.iterrows()},  # fmt: skip
-        "test_sets": {n: {"rows": len(yt), "ceiling": exp["ceilings"].get(n),
-                          "classes": {c: int((yt == c).sum()) for c in classes}}
-                      for n, (_, yt, _) in encoded.items()},  # fmt: skip
+        "train": {
+            "name": train.name,
+            "rows": len(train.y),
+            "rows_used": len(ytr),
+            "classes": {c: int((ytr == c).sum()) for c in classes},
+        },  # fmt: skip
+        "outliers": None
+        if outlier_report is None
+        else {
+            str(c): {k: (v if isinstance(v, str) else int(v)) for k, v in r.items()}
+            for c, r in outlier_report.iterrows()
+        },  # fmt: skip
+        "test_sets": {
+            n: {
+                "rows": len(yt),
+                "ceiling": exp["ceilings"].get(n),
+                "classes": {c: int((yt == c).sum()) for c in classes},
+            }
+            for n, (_, yt, _) in encoded.items()
+        },  # fmt: skip
         "runs": runs,
         "aggregate": agg,
         "augmentation": augmentation,
@@ -383,8 +394,11 @@ def make_figures(results, first, Xtr, ytr, out: Path, cfg, verbose) -> dict[str,
         sampler = model.sampler_
         hist = sampler.discriminator_history()
         hist.to_csv(out / "discriminator_history.csv", index=False)
-        p = F.plot_discriminator_accuracy(hist, out / "figures" / "fig7_discriminator.png",
-                                          title=f"{title}: latent discriminator accuracy")
+        p = F.plot_discriminator_accuracy(
+            hist,
+            out / "figures" / "fig7_discriminator.png",
+            title=f"{title}: latent discriminator accuracy",
+        )
         figs["fig7"] = str(p.relative_to(out))
         syn_X, syn_y = [], []
         counts = pd.Series(ytr).value_counts()

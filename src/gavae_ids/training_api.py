@@ -26,7 +26,6 @@ DATASETS = ("nsl-kdd", "unsw-nb15", "csv")
 NORMAL_CANDIDATES = ("normal", "benign", "0")
 
 
-
 def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: str = "label",
                        categorical=None, drop=(), train_split: str = "train20",
                        ) -> dict:  # fmt: skip
@@ -180,8 +179,15 @@ def train_detector(
     t0 = time.perf_counter()
     # Refuse unknown or unbundleable methods before any data is read.
     build_estimator(method, quick=quick, random_state=random_state, verbose=verbose, **params)
-    data = load_training_data(dataset, data_home=data_home, csv_path=csv_path, label=label,
-                              categorical=categorical, drop=drop, train_split=train_split)
+    data = load_training_data(
+        dataset,
+        data_home=data_home,
+        csv_path=csv_path,
+        label=label,
+        categorical=categorical,
+        drop=drop,
+        train_split=train_split,
+    )
     X, y = data["X"], data["y"]
     info = dict(data["info"])
     info["rows"] = int(len(y))

@@ -61,7 +61,7 @@ def load_grid(path) -> dict:
         raise DataError(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: "
                         f"{', '.join(sorted(_GRID_KEYS))}", path=path)  # fmt: skip
     if not isinstance(doc.get("method"), str):
-        raise DataError("needs method = \"<name>\" (e.g. \"gavae-dnn\")", path=path)
+        raise DataError('needs method = "<name>" (e.g. "gavae-dnn")', path=path)
     params = doc.get("params")
     if not isinstance(params, dict) or not params:
         raise DataError("needs a [params] table with at least one parameter", path=path)
@@ -77,8 +77,11 @@ def load_grid(path) -> dict:
     try:
         get_scorer(doc.get("scoring", "f1_macro"))
     except (ValueError, TypeError):
-        raise DataError(f"scoring {doc.get('scoring')!r} is not a scikit-learn scorer name "
-                        "(e.g. f1_macro, accuracy, balanced_accuracy)", path=path) from None
+        raise DataError(
+            f"scoring {doc.get('scoring')!r} is not a scikit-learn scorer name "
+            "(e.g. f1_macro, accuracy, balanced_accuracy)",
+            path=path,
+        ) from None
     return {
         "method": doc["method"],
         "search": search,

@@ -29,6 +29,7 @@ from gavae_ids.training.engine import as_tensors, fit_supervised, predict_logits
 
 logger = logging.getLogger(__name__)
 
+
 # Estimator-valued parameters (a sampler, its FeatureLayout) are saved as class name +
 # parameters. On load only the classes listed here are rebuilt, looked up in this table
 # (nothing is imported by a name read from the file): a file naming any other callable

@@ -17,20 +17,32 @@ def register(app: typer.Typer) -> None:
 def reproduce_cmd(
     dataset: str = typer.Option("nsl-kdd", "--dataset", "-d", help="nsl-kdd or unsw-nb15."),
     seeds: int = typer.Option(None, help="Seeds (default 3; 1 with --quick)."),
-    quick: bool = typer.Option(False, "--quick", help="Slices of the data, few iterations "
-                               "(about a minute); a smoke run, not a reproduction."),
-    full_train: bool = typer.Option(False, "--full-train",
-                                    help="NSL-KDD: train on KDDTrain+ instead of the 20 % file."),
+    quick: bool = typer.Option(
+        False,
+        "--quick",
+        help="Slices of the data, few iterations "
+        "(about a minute); a smoke run, not a reproduction.",
+    ),
+    full_train: bool = typer.Option(
+        False, "--full-train", help="NSL-KDD: train on KDDTrain+ instead of the 20 % file."
+    ),
     methods: str = typer.Option(None, help="Comma-separated methods (default: all available)."),
-    outliers: bool = typer.Option(False, "--outliers/--no-outliers",
-                                  help="Apply the §3.5 MAD outlier filter to training data "
-                                  "(off by default: the paper's Table 4 counts every row)."),
+    outliers: bool = typer.Option(
+        False,
+        "--outliers/--no-outliers",
+        help="Apply the §3.5 MAD outlier filter to training data "
+        "(off by default: the paper's Table 4 counts every row).",
+    ),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    config: Path = typer.Option(None, "--config", dir_okay=False,
-                                help="best_config.json from 'gavae-ids tune': parameters of "
-                                "its method."),
-    out: Path = typer.Option(None, "--out", "-o",
-                             help="Run directory (default runs/<dataset>[-quick])."),
+    config: Path = typer.Option(
+        None,
+        "--config",
+        dir_okay=False,
+        help="best_config.json from 'gavae-ids tune': parameters of its method.",
+    ),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Run directory (default runs/<dataset>[-quick])."
+    ),
     data_dir: str = DataDirOption,
     quiet: bool = QuietOption,
 ) -> None:

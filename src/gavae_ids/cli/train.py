@@ -58,9 +58,13 @@ def train_cmd(
         "--quick",
         help="Smoke run: ≤500 rows per class, tiny budgets; not a useful detector.",
     ),
-    config: Path = typer.Option(None, "--config", dir_okay=False,
-                                help="best_config.json from 'gavae-ids tune' (its method and "
-                                "parameters; --param overrides)."),
+    config: Path = typer.Option(
+        None,
+        "--config",
+        dir_okay=False,
+        help="best_config.json from 'gavae-ids tune' (its method and "
+        "parameters; --param overrides).",
+    ),
     no_gavae: bool = typer.Option(False, "--no-gavae", help="Leave the GAVAE out of the bundle."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle at --out."),

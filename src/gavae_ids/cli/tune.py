@@ -15,8 +15,9 @@ def register(app: typer.Typer) -> None:
 
 @guarded
 def tune_cmd(
-    grid: Path = typer.Option(..., "--grid", "-g", help="TOML grid file (see docs).",
-                              dir_okay=False),  # fmt: skip
+    grid: Path = typer.Option(
+        ..., "--grid", "-g", help="TOML grid file (see docs).", dir_okay=False
+    ),  # fmt: skip
     dataset: str = typer.Option("nsl-kdd", "--dataset", "-d", help="nsl-kdd, unsw-nb15 or csv."),
     cv: int = typer.Option(5, "--cv", help="Number of stratified folds."),
     n_jobs: int = typer.Option(1, "--n-jobs", "-j", help="Folds run in parallel."),

@@ -52,8 +52,9 @@ def load_csv(
         raise DataError("no feature columns besides the label", path=path, row=1)
     if categorical is None:
         categorical = [
-            c for c in features if pd.to_numeric(raw[c], errors="coerce").isna().any()
-            and not (raw[c] == "").all()
+            c
+            for c in features
+            if pd.to_numeric(raw[c], errors="coerce").isna().any() and not (raw[c] == "").all()
         ]
     numeric = [c for c in features if c not in categorical]
     nums = to_numeric(raw, numeric, path=path, header=True)

@@ -108,9 +108,7 @@ def _subset(b: Bunch, idx: np.ndarray, name: str) -> Bunch:
     )
 
 
-def load_unsw_nb15(
-    *, data_home=None, test_size: float = 1 / 3, random_state: int = 0
-) -> Bunch:
+def load_unsw_nb15(*, data_home=None, test_size: float = 1 / 3, random_state: int = 0) -> Bunch:
     """Load UNSW-NB15 as a train/test pair, following the project's protocol.
 
     When both official partitions are in the data directory they are used as

@@ -187,7 +187,7 @@ def plot_confusion_matrices(matrices: Mapping[str, np.ndarray], labels: Sequence
         ax.set_title(m, fontsize=9)
         ax.set_xlabel("predicted", fontsize=8)
         ax.set_ylabel("true", fontsize=8)
-    for ax in list(axes.flat)[len(methods):]:
+    for ax in list(axes.flat)[len(methods) :]:
         ax.axis("off")
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 1, 0.97))  # room for the suptitle

@@ -363,9 +363,7 @@ def per_class_metrics(cm, labels) -> pd.DataFrame:
         raise DataError("per_class_metrics needs the labels of the matrix rows")
     labels = resolve_labels(None, None, labels)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != len(labels):
-        raise DataError(
-            f"confusion matrix of shape {cm.shape} does not match {len(labels)} labels"
-        )
+        raise DataError(f"confusion matrix of shape {cm.shape} does not match {len(labels)} labels")
     if (cm < 0).any():
         raise DataError("confusion matrix holds negative counts")
     total = int(cm.sum())
@@ -375,8 +373,16 @@ def per_class_metrics(cm, labels) -> pd.DataFrame:
         fn = int(cm[i, :].sum()) - tp
         fp = int(cm[:, i].sum()) - tp
         tn = total - tp - fn - fp
-        rows.append({"support": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-                     **_one_vs_all(tp, fp, fn, tn)})
+        rows.append(
+            {
+                "support": tp + fn,
+                "tp": tp,
+                "fp": fp,
+                "fn": fn,
+                "tn": tn,
+                **_one_vs_all(tp, fp, fn, tn),
+            }
+        )
     frame = pd.DataFrame(rows, index=pd.Index(labels, name="class"))
     return frame[[*PER_CLASS_COLUMNS, "zero_division"]]
 

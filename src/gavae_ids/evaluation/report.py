@@ -184,9 +184,8 @@ def write_report(results: dict, out_dir, figures: Mapping[str, str] | None = Non
         f"- Training data: {results['train']['name']} — {results['train']['rows']:,} rows, "
         f"{results['train']['rows_used']:,} after the outlier filter "
         f"({'on' if results['config']['outlier_filter'] else 'off'})",
-        "- Test sets: " + ", ".join(
-            f"{k} ({v['rows']:,} rows)" for k, v in results["test_sets"].items()
-        ),
+        "- Test sets: "
+        + ", ".join(f"{k} ({v['rows']:,} rows)" for k, v in results["test_sets"].items()),
         f"- Seeds: {', '.join(map(str, seeds))} (mean ± sample standard deviation over seeds)",
         f"- Mode: {'QUICK (slices of the data, few iterations; not a reproduction)' if results['quick'] else 'full'}",  # noqa: E501
         f"- Device: {results['device']}; wall time {results['wall_seconds'] / 60:.1f} min",
@@ -211,8 +210,7 @@ def write_report(results: dict, out_dir, figures: Mapping[str, str] | None = Non
             "augmentation. Generated = synthetic records accepted by the reconstruction-error "
             "filter (Eq. 9, k = {k}); attempts = candidates decoded. Targets bring every class "
             "to the majority count of those rows, so totals differ from the paper's Table "
-            "{t}, which uses the whole training set.".format(k=results["config"]["k"],
-                                                              t=table_no),
+            "{t}, which uses the whole training set.".format(k=results["config"]["k"], t=table_no),
             "",
         ]
     for test_set in results["test_sets"]:
@@ -220,7 +218,7 @@ def write_report(results: dict, out_dir, figures: Mapping[str, str] | None = Non
             out += [f"## {table_heading(test_set, view)}", "", f"_{VIEW_TITLES[view]}; %_", ""]
             out += [_metric_table(results, test_set, view), ""]
         if ds in PAPER_TABLES:
-            out += [f"> \"(paper)\" columns: {PAPER_TABLES[ds]}. {PAPER_RESULTS_CAVEAT}", ""]
+            out += [f'> "(paper)" columns: {PAPER_TABLES[ds]}. {PAPER_RESULTS_CAVEAT}', ""]
         out += [f"### Detection rate per class — {test_set}", ""]
         out += [_per_class_table(results, test_set), ""]
         seen = _seen_table(results, test_set)
