@@ -358,18 +358,18 @@ def _best_baseline(results: dict, test_set: str) -> str | None:
 
 def make_figures(results, first, Xtr, ytr, out: Path, cfg, verbose) -> dict[str, str]:
     from gavae_ids.evaluation import figures as F
+    from gavae_ids.evaluation.metrics import PAPER_COLUMNS, TABLE_METRICS
+    from gavae_ids.evaluation.report import VIEWS
 
     figs: dict[str, str] = {}
     title = results["dataset_title"]
     for name in results["test_sets"]:
         agg = results["aggregate"][name]["all"]
-        keys = ("accuracy", "macro_recall", "macro_precision", "macro_f1", "macro_g_mean",
-                "macro_fpr")  # fmt: skip
+        keys = VIEWS["macro"]  # the report's Tables 6/7 columns, in order
         means = {m: {k: agg[m][k]["mean"] for k in keys} for m in results["methods"]}
         stds = {m: {k: agg[m][k]["std"] for k in keys} for m in results["methods"]}
         slug = name.replace("+", "plus").replace(" ", "_").replace("-", "_")
-        p = F.plot_metric_bars(means, stds, keys, ["Accuracy", "Recall (DR)", "Precision", "F1",
-                                                   "G-mean", "FPR"],
+        p = F.plot_metric_bars(means, stds, keys, [PAPER_COLUMNS[m] for m in TABLE_METRICS],
                                out / "figures" / f"bars_{slug}.png",
                                title=f"{title} — {name} (macro view, %)")  # fmt: skip
         figs[f"bars:{name}"] = str(p.relative_to(out))

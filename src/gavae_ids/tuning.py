@@ -47,15 +47,20 @@ def _tuplify(v):
     return tuple(_tuplify(x) for x in v) if isinstance(v, list) else v
 
 
+def _read_doc(path: Path, parse, error, what: str, fmt: str):
+    """``parse(text)`` of the file at ``path``; a missing or malformed file is a DataError."""
+    try:
+        return parse(path.read_text())
+    except FileNotFoundError:
+        raise DataError(f"{what} not found", path=path) from None
+    except error as e:
+        raise DataError(f"not valid {fmt} ({e})", path=path) from None
+
+
 def load_grid(path) -> dict:
     """Read and check a TOML grid file; list-valued candidates become tuples."""
     path = Path(path)
-    try:
-        doc = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise DataError("grid file not found", path=path) from None
-    except tomllib.TOMLDecodeError as e:
-        raise DataError(f"not valid TOML ({e})", path=path) from None
+    doc = _read_doc(path, tomllib.loads, tomllib.TOMLDecodeError, "grid file", "TOML")
     unknown = set(doc) - _GRID_KEYS
     if unknown:
         raise DataError(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: "
@@ -198,12 +203,7 @@ def tune(
 def load_best_config(path) -> dict:
     """Read a ``best_config.json`` written by :func:`tune`: ``{"method", "params", ...}``."""
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise DataError("config file not found", path=path) from None
-    except json.JSONDecodeError as e:
-        raise DataError(f"not valid JSON ({e})", path=path) from None
+    doc = _read_doc(path, json.loads, json.JSONDecodeError, "config file", "JSON")
     if not isinstance(doc, dict) or not isinstance(doc.get("method"), str) \
             or not isinstance(doc.get("params"), dict):  # fmt: skip
         raise DataError("expected {\"method\": ..., \"params\": {...}} as written by "
