@@ -99,6 +99,12 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="nsl-kdd", choices=["nsl-kdd", "unsw-nb15"])
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="run seeds first-seed..first-seed+seeds-1 (merge with gavae-ids merge)",
+    )
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--methods", nargs="*", default=None)
     ap.add_argument("--data-dir", default=None)
@@ -115,6 +121,7 @@ def main(argv=None) -> None:
         if m.lower().replace("+", "-") in avail
     ]  # fmt: skip
     cfg = ReproduceConfig(dataset=args.dataset, seeds=1 if args.quick else args.seeds,
+                          first_seed=args.first_seed,
                           quick=args.quick, methods=tuple(methods))  # fmt: skip
     out = f"{args.out}/{args.dataset}{'-quick' if args.quick else ''}"
     res = reproduce(

@@ -56,6 +56,7 @@ class ReproduceConfig:
     dataset: str = "nsl-kdd"
     train_split: str = "train20"  # NSL-KDD only: "train20" (paper, Table 4) or "train"
     seeds: int = 3
+    first_seed: int = 0  # seeds first_seed .. first_seed + seeds - 1 (split a run; see merge_runs)
     quick: bool = False
     methods: tuple[str, ...] | None = None  # None: the paper's six + available peers
     outlier_filter: bool = False  # see protocol_notes: the paper's Table 4 counts every row
@@ -73,6 +74,19 @@ class ReproduceConfig:
             )
         if self.seeds < 1:
             raise DataError(f"--seeds must be at least 1, got {self.seeds}")
+        if self.first_seed < 0:
+            raise DataError(f"--first-seed must be 0 or more, got {self.first_seed}")
+
+    @property
+    def seed_list(self) -> list[int]:
+        return list(range(self.first_seed, self.first_seed + self.seeds))
+
+
+def _seed_span(seeds) -> str:
+    seeds = sorted(seeds)
+    if seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}..{seeds[-1]}"
+    return ", ".join(map(str, seeds))
 
 
 def load_experiment(cfg: ReproduceConfig, data_home=None) -> dict:
@@ -209,7 +223,7 @@ def reproduce(
     (out / "config.json").write_text(json.dumps({**asdict(cfg), "methods": list(methods),
                                                  "device": device}, indent=2))  # fmt: skip
     runs, aug_rows, first = [], [], {}
-    for seed in range(cfg.seeds):
+    for seed in cfg.seed_list:
         for method in methods:
             model = build_method(registry_name(method), layout=pre.layout_, quick=cfg.quick,
                                  random_state=seed, verbose=verbose, device=cfg.device,
@@ -230,37 +244,18 @@ def reproduce(
                 rep = pd.DataFrame(model.augmentation_report_)
                 rep["seed"] = seed
                 aug_rows.append(rep)
-            if seed == 0:
+            if seed == cfg.first_seed:
                 first[method] = (model, evals)
             s = runs[-1]["summary"][next(iter(encoded))]["all"]
             log.info("seed %d %-10s fit %6.1fs  acc %.4f  macro-F1 %.4f", seed, method, fit_s,
                      s["accuracy"], s["macro_f1"])  # fmt: skip
 
-    agg = {}
-    for name in encoded:
-        agg[name] = {}
-        for subset in ("all", "seen", "unseen"):
-            per_method = {}
-            for method in methods:
-                flats = [r["summary"][name][subset] for r in runs
-                         if r["method"] == method and subset in r["summary"][name]]  # fmt: skip
-                if flats:
-                    per_method[method] = aggregate(flats)
-            if per_method:
-                agg[name][subset] = per_method
-
+    agg = aggregate_runs(runs, methods, list(encoded))
     augmentation = None
     if aug_rows:
         allrep = pd.concat(aug_rows, ignore_index=True)
         allrep.to_csv(out / "augmentation.csv", index=False)
-        mean = allrep.groupby("class", sort=False)[["real", "generated", "attempts"]].mean()
-        mean = mean.reindex([c for c in classes if c in mean.index])
-        mean["acceptance_rate"] = (allrep.groupby("class", sort=False)["accepted"].sum()
-                                   / allrep.groupby("class", sort=False)["attempts"].sum()
-                                   .replace(0, np.nan))  # fmt: skip
-        augmentation = {"mean": [{"class": c, **{k: float(v) for k, v in r.items()}}
-                                 for c, r in mean.iterrows()],
-                        "per_seed": allrep.to_dict(orient="records")}  # fmt: skip
+        augmentation = aggregate_augmentation(allrep, classes)
 
     results = {
         "dataset": cfg.dataset,
@@ -270,7 +265,7 @@ def reproduce(
         "config": {**asdict(cfg), "methods": list(methods)},
         "device": device,
         "quick": cfg.quick,
-        "seeds": list(range(cfg.seeds)),
+        "seeds": cfg.seed_list,
         "methods": list(methods),
         "classes": classes,
         "train": {
@@ -308,6 +303,71 @@ def reproduce(
     return results
 
 
+SUBSETS = ("all", "seen", "unseen")
+
+
+def aggregate_runs(runs, methods, test_names) -> dict:
+    """Mean ± std over seeds of every flat metric: the ``aggregate`` of ``metrics.json``.
+
+    Parameters
+    ----------
+    runs : list of dict
+        One entry per seed × method, each with ``method`` and ``summary``
+        (``{test set: {subset: {metric: value}}}``).
+    methods : sequence of str
+        Methods to aggregate, in report order.
+    test_names : sequence of str
+        Test sets to aggregate.
+
+    Returns
+    -------
+    dict
+        ``{test set: {subset: {method: {metric: {"mean", "std", "n"}}}}}``; a
+        subset no run evaluated (``seen``/``unseen`` outside NSL-KDD) is left out.
+    """
+    agg = {}
+    for name in test_names:
+        agg[name] = {}
+        for subset in SUBSETS:
+            per_method = {}
+            for method in methods:
+                flats = [r["summary"][name][subset] for r in runs
+                         if r["method"] == method and subset in r["summary"][name]]  # fmt: skip
+                if flats:
+                    per_method[method] = aggregate(flats)
+            if per_method:
+                agg[name][subset] = per_method
+    return agg
+
+
+def aggregate_augmentation(per_seed: pd.DataFrame, classes) -> dict:
+    """Table 4/5 figures from the GAVAE-DNN augmentation rows of every seed.
+
+    Parameters
+    ----------
+    per_seed : DataFrame
+        One row per seed × class with ``class``, ``real``, ``generated``,
+        ``attempts``, ``accepted`` (and ``seed``): ``augmentation.csv``.
+    classes : sequence of str
+        Class order of the table.
+
+    Returns
+    -------
+    dict
+        ``{"mean": [{"class", "real", "generated", "attempts", "acceptance_rate"}],
+        "per_seed": records of per_seed}``; the acceptance rate pools accepted and
+        attempted candidates over seeds.
+    """
+    by_class = per_seed.groupby("class", sort=False)
+    mean = by_class[["real", "generated", "attempts"]].mean()
+    mean = mean.reindex([c for c in classes if c in mean.index])
+    mean["acceptance_rate"] = (by_class["accepted"].sum()
+                               / by_class["attempts"].sum().replace(0, np.nan))  # fmt: skip
+    return {"mean": [{"class": c, **{k: float(v) for k, v in r.items()}}
+                     for c, r in mean.iterrows()],
+            "per_seed": per_seed.to_dict(orient="records")}  # fmt: skip
+
+
 def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
     notes = [
         exp["protocol"] + ".",
@@ -320,9 +380,7 @@ def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
         "skipped) removes 5,702 of those Normal rows and makes DoS the majority class.",
         "Validation data for early stopping come from a stratified split of the training "
         "data, made before augmentation; the test sets are used only for evaluation.",
-        f"Seeds 0..{cfg.seeds - 1}: each seed re-initialises and re-trains every method "
-        "(and re-draws the validation split and the GAVAE samples); data splits of the "
-        "protocol stay fixed.",
+        seeds_note(cfg.seed_list),
         "Metrics: from the confusion matrix; per class one-vs-all; 'macro' = unweighted mean "
         "over classes (NaN classes skipped); 'binary' = attack (any non-normal class) vs "
         "normal; DR = recall; FPR = FP/(FP+TN); G-mean = sqrt(recall·specificity); AUC from "
@@ -342,6 +400,13 @@ def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
     return notes
 
 
+def seeds_note(seeds) -> str:
+    """The protocol note on ``seeds`` (also rewritten by :func:`gavae_ids.merge.merge_runs`)."""
+    return (f"Seeds {_seed_span(seeds)}: each seed re-initialises and re-trains every method "
+            "(and re-draws the validation split and the GAVAE samples); data splits of the "
+            "protocol stay fixed.")  # fmt: skip
+
+
 def _torch_threads() -> int:
     import torch
 
@@ -356,23 +421,36 @@ def _best_baseline(results: dict, test_set: str) -> str | None:
     return max(others, key=lambda m: agg[m]["macro_f1"]["mean"])
 
 
-def make_figures(results, first, Xtr, ytr, out: Path, cfg, verbose) -> dict[str, str]:
+def figure_slug(test_set: str) -> str:
+    """File-name form of a test set's name in ``figures/`` (``"KDDTest+"`` → ``"KDDTestplus"``)."""
+    return test_set.replace("+", "plus").replace(" ", "_").replace("-", "_")
+
+
+def bars_figure(results: dict, test_set: str, out: Path) -> str:
+    """Figs. 10/11 for ``test_set`` from ``results["aggregate"]``; its path relative to ``out``."""
     from gavae_ids.evaluation import figures as F
     from gavae_ids.evaluation.metrics import PAPER_COLUMNS, TABLE_METRICS
     from gavae_ids.evaluation.report import VIEWS
 
+    agg = results["aggregate"][test_set]["all"]
+    keys = VIEWS["macro"]  # the report's Tables 6/7 columns, in order
+    means = {m: {k: agg[m][k]["mean"] for k in keys} for m in results["methods"]}
+    stds = {m: {k: agg[m][k]["std"] for k in keys} for m in results["methods"]}
+    title = f"{results['dataset_title']} — {test_set} (macro view, %)"
+    p = F.plot_metric_bars(means, stds, keys, [PAPER_COLUMNS[m] for m in TABLE_METRICS],
+                           out / "figures" / f"bars_{figure_slug(test_set)}.png",
+                           title=title)  # fmt: skip
+    return str(p.relative_to(out))
+
+
+def make_figures(results, first, Xtr, ytr, out: Path, cfg, verbose) -> dict[str, str]:
+    from gavae_ids.evaluation import figures as F
+
     figs: dict[str, str] = {}
     title = results["dataset_title"]
     for name in results["test_sets"]:
-        agg = results["aggregate"][name]["all"]
-        keys = VIEWS["macro"]  # the report's Tables 6/7 columns, in order
-        means = {m: {k: agg[m][k]["mean"] for k in keys} for m in results["methods"]}
-        stds = {m: {k: agg[m][k]["std"] for k in keys} for m in results["methods"]}
-        slug = name.replace("+", "plus").replace(" ", "_").replace("-", "_")
-        p = F.plot_metric_bars(means, stds, keys, [PAPER_COLUMNS[m] for m in TABLE_METRICS],
-                               out / "figures" / f"bars_{slug}.png",
-                               title=f"{title} — {name} (macro view, %)")  # fmt: skip
-        figs[f"bars:{name}"] = str(p.relative_to(out))
+        slug = figure_slug(name)
+        figs[f"bars:{name}"] = bars_figure(results, name, out)
         roc_methods = [m for m in ("GAVAE-DNN", _best_baseline(results, name)) if m in first]
         results.setdefault("roc_methods", {})[name] = roc_methods
         curves = {}

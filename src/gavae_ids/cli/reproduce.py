@@ -17,6 +17,9 @@ def register(app: typer.Typer) -> None:
 def reproduce_cmd(
     dataset: str = typer.Option("nsl-kdd", "--dataset", "-d", help="nsl-kdd or unsw-nb15."),
     seeds: int = typer.Option(None, help="Seeds (default 3; 1 with --quick)."),
+    first_seed: int = typer.Option(
+        0, "--first-seed", help="Run seeds first..first+seeds-1 (join runs: 'gavae-ids merge')."
+    ),
     quick: bool = typer.Option(
         False,
         "--quick",
@@ -69,6 +72,7 @@ def reproduce_cmd(
         dataset=dataset,
         train_split="train" if full_train else "train20",
         seeds=seeds if seeds is not None else (1 if quick else 3),
+        first_seed=first_seed,
         quick=quick,
         methods=tuple(m.strip() for m in methods.split(",")) if methods else None,
         outlier_filter=outliers,
