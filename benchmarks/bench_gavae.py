@@ -39,6 +39,12 @@ def parse_args() -> argparse.Namespace:
                    "125,973 rows) — the scaling comparison")  # fmt: skip
     p.add_argument("--n-iter", type=int, default=None, help="default: GAVAESampler's")
     p.add_argument("--ctgan-epochs", type=int, default=None, help="default: ctgan's own")
+    p.add_argument("--no-ctgan", action="store_true", help="skip CTGAN even if installed")
+    p.add_argument(
+        "--fit-only",
+        action="store_true",
+        help="time fit_resample and sample() only (no training-alone refit, no SMOTE)",
+    )
     return p.parse_args()
 
 
@@ -61,8 +67,12 @@ def main() -> None:
     counts = pd.Series(y).value_counts()
     targets = {c: int(counts.max()) for c in counts.index}
     print(f"data: {X.shape[0]} rows x {X.shape[1]} encoded columns; {counts.to_dict()}")
+    device_name = (
+        torch.cuda.get_device_name(0) if args.device != "cpu" and torch.cuda.is_available() else
+        "cpu"
+    )  # fmt: skip
     print(
-        f"torch threads: {torch.get_num_threads()}, device: {args.device}, "
+        f"torch threads: {torch.get_num_threads()}, device: {args.device} ({device_name}), "
         f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
@@ -75,6 +85,23 @@ def main() -> None:
         X_res, y_res = sampler.fit_resample(X, y)
     fit_s = time.perf_counter() - t0
     report = sampler.augmentation_report_
+    print(f"\nGAVAE ({sampler.n_iter} iterations, batch {sampler.batch_size})")
+    print(f"  fit_resample: {fit_s:.1f} s -> {len(y_res)} rows", flush=True)
+
+    minority = [c for c in counts.index if counts[c] < counts.max()]
+    t0 = time.perf_counter()
+    n_sampled = sum(len(sampler.sample(targets[c] - int(counts[c]), c)) for c in minority)
+    sample_s = time.perf_counter() - t0
+    print(f"  sample(): {n_sampled} accepted rows in {sample_s:.2f} s "
+          f"= {n_sampled / sample_s:,.0f} accepted rows/s")  # fmt: skip
+    print(report.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    for w in caught:
+        print(f"  warning: {w.message}")
+    acc = sampler.history_["disc_accuracy"].to_numpy()
+    print(f"  discriminator accuracy: first 50 it. {acc[:50].mean():.3f}, "
+          f"last 50 it. {acc[-50:].mean():.3f}", flush=True)  # fmt: skip
+    if args.fit_only:
+        return
 
     # Training alone: refit with a strategy that asks for no new rows.
     t0 = time.perf_counter()
@@ -85,30 +112,15 @@ def main() -> None:
         sampling_strategy={counts.index[0]: int(counts.iloc[0])},
         **extra,
     ).fit_resample(X, y)
-    train_s = time.perf_counter() - t0
-
-    minority = [c for c in counts.index if counts[c] < counts.max()]
-    t0 = time.perf_counter()
-    n_sampled = sum(len(sampler.sample(targets[c] - int(counts[c]), c)) for c in minority)
-    sample_s = time.perf_counter() - t0
-
-    print(f"\nGAVAE ({sampler.n_iter} iterations, batch {sampler.batch_size})")
-    print(f"  fit_resample: {fit_s:.1f} s -> {len(y_res)} rows")
-    print(f"  training alone: {train_s:.1f} s")
-    print(f"  sample(): {n_sampled} accepted rows in {sample_s:.2f} s "
-          f"= {n_sampled / sample_s:,.0f} accepted rows/s")  # fmt: skip
-    print(report.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    for w in caught:
-        print(f"  warning: {w.message}")
-    acc = sampler.history_["disc_accuracy"].to_numpy()
-    print(f"  discriminator accuracy: first 50 it. {acc[:50].mean():.3f}, "
-          f"last 50 it. {acc[-50:].mean():.3f}")  # fmt: skip
+    print(f"  training alone: {time.perf_counter() - t0:.1f} s", flush=True)
 
     t0 = time.perf_counter()
     SMOTE(sampling_strategy=targets, random_state=args.seed).fit_resample(X, y)
     smote_s = time.perf_counter() - t0
-    print(f"\nSMOTE fit_resample (same targets): {smote_s:.2f} s")
+    print(f"\nSMOTE fit_resample (same targets): {smote_s:.2f} s", flush=True)
 
+    if args.no_ctgan:
+        return
     try:
         from ctgan import CTGAN
     except ImportError:
