@@ -12,6 +12,7 @@ from gavae_ids.datasets import (
     NSL_KDD_FEATURES,
     accuracy_ceiling,
     find_partitions,
+    load_benchmark,
     load_csv,
     load_nsl_kdd,
     load_unsw_nb15,
@@ -19,6 +20,7 @@ from gavae_ids.datasets import (
     read_nsl_kdd_file,
 )
 from gavae_ids.datasets.nsl_kdd import mark_seen
+from gavae_ids.datasets.unsw_nb15 import SPLIT_PROTOCOL
 from gavae_ids.exceptions import DataError, DatasetNotFoundError
 
 TRAIN20_COUNTS = {"Normal": 13449, "DoS": 9234, "Probe": 2289, "R2L": 209, "U2R": 11}
@@ -231,3 +233,46 @@ def test_load_csv_errors(tmp_path):
     h.write_text("proto,bytes,label\n")
     with pytest.raises(DataError, match="no data rows"):
         load_csv(h, label="label")
+
+
+# -- load_benchmark: one training set + named test sets ----------------------------------------
+@pytest.mark.parametrize(("split", "train_name", "train_rows"),
+                         [("train20", "KDDTrain+_20Percent", 25_192),
+                          ("train", "KDDTrain+", 125_973)])  # fmt: skip
+def test_nsl_benchmark_names_its_test_sets_and_training_file(data_home, split, train_name,
+                                                             train_rows):  # fmt: skip
+    b = load_benchmark("nsl-kdd", data_home=data_home, train_split=split)
+    assert (b.train.name, len(b.train.y)) == (train_name, train_rows)
+    assert {n: len(t.y) for n, t in b.tests.items()} == {"KDDTest+": 22_544, "KDDTest-21": 11_850}
+    assert list(b.tests) == ["KDDTest+", "KDDTest-21"]  # report order
+    assert b.protocol == f"train on {train_name}, test on KDDTest+ and KDDTest-21" and b.official
+    # "seen" refers to the chosen training file: its attack names, no others
+    t = b.tests["KDDTest+"]
+    assert set(t.attack[t.seen]) <= set(b.train.attack) | {"normal"}
+    assert not set(t.attack[~t.seen]) & set(b.train.attack)
+
+
+def test_nsl_benchmark_without_tests_needs_only_the_training_file(data_home, tmp_path):
+    (tmp_path / "nsl-kdd").mkdir()
+    shutil.copy(data_home / "nsl-kdd" / "KDDTrain+_20Percent.txt.gz", tmp_path / "nsl-kdd")
+    b = load_benchmark("nsl-kdd", data_home=tmp_path, with_tests=False)
+    assert b.tests == {} and len(b.train.y) == 25_192
+    with pytest.raises(DatasetNotFoundError, match="KDDTest"):
+        load_benchmark("nsl-kdd", data_home=tmp_path)
+
+
+def test_unsw_benchmark_follows_the_loader_protocol(data_home):
+    b = load_benchmark("unsw-nb15", data_home=data_home, train_split="ignored")
+    assert b.protocol == SPLIT_PROTOCOL.format(train=2 / 3, test=1 / 3, seed=0)
+    assert not b.official  # only the testing partition is in the data folder
+    assert list(b.tests) == ["UNSW-NB15 test"]
+    assert len(b.train.y) + len(b.tests["UNSW-NB15 test"].y) == 82_332
+    renamed = load_benchmark("unsw-nb15", data_home=data_home, unsw_test_name="test")
+    assert list(renamed.tests) == ["test"]
+    pd.testing.assert_frame_equal(renamed.tests["test"].X, b.tests["UNSW-NB15 test"].X)
+
+
+def test_unknown_benchmark_is_refused_before_reading(tmp_path):
+    msg = "unknown dataset 'kdd99'; choose one of nsl-kdd, unsw-nb15"
+    with pytest.raises(DataError, match=msg):
+        load_benchmark("kdd99", data_home=tmp_path / "nothing-here")

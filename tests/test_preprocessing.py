@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
-from gavae_ids.preprocessing import FeatureLayout, MADOutlierFilter, TabularPreprocessor
+from gavae_ids.preprocessing import (
+    FeatureLayout,
+    MADOutlierFilter,
+    TabularPreprocessor,
+    fit_preprocessing,
+)
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +175,26 @@ def test_fixed_vocabulary_gives_one_layout_across_subsets():
     assert a.layout_ == b.layout_
     assert a.transform(df.iloc[[2]])[0, 1:].tolist() == [0.0, 0.0, 1.0]
     assert TabularPreprocessor().fit(df.iloc[:2]).layout_.n_features == 3
+
+
+# -- fit_preprocessing: optional outlier filter, then the encoder ------------------------------
+def test_fit_preprocessing_fits_on_the_rows_the_filter_keeps(nsl_train20):
+    b = nsl_train20
+    X, y, pre, report = fit_preprocessing(b.X, b.y, categorical=b.categorical, numeric=b.numeric,
+                                          outlier_filter=True)  # fmt: skip
+    f = MADOutlierFilter().fit(b.X, b.y, b.numeric)
+    pd.testing.assert_frame_equal(report, f.report_)
+    assert len(y) == f.inlier_mask_.sum() < len(b.y)
+    assert X.index.equals(b.X.index[f.inlier_mask_]) and y.index.equals(X.index)
+    assert report["removed"].sum() == len(b.y) - len(y)
+    ref = TabularPreprocessor(categorical=b.categorical).fit(b.X.iloc[f.inlier_mask_])
+    np.testing.assert_array_equal(pre.transform(b.X), ref.transform(b.X))
+
+
+def test_fit_preprocessing_without_filter_keeps_every_row(nsl_train20):
+    b = nsl_train20
+    X, y, pre, report = fit_preprocessing(b.X, b.y, categorical=b.categorical, numeric=b.numeric)
+    assert report is None and X is b.X and y is b.y
+    assert pre.categorical_ == list(b.categorical)
+    Xt = pre.transform(X)
+    assert Xt.min() >= 0 and Xt.max() <= 1 and Xt.shape[1] == pre.layout_.n_features

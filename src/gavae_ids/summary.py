@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from gavae_ids.datasets import load_nsl_kdd, load_unsw_nb15
+from gavae_ids.datasets import BENCHMARKS, load_benchmark
 from gavae_ids.datasets.unsw_nb15 import accuracy_ceiling
-from gavae_ids.exceptions import DataError
 from gavae_ids.preprocessing import MADOutlierFilter, TabularPreprocessor
 
-DATASETS = ("nsl-kdd", "unsw-nb15")
+DATASETS = BENCHMARKS
 
 
 def summarize_dataset(dataset: str, *, data_home=None, train_split: str = "train20") -> dict:
@@ -15,20 +14,10 @@ def summarize_dataset(dataset: str, *, data_home=None, train_split: str = "train
 
     Returns a JSON-serialisable dict; the CLI renders it as tables.
     """
-    if dataset == "nsl-kdd":
-        train = load_nsl_kdd(train_split, data_home=data_home)
-        tests = {
-            s: load_nsl_kdd(s, data_home=data_home, train_split=train_split)
-            for s in ("KDDTest+", "KDDTest-21")
-        }
-        protocol = f"train on {train.name}, test on KDDTest+ and KDDTest-21"
-        classes = train.classes
-    elif dataset == "unsw-nb15":
-        b = load_unsw_nb15(data_home=data_home)
-        train, tests, protocol = b.train, {"test": b.test}, b.protocol
-        classes = train.classes
-    else:
-        raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    bench = load_benchmark(dataset, data_home=data_home, train_split=train_split,
+                           unsw_test_name="test")  # fmt: skip
+    train, tests, protocol = bench.train, bench.tests, bench.protocol
+    classes = train.classes
 
     def counts(y):
         vc = y.value_counts()

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from gavae_ids.datasets import BENCHMARKS, load_benchmark
 from gavae_ids.detector import Detector, check_bundleable
 from gavae_ids.exceptions import DataError
 from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
-from gavae_ids.preprocessing import MADOutlierFilter, TabularPreprocessor
+from gavae_ids.preprocessing import fit_preprocessing
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +38,14 @@ def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: st
       (official training partition when present, else the documented split).
     * ``"csv"``: any labelled CSV ``csv_path`` whose column ``label`` holds the class.
     """
-    if dataset == "nsl-kdd":
-        from gavae_ids.datasets import load_nsl_kdd
-
-        b = load_nsl_kdd(train_split, data_home=data_home)
-        info = {"dataset": dataset, "source": b.name, "protocol": f"trained on {b.name}"}
-    elif dataset == "unsw-nb15":
-        from gavae_ids.datasets import load_unsw_nb15
-
-        # Always the protocol's split (seed 0), so no test row of reproduce/tune is trained on.
-        parts = load_unsw_nb15(data_home=data_home)
-        b = parts.train
-        info = {"dataset": dataset, "source": b.name, "protocol": parts.protocol}
+    if dataset in BENCHMARKS:
+        # UNSW-NB15: always the protocol's split (seed 0), so no test row of reproduce/tune
+        # is trained on.
+        bench = load_benchmark(dataset, data_home=data_home, train_split=train_split,
+                               with_tests=False)  # fmt: skip
+        b = bench.train
+        protocol = f"trained on {b.name}" if dataset == "nsl-kdd" else bench.protocol
+        info = {"dataset": dataset, "source": b.name, "protocol": protocol}
     elif dataset == "csv":
         from gavae_ids.datasets import load_csv
 
@@ -196,11 +193,11 @@ def train_detector(
         rows = stratified_rows(y.to_numpy(), QUICK_ROWS_PER_CLASS, random_state)
         X, y = X.iloc[rows], y.iloc[rows]
         info["quick"] = f"at most {QUICK_ROWS_PER_CLASS} rows per class ({len(y)} rows)"
-    if outlier_filter:
-        filt = MADOutlierFilter().fit(X, y, data["numeric"])
-        X, y = X.iloc[filt.inlier_mask_], y.iloc[filt.inlier_mask_]
-        info["outlier_filter"] = {str(c): int(r) for c, r in filt.report_["removed"].items()}
-    pre = TabularPreprocessor(categorical=data["categorical"]).fit(X)
+    X, y, pre, report = fit_preprocessing(X, y, categorical=data["categorical"],
+                                          numeric=data["numeric"],
+                                          outlier_filter=outlier_filter)  # fmt: skip
+    if report is not None:
+        info["outlier_filter"] = {str(c): int(r) for c, r in report["removed"].items()}
     Xt = pre.transform(X)
     est = build_estimator(method, layout=pre.layout_, quick=quick, random_state=random_state,
                           verbose=verbose, **params)  # fmt: skip

@@ -9,6 +9,7 @@ from gavae_ids.datasets._schema import (
     UNSW_NB15_CLASSES,
     nsl_kdd_attack_map,
 )
+from gavae_ids.datasets.benchmarks import BENCHMARKS, load_benchmark
 from gavae_ids.datasets.csv import load_csv
 from gavae_ids.datasets.nsl_kdd import load_nsl_kdd, mark_seen, read_nsl_kdd_file
 from gavae_ids.datasets.unsw_nb15 import (
@@ -19,6 +20,7 @@ from gavae_ids.datasets.unsw_nb15 import (
 )
 
 __all__ = [
+    "BENCHMARKS",
     "ENV_VAR",
     "NSL_KDD_CATEGORICAL",
     "NSL_KDD_CLASSES",
@@ -28,6 +30,7 @@ __all__ = [
     "accuracy_ceiling",
     "find_partitions",
     "get_data_home",
+    "load_benchmark",
     "load_csv",
     "load_nsl_kdd",
     "load_unsw_nb15",

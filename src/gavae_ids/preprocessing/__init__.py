@@ -2,6 +2,13 @@
 
 from gavae_ids.preprocessing.layout import FeatureLayout, OneHotBlock
 from gavae_ids.preprocessing.outliers import MADOutlierFilter
+from gavae_ids.preprocessing.pipeline import fit_preprocessing
 from gavae_ids.preprocessing.transformer import TabularPreprocessor
 
-__all__ = ["FeatureLayout", "MADOutlierFilter", "OneHotBlock", "TabularPreprocessor"]
+__all__ = [
+    "FeatureLayout",
+    "MADOutlierFilter",
+    "OneHotBlock",
+    "TabularPreprocessor",
+    "fit_preprocessing",
+]
