@@ -15,15 +15,25 @@ from gavae_ids.evaluation.report import VIEWS, parse_markdown_table, parse_pct, 
 pytestmark = pytest.mark.slow
 
 
+#: torch's thread count set before the quick run, and found after it.
+THREADS = {}
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory, data_home):
+    import torch
+
     out = tmp_path_factory.mktemp("run")
+    outer = torch.get_num_threads()
+    torch.set_num_threads(1)  # UMAP's OpenMP layer would raise it to the core count
     result = CliRunner().invoke(
         app,
         ["reproduce", "--dataset", "nsl-kdd", "--quick", "--quiet", "--out", str(out),
          "--data-dir", str(data_home), "--seeds", "2",
          "--methods", "knn,rf,svm,dnn,cnn,gavae-dnn,smote-dnn"],
     )  # fmt: skip
+    THREADS["after"] = torch.get_num_threads()
+    torch.set_num_threads(outer)
     assert result.exit_code == 0, result.output + repr(result.exception)
     return out, json.loads((out / "metrics.json").read_text()), (out / "report.md").read_text()
 
@@ -137,3 +147,10 @@ def test_duplicate_method_names_are_trained_once():
     from gavae_ids.reproduce import resolve_methods
 
     assert resolve_methods(["dnn", "DNN", "gavae-dnn", "GAVAE-DNN"]) == ("DNN", "GAVAE-DNN")
+
+
+def test_figures_leave_torch_threads_as_they_were(quick_run):
+    """UMAP (numba/OpenMP) resets torch's thread count; the run must put it back."""
+    _, results, _ = quick_run
+    assert "umap" in results["figures"]
+    assert THREADS["after"] == 1

@@ -36,6 +36,12 @@ def reproduce_cmd(
         help="Apply the §3.5 MAD outlier filter to training data "
         "(off by default: the paper's Table 4 counts every row).",
     ),
+    hyperparameters: str = typer.Option(
+        "paper",
+        "--hyperparameters",
+        help="paper (the paper's DNN learning rate) or defaults (the library's "
+        "cross-validated defaults).",
+    ),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     config: Path = typer.Option(
         None,
@@ -77,6 +83,7 @@ def reproduce_cmd(
         methods=tuple(m.strip() for m in methods.split(",")) if methods else None,
         outlier_filter=outliers,
         device=device,
+        hyperparameters=hyperparameters,
         method_params=method_params,
     )
     out = out or Path("runs") / (dataset + ("-quick" if quick else ""))
