@@ -109,7 +109,20 @@ def main(argv=None) -> None:
     ap.add_argument("--methods", nargs="*", default=None)
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--out", default="runs/augmenters")
+    ap.add_argument(
+        "--summarize",
+        metavar="RUN_DIR",
+        default=None,
+        help="print the summary table of an existing run (e.g. a merged one) and stop",
+    )
     args = ap.parse_args(argv)
+    if args.summarize:
+        import json
+        from pathlib import Path
+
+        run = Path(args.summarize)
+        print_summary(json.loads((run / "metrics.json").read_text()), str(run / "report.md"))
+        return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for name, factory in METHODS.items():
         register_method(name.lower().replace("+", "-"), factory, overwrite=True)
@@ -131,14 +144,19 @@ def main(argv=None) -> None:
         verbose=False,
         command="python benchmarks/augmenters.py " + " ".join(argv or []),
     )
+    print_summary(res, f"{out}/report.md")
+
+
+def print_summary(res: dict, report: str) -> None:
+    """The Markdown summary table per test set: mean ± std over seeds, %."""
     classes = res["classes"]
-    print(f"\n{res['protocol']}; seeds {res['seeds']}; mean ± std; report: {out}/report.md")
+    print(f"\n{res['protocol']}; seeds {res['seeds']}; mean ± std; report: {report}")
     for test_set, subsets in res["aggregate"].items():
         agg = subsets["all"]
         head = ["method", "accuracy", "macro-F1", "binary DR", "binary FPR"] + \
                [f"DR {c}" for c in classes if c != "Normal"] + ["fit s"]  # fmt: skip
         print(f"\n### {test_set}\n\n| " + " | ".join(head) + " |\n|" + "---|" * len(head))
-        for m in methods:
+        for m in res["methods"]:
             a = agg[m]
             fits = [r["fit_seconds"] for r in res["runs"] if r["method"] == m]
 
@@ -147,7 +165,9 @@ def main(argv=None) -> None:
                 if not s or s["mean"] is None or not np.isfinite(s["mean"]):
                     return "n/a"
                 sd = s["std"]
-                return f"{100 * s['mean']:.2f}" + (f" ± {100 * sd:.2f}" if np.isfinite(sd) else "")
+                return f"{100 * s['mean']:.2f}" + (
+                    f" ± {100 * sd:.2f}" if sd is not None and np.isfinite(sd) else ""
+                )
 
             cells = [m, f("accuracy"), f("macro_f1"), f("binary_recall"), f("binary_fpr")]
             cells += [f(f"dr_{c}") for c in classes if c != "Normal"]
