@@ -25,7 +25,7 @@ Measured wall time on 2 otherwise idle CPU cores, one torch thread: NSL-KDD
 26.7 min for 3 seeds; UNSW-NB15 split 42.1 min per seed (SMOTE-ENN and GAVAE+HGB
 dominate). Split the seeds over processes with --first-seed and join the runs
 with ``gavae-ids merge``. TVAE/CTGAN (optional ``ctgan``) add much more: one
-TVAE+DNN seed on NSL-KDD took 11-17 min on a shared core.
+TVAE+DNN seed on NSL-KDD took 10.5-16.6 min on a shared core.
 """
 
 from __future__ import annotations
