@@ -29,12 +29,12 @@ import pandas as pd
 from gavae_ids.exceptions import DataError
 from gavae_ids.reproduce import (
     ReproduceConfig,
-    _best_baseline,
-    _seed_span,
     aggregate_augmentation,
     aggregate_runs,
     bars_figure,
+    best_baseline,
     figure_slug,
+    seed_span,
     seeds_note,
     write_outputs,
 )
@@ -170,13 +170,13 @@ def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> dict:
               "device": results["device"]}  # fmt: skip
     (out / "config.json").write_text(json.dumps(config, indent=2))
     write_outputs(results, out, figures)
-    log.info("merged seeds %s of %d runs into %s", _seed_span(seeds), len(inputs), out)
+    log.info("merged seeds %s of %d runs into %s", seed_span(seeds), len(inputs), out)
     return results
 
 
 def seeds_text(seeds) -> str:
     """``"seed 0"``, ``"seeds 1..2"`` or ``"seeds 0, 2"``."""
-    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {_seed_span(seeds)}"
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seed_span(seeds)}"
 
 
 def _read(path: Path) -> _Run:
@@ -397,7 +397,7 @@ def _seed_figures(source: _Run, results: dict, out: Path) -> tuple[dict, dict]:
             rel = f"figures/{kind}_{figure_slug(name)}.png"
             if (out / rel).is_file():
                 figures[f"{kind}:{name}"] = rel
-        roc[name] = [m for m in ("GAVAE-DNN", _best_baseline(own, name)) if m in methods]
+        roc[name] = [m for m in ("GAVAE-DNN", best_baseline(own, name)) if m in methods]
     for key, rel in (("fig7", "figures/fig7_discriminator.png"),
                      ("umap", "figures/umap_original_vs_generated.png")):  # fmt: skip
         if (out / rel).is_file():

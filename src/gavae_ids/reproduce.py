@@ -97,7 +97,7 @@ def run_params(cfg: ReproduceConfig, method: str) -> dict:
     return params
 
 
-def _seed_span(seeds) -> str:
+def seed_span(seeds) -> str:
     seeds = sorted(seeds)
     if seeds == list(range(seeds[0], seeds[-1] + 1)):
         return f"{seeds[0]}..{seeds[-1]}"
@@ -426,7 +426,7 @@ def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
 
 def seeds_note(seeds) -> str:
     """The protocol note on ``seeds`` (also rewritten by :func:`gavae_ids.merge.merge_runs`)."""
-    return (f"Seeds {_seed_span(seeds)}: each seed re-initialises and re-trains every method "
+    return (f"Seeds {seed_span(seeds)}: each seed re-initialises and re-trains every method "
             "(and re-draws the validation split and the GAVAE samples); data splits of the "
             "protocol stay fixed.")  # fmt: skip
 
@@ -437,7 +437,7 @@ def _torch_threads() -> int:
     return torch.get_num_threads()
 
 
-def _best_baseline(results: dict, test_set: str) -> str | None:
+def best_baseline(results: dict, test_set: str) -> str | None:
     agg = results["aggregate"][test_set]["all"]
     others = [m for m in results["methods"] if m != "GAVAE-DNN"]
     if not others:
@@ -475,7 +475,7 @@ def make_figures(results, first, Xtr, ytr, out: Path, cfg, verbose) -> dict[str,
     for name in results["test_sets"]:
         slug = figure_slug(name)
         figs[f"bars:{name}"] = bars_figure(results, name, out)
-        roc_methods = [m for m in ("GAVAE-DNN", _best_baseline(results, name)) if m in first]
+        roc_methods = [m for m in ("GAVAE-DNN", best_baseline(results, name)) if m in first]
         results.setdefault("roc_methods", {})[name] = roc_methods
         curves = {}
         for m in roc_methods:
