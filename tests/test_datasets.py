@@ -1,15 +1,19 @@
-"""Dataset loaders on the real files, and every bad-input case on small written files."""
+"""Dataset loaders on the real files (shipped or in the data directory), and every bad-input case
+on small written files."""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from gavae_ids.datasets import (
     NSL_KDD_FEATURES,
+    _registry,
     accuracy_ceiling,
     find_partitions,
     load_benchmark,
@@ -19,6 +23,7 @@ from gavae_ids.datasets import (
     nsl_kdd_attack_map,
     read_nsl_kdd_file,
 )
+from gavae_ids.datasets._registry import check_file, registry, shipped_checksums, shipped_copy
 from gavae_ids.datasets.nsl_kdd import mark_seen
 from gavae_ids.datasets.unsw_nb15 import SPLIT_PROTOCOL
 from gavae_ids.exceptions import DataError, DatasetNotFoundError
@@ -40,8 +45,9 @@ def test_test_plus_class_counts(nsl_test):
 
 
 @pytest.mark.parametrize("split", ["train", "train20", "test", "test21"])
-def test_every_attack_name_is_mapped(data_home, split):
-    b = load_nsl_kdd(split, data_home=data_home)  # unknown="error" would raise otherwise
+def test_every_attack_name_is_mapped(request, data_home, split):
+    home = request.getfixturevalue("nsl_full_home") if split == "train" else data_home
+    b = load_nsl_kdd(split, data_home=home)  # unknown="error" would raise otherwise
     assert set(b.attack.unique()) <= set(nsl_kdd_attack_map())
     assert set(b.y.unique()) <= set(b.classes)
 
@@ -67,20 +73,33 @@ def test_mark_seen_pure():
     assert s.tolist() == [True, True, False]
 
 
-def test_plain_and_gzip_read_alike(data_home, tmp_path):
-    src = data_home / "nsl-kdd" / "KDDTest-21.txt.gz"
+def test_plain_and_gzip_read_alike(shipped_file, tmp_path):
     plain = tmp_path / "nsl-kdd" / "KDDTest-21.txt"
     plain.parent.mkdir()
-    with gzip.open(src, "rb") as fi, open(plain, "wb") as fo:
+    with gzip.open(shipped_file("KDDTest-21.txt"), "rb") as fi, open(plain, "wb") as fo:
         shutil.copyfileobj(fi, fo)
     a = load_nsl_kdd("test21", data_home=tmp_path)
-    b = load_nsl_kdd("test21", data_home=data_home)
+    b = load_nsl_kdd("test21", data_home=tmp_path / "empty")
     pd.testing.assert_frame_equal(a.X, b.X)
     assert a.path.endswith(".txt") and b.path.endswith(".gz")
+    assert (a.origin, b.origin) == ("data directory", "shipped copy")
 
 
-def test_unsw_split_protocol(data_home):
-    b = load_unsw_nb15(data_home=data_home)
+def test_shipped_copies_are_the_fallback_and_the_data_directory_wins(shipped_file, tmp_path):
+    empty = tmp_path / "nothing-here"
+    for split, stem in (("train20", "KDDTrain+_20Percent"), ("test", "KDDTest+"),
+                        ("test21", "KDDTest-21")):  # fmt: skip
+        b = load_nsl_kdd(split, data_home=empty)
+        assert b.origin == "shipped copy" and b.path == str(shipped_file(stem + ".txt"))
+    # A copy in the data directory (here a one-record file) is read instead.
+    (tmp_path / "nsl-kdd").mkdir()
+    (tmp_path / "nsl-kdd" / "KDDTest-21.txt").write_text(GOOD + "\n")
+    b = load_nsl_kdd("test21", data_home=tmp_path)
+    assert b.origin == "data directory" and len(b.y) == 1
+
+
+def test_unsw_split_protocol(unsw_home):
+    b = load_unsw_nb15(data_home=unsw_home)
     assert not b.official and "stratified split" in b.protocol
     assert len(b.train.y) + len(b.test.y) == 82_332
     assert abs(len(b.test.y) - 82_332 / 3) < 2
@@ -92,11 +111,11 @@ def test_unsw_split_protocol(data_home):
     assert (part - full).abs().max() < 0.002
 
 
-def test_unsw_partitions_recognised_by_content_not_name(data_home, tmp_path):
+def test_unsw_partitions_recognised_by_content_not_name(unsw_home, tmp_path):
     # A mirror that names the testing partition "training": still found as the testing one.
     d = tmp_path / "unsw-nb15"
     d.mkdir()
-    shutil.copy(data_home / "unsw-nb15" / "UNSW_NB15_testing-set.csv.gz",
+    shutil.copy(unsw_home / "unsw-nb15" / "UNSW_NB15_testing-set.csv.gz",
                 d / "UNSW_NB15_training-set.csv.gz")  # fmt: skip
     parts = find_partitions(tmp_path)
     assert list(parts) == ["test"] and parts["test"].name == "UNSW_NB15_training-set.csv.gz"
@@ -130,26 +149,106 @@ def test_accuracy_ceiling_of_conflicting_duplicates():
     assert accuracy_ceiling(X, y) == pytest.approx(3 / 4)
 
 
-def test_unsw_ceiling_matches_documented_value(data_home):
+def test_unsw_ceiling_matches_documented_value(unsw_home):
     from gavae_ids.datasets import read_unsw_nb15_file
 
-    b = read_unsw_nb15_file(data_home / "unsw-nb15" / "UNSW_NB15_testing-set.csv.gz")
+    b = read_unsw_nb15_file(unsw_home / "unsw-nb15" / "UNSW_NB15_testing-set.csv.gz")
     assert round(accuracy_ceiling(b.X, b.y), 3) == 0.936
 
 
 # -- data directory ------------------------------------------------------------------------
-def test_data_dir_from_environment(monkeypatch, data_home):
-    monkeypatch.setenv("GAVAE_IDS_DATA", str(data_home))
-    assert len(load_nsl_kdd("test21").y) == 11_850
+def test_data_dir_from_environment(monkeypatch, tmp_path):
+    (tmp_path / "nsl-kdd").mkdir()
+    (tmp_path / "nsl-kdd" / "KDDTest-21.txt").write_text(GOOD + "\n" + GOOD + "\n")
+    monkeypatch.setenv("GAVAE_IDS_DATA", str(tmp_path))
+    b = load_nsl_kdd("test21")
+    assert len(b.y) == 2 and b.path.startswith(str(tmp_path))
+    monkeypatch.setenv("GAVAE_IDS_DATA", str(tmp_path / "empty"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert load_nsl_kdd("test21").origin == "shipped copy"
 
 
-def test_missing_file_names_file_directory_and_source(tmp_path):
+def test_missing_file_names_file_directory_source_and_fetch_command(tmp_path):
     with pytest.raises(DatasetNotFoundError) as e:
-        load_nsl_kdd("train20", data_home=tmp_path)
+        load_nsl_kdd("train", data_home=tmp_path)  # KDDTrain+ is not shipped
     msg = str(e.value)
-    assert "KDDTrain+_20Percent.txt" in msg and str(tmp_path) in msg and "unb.ca" in msg
-    with pytest.raises(DatasetNotFoundError, match="unsw"):
+    assert "KDDTrain+.txt" in msg and str(tmp_path) in msg and "unb.ca" in msg
+    assert f"gavae-ids data fetch KDDTrain+.txt --data-dir {tmp_path}" in msg
+    with pytest.raises(DatasetNotFoundError, match="unsw.*gavae-ids data fetch --dataset unsw"):
         load_unsw_nb15(data_home=tmp_path)
+
+
+# -- the copies shipped with the package -----------------------------------------------------------
+SHIPPED = ("KDDTrain+_20Percent.txt", "KDDTest+.txt", "KDDTest-21.txt")
+#: MD5 of the decompressed files, from ../shared/datasets/README.md.
+README_MD5 = {
+    "KDDTrain+_20Percent.txt": "e160feff7844050fc42c6d30ad0f2454",
+    "KDDTest+.txt": "7c6d1b1af246690766394920d6b4c751",
+    "KDDTest-21.txt": "02368ff472bbcd6788019c4c6a1c6201",
+}
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_copy_is_the_original_gzip_compressed(name):
+    path = shipped_copy(name)
+    raw = gzip.decompress(path.read_bytes())
+    assert hashlib.md5(raw).hexdigest() == README_MD5[name]
+    assert hashlib.sha256(raw).hexdigest() == registry()[name].sha256
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == shipped_checksums()[path.name]
+    assert path.stat().st_size < 512 * 1024
+    assert check_file(path, registry()[name]).ok
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_copy_has_the_bytes_of_the_shared_file(name):
+    shared = SHARED / "nsl-kdd" / (name + ".gz")
+    if not shared.is_file():
+        pytest.skip(f"{shared} not present")
+    assert shipped_copy(name).read_bytes() == shared.read_bytes()
+
+
+def test_registry_and_notice_agree_with_what_is_shipped():
+    shipped = {e.name for e in registry().values() if e.shipped}
+    assert shipped == set(SHIPPED)
+    assert set(shipped_checksums()) == {n + ".gz" for n in SHIPPED}
+    assert {e.name for e in registry().values() if not e.shipped} == {
+        "KDDTrain+.txt",
+        "UNSW_NB15_testing-set.csv",
+        "UNSW_NB15_training-set.csv",
+    }
+    unsw_train = registry()["UNSW_NB15_training-set.csv"]
+    assert unsw_train.sha256 is None and unsw_train.rows == 175_341
+    assert len(unsw_train.columns) == 45 and unsw_train.columns[-2:] == ("attack_cat", "label")
+    assert all(e.urls for e in registry().values())
+    notice = (Path(str(shipped_copy("KDDTest+.txt"))).parent / "NOTICE-NSL-KDD.md").read_text()
+    assert "Tavallaee" in notice and "CISDA" in notice and "University of New Brunswick" in notice
+    for name in SHIPPED:
+        assert registry()[name].sha256 in notice
+
+
+def test_damaged_shipped_copy_is_refused(monkeypatch):
+    sums = dict(shipped_checksums())
+    sums["KDDTest-21.txt.gz"] = "0" * 64
+    _registry._checked_shipped.cache_clear()
+    monkeypatch.setattr(_registry, "shipped_checksums", lambda: sums)
+    try:
+        with pytest.raises(DataError, match="shipped copy is damaged.*reinstall"):
+            shipped_copy("KDDTest-21.txt")
+    finally:
+        _registry._checked_shipped.cache_clear()
+
+
+def test_data_summary_says_which_copy_it_read(tmp_path):
+    from typer.testing import CliRunner
+
+    from gavae_ids.cli import app
+
+    r = CliRunner().invoke(app, ["data", "summary", "--dataset", "nsl-kdd",
+                                 "--data-dir", str(tmp_path / "empty")])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "KDDTrain+_20Percent: shipped copy" in r.output
+    assert "KDDTest-21: shipped copy" in r.output
 
 
 # -- bad input -----------------------------------------------------------------------------
@@ -239,9 +338,10 @@ def test_load_csv_errors(tmp_path):
 @pytest.mark.parametrize(("split", "train_name", "train_rows"),
                          [("train20", "KDDTrain+_20Percent", 25_192),
                           ("train", "KDDTrain+", 125_973)])  # fmt: skip
-def test_nsl_benchmark_names_its_test_sets_and_training_file(data_home, split, train_name,
-                                                             train_rows):  # fmt: skip
-    b = load_benchmark("nsl-kdd", data_home=data_home, train_split=split)
+def test_nsl_benchmark_names_its_test_sets_and_training_file(request, data_home, split,
+                                                             train_name, train_rows):  # fmt: skip
+    home = request.getfixturevalue("nsl_full_home") if split == "train" else data_home
+    b = load_benchmark("nsl-kdd", data_home=home, train_split=split)
     assert (b.train.name, len(b.train.y)) == (train_name, train_rows)
     assert {n: len(t.y) for n, t in b.tests.items()} == {"KDDTest+": 22_544, "KDDTest-21": 11_850}
     assert list(b.tests) == ["KDDTest+", "KDDTest-21"]  # report order
@@ -252,22 +352,27 @@ def test_nsl_benchmark_names_its_test_sets_and_training_file(data_home, split, t
     assert not set(t.attack[~t.seen]) & set(b.train.attack)
 
 
-def test_nsl_benchmark_without_tests_needs_only_the_training_file(data_home, tmp_path):
+def test_nsl_benchmark_takes_each_file_from_the_data_directory_or_the_shipped_copy(tmp_path):
     (tmp_path / "nsl-kdd").mkdir()
-    shutil.copy(data_home / "nsl-kdd" / "KDDTrain+_20Percent.txt.gz", tmp_path / "nsl-kdd")
+    (tmp_path / "nsl-kdd" / "KDDTrain+_20Percent.txt").write_text(GOOD + "\n")
     b = load_benchmark("nsl-kdd", data_home=tmp_path, with_tests=False)
-    assert b.tests == {} and len(b.train.y) == 25_192
-    with pytest.raises(DatasetNotFoundError, match="KDDTest"):
-        load_benchmark("nsl-kdd", data_home=tmp_path)
+    assert b.tests == {} and len(b.train.y) == 1 and b.train.origin == "data directory"
+    b = load_benchmark("nsl-kdd", data_home=tmp_path)
+    assert {n: (len(t.y), t.origin) for n, t in b.tests.items()} == {
+        "KDDTest+": (22_544, "shipped copy"),
+        "KDDTest-21": (11_850, "shipped copy"),
+    }
+    with pytest.raises(DatasetNotFoundError, match="KDDTrain\\+.txt"):
+        load_benchmark("nsl-kdd", data_home=tmp_path, train_split="train")
 
 
-def test_unsw_benchmark_follows_the_loader_protocol(data_home):
-    b = load_benchmark("unsw-nb15", data_home=data_home, train_split="ignored")
+def test_unsw_benchmark_follows_the_loader_protocol(unsw_home):
+    b = load_benchmark("unsw-nb15", data_home=unsw_home, train_split="ignored")
     assert b.protocol == SPLIT_PROTOCOL.format(train=2 / 3, test=1 / 3, seed=0)
     assert not b.official  # only the testing partition is in the data folder
     assert list(b.tests) == ["UNSW-NB15 test"]
     assert len(b.train.y) + len(b.tests["UNSW-NB15 test"].y) == 82_332
-    renamed = load_benchmark("unsw-nb15", data_home=data_home, unsw_test_name="test")
+    renamed = load_benchmark("unsw-nb15", data_home=unsw_home, unsw_test_name="test")
     assert list(renamed.tests) == ["test"]
     pd.testing.assert_frame_equal(renamed.tests["test"].X, b.tests["UNSW-NB15 test"].X)
 

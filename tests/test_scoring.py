@@ -47,9 +47,9 @@ def records(nsl_test):
 
 
 @pytest.fixture(scope="module")
-def raw_lines(data_home):
+def raw_lines(shipped_file):
     """The first N_ROWS lines of KDDTest+ as they are: 43 fields, no header."""
-    with gzip.open(data_home / "nsl-kdd" / "KDDTest+.txt.gz", "rb") as f:
+    with gzip.open(shipped_file("KDDTest+.txt"), "rb") as f:
         return [next(f) for _ in range(N_ROWS)]
 
 

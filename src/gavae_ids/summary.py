@@ -12,6 +12,9 @@ DATASETS = BENCHMARKS
 def summarize_dataset(dataset: str, *, data_home=None, train_split: str = "train20") -> dict:
     """Per-split class counts, seen/unseen attacks, encoded width and outlier removals.
 
+    Each split also names the file it was read from and its ``origin``: the
+    data directory, or the copy shipped with the package.
+
     Returns a JSON-serialisable dict; the CLI renders it as tables.
     """
     bench = load_benchmark(dataset, data_home=data_home, train_split=train_split,
@@ -25,9 +28,13 @@ def summarize_dataset(dataset: str, *, data_home=None, train_split: str = "train
 
     filt = MADOutlierFilter().fit(train.X, train.y, train.numeric)
     pre = TabularPreprocessor(categorical=train.categorical).fit(train.X)
-    splits = {train.name: {"rows": len(train.y), "classes": counts(train.y)}}
+
+    def origin(b):  # which file the split was read from: data directory or shipped copy
+        return {"file": b.path, "origin": b.origin}
+
+    splits = {train.name: {"rows": len(train.y), "classes": counts(train.y), **origin(train)}}
     for name, t in tests.items():
-        info = {"rows": len(t.y), "classes": counts(t.y)}
+        info = {"rows": len(t.y), "classes": counts(t.y), **origin(t)}
         _, unseen = pre.encode(t.X)
         info["rows_with_unseen_category"] = int(unseen.any(axis=1).sum())
         if "seen" in t:

@@ -14,7 +14,8 @@ USER_ERRORS = (GavaeIdsError, FileNotFoundError, PermissionError, IsADirectoryEr
 DataDirOption = typer.Option(
     None,
     "--data-dir",
-    help="Folder with the dataset files (default: $GAVAE_IDS_DATA, else ~/gavae_ids_data).",
+    help="Folder with the dataset files (default: $GAVAE_IDS_DATA, else ~/gavae_ids_data); "
+    "NSL-KDD files it lacks are read from the copies shipped with gavae-ids.",
     file_okay=False,
 )
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars.")

@@ -32,6 +32,9 @@ def summary(
     con = Console()
     con.print(f"[bold]{dataset}[/bold] — {s['protocol']}")
     names = list(s["splits"])
+    for n in names:
+        info = s["splits"][n]
+        con.print(f"{n}: {info['origin']} {info['file']}", highlight=False, soft_wrap=True)
     classes = list(next(iter(s["splits"].values()))["classes"])
     t = Table(title="Records per class")
     t.add_column("class")

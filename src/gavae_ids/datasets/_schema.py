@@ -31,7 +31,10 @@ NSL_KDD_SPLITS = {
     "KDDTest+": "KDDTest+.txt",
     "KDDTest-21": "KDDTest-21.txt",
 }
-NSL_KDD_SOURCE = "https://www.unb.ca/cic/datasets/nsl.html (University of New Brunswick)"
+NSL_KDD_SOURCE = (
+    "NSL-KDD, Canadian Institute for Cybersecurity, University of New Brunswick "
+    "(https://www.unb.ca/cic/datasets/nsl.html, which now says it is not available)"
+)
 
 UNSW_NB15_CATEGORICAL = ("proto", "service", "state")
 UNSW_NB15_CLASSES = (

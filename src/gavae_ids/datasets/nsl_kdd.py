@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sklearn.utils import Bunch
 
-from gavae_ids.datasets._home import find_file, get_data_home
+from gavae_ids.datasets._home import file_origin, find_file, get_data_home
 from gavae_ids.datasets._read import read_table, to_numeric
 from gavae_ids.datasets._schema import (
     NSL_KDD_CATEGORICAL,
@@ -91,7 +91,9 @@ def load_nsl_kdd(
         ``"KDDTrain+"`` etc. are accepted too.
     data_home : path-like, optional
         Folder holding the files, directly or in ``nsl-kdd/``; see
-        :func:`gavae_ids.datasets.get_data_home`.
+        :func:`gavae_ids.datasets.get_data_home`. A file it lacks is read from
+        the copy shipped with the package when there is one (KDDTrain+_20Percent,
+        KDDTest+, KDDTest-21); ``origin`` says which was used.
     train_split : str, optional
         When given, each record gets ``seen``: whether its attack name occurs
         in that training file (normal records count as seen).
@@ -105,7 +107,8 @@ def load_nsl_kdd(
     sklearn.utils.Bunch
         ``X`` (41 features; nominal columns as strings), ``y`` (5-class
         category), ``attack``, ``difficulty``, ``categorical``, ``numeric``,
-        ``classes``, ``path``, ``name`` and, with ``train_split``, ``seen``.
+        ``classes``, ``path``, ``origin`` (``"data directory"`` or ``"shipped
+        copy"``), ``name`` and, with ``train_split``, ``seen``.
 
     Examples
     --------
@@ -118,6 +121,7 @@ def load_nsl_kdd(
     path = find_file(home, "nsl-kdd", stem, source=NSL_KDD_SOURCE)
     bunch = read_nsl_kdd_file(path, unknown=unknown)
     bunch.name = stem.removesuffix(".txt")
+    bunch.origin = file_origin(path)
     if train_split is not None:
         train_path = find_file(home, "nsl-kdd", _split_stem(train_split), source=NSL_KDD_SOURCE)
         seen_names = set(read_table(train_path, names=NSL_KDD_COLUMNS, header=False)["attack"]

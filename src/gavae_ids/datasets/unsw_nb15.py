@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
 
-from gavae_ids.datasets._home import get_data_home
+from gavae_ids.datasets._home import DATA_DIRECTORY, get_data_home
 from gavae_ids.datasets._read import read_table, to_numeric
 from gavae_ids.datasets._schema import (
     UNSW_NB15_ALIASES,
@@ -104,6 +104,7 @@ def _subset(b: Bunch, idx: np.ndarray, name: str) -> Bunch:
         numeric=b.numeric,
         classes=b.classes,
         path=b.path,
+        origin=b.origin,
         name=name,
     )
 
@@ -121,7 +122,7 @@ def load_unsw_nb15(*, data_home=None, test_size: float = 1 / 3, random_state: in
     -------
     sklearn.utils.Bunch
         ``train`` and ``test`` (each a Bunch with ``X``, ``y``, ``categorical``,
-        ``numeric``, ``classes``, ``path``, ``name``), ``protocol`` (a sentence)
+        ``numeric``, ``classes``, ``path``, ``origin``, ``name``), ``protocol`` (a sentence)
         and ``official`` (bool).
     """
     parts = find_partitions(data_home)
@@ -130,13 +131,15 @@ def load_unsw_nb15(*, data_home=None, test_size: float = 1 / 3, random_state: in
         raise DatasetNotFoundError(
             f"no UNSW-NB15 testing partition (a CSV with {UNSW_NB15_TEST_ROWS:,} rows whose name "
             f"contains 'UNSW') in {home / 'unsw-nb15'} or {home}; set --data-dir or "
-            f"GAVAE_IDS_DATA. "
-            f"The official dataset is published at {UNSW_NB15_SOURCE}",
+            f"GAVAE_IDS_DATA, or download it there with `gavae-ids data fetch --dataset "
+            f"unsw-nb15 --data-dir {home}`. Source: {UNSW_NB15_SOURCE}",
             path=home / "unsw-nb15",
         )
     test = read_unsw_nb15_file(parts["test"])
+    test.origin = DATA_DIRECTORY
     if "train" in parts:
         train = read_unsw_nb15_file(parts["train"])
+        train.origin = DATA_DIRECTORY
         train.name, test.name = "UNSW-NB15 training partition", "UNSW-NB15 testing partition"
         return Bunch(train=train, test=test, protocol=OFFICIAL_PROTOCOL, official=True)
     log.info("UNSW-NB15 training partition not found; splitting the testing partition")
