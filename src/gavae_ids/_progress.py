@@ -8,11 +8,13 @@ from collections.abc import Iterator
 
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
+    TransferSpeedColumn,
 )
 
 
@@ -37,21 +39,28 @@ class _Task:
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: int | None, verbose: bool = True) -> Iterator[_Task]:
+def progress_bar(
+    description: str, total: int | None, verbose: bool = True, *, unit: str = "items"
+) -> Iterator[_Task]:
     """Context manager yielding a task with ``advance(n)`` and ``update(**fields)``.
 
     The bar is drawn on stderr and only when ``verbose`` is true, so library
-    output never mixes with data written to stdout.
+    output never mixes with data written to stdout. ``unit="bytes"`` shows
+    sizes and a transfer rate instead of a count (downloads).
     """
     if not verbose:
         yield _NullTask()
         return
     from rich.console import Console
 
+    if unit == "bytes":
+        count = (DownloadColumn(), TransferSpeedColumn())
+    else:
+        count = (MofNCompleteColumn(),)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        *count,
         TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),

@@ -48,6 +48,18 @@ class DatasetNotFoundError(DataError, FileNotFoundError):
     """A dataset file is not in the data directory."""
 
 
+class DownloadError(DataError):
+    """A dataset file could not be fetched from any source, or no copy passed its checks.
+
+    ``results`` holds what happened to every file of the same request
+    (:class:`gavae_ids.datasets.FetchResult`), the ones that did arrive included.
+    """
+
+    def __init__(self, message: str, *, results=()):
+        super().__init__(message)
+        self.results = list(results)
+
+
 class ModelFileError(GavaeIdsError):
     """A saved model or bundle is missing, truncated, tampered with or incompatible."""
 

@@ -8,10 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gavae_ids.cli._common import DataDirOption, guarded
+from gavae_ids.cli._common import DataDirOption, QuietOption, guarded
+from gavae_ids.datasets import fetch_datasets, get_data_home, verify_datasets
+from gavae_ids.exceptions import DataError, DownloadError
 from gavae_ids.summary import summarize_dataset
 
-data_app = typer.Typer(help="Inspect the datasets.", no_args_is_help=True)
+data_app = typer.Typer(help="Inspect, fetch and verify the datasets.", no_args_is_help=True)
 
 
 @data_app.command("summary")
@@ -67,3 +69,53 @@ def summary(
     for c, r in s["outliers"].items():
         t.add_row(c, f"{r['rows']:,}", f"{r['removed']:,}", r["note"])
     con.print(t)
+
+
+@data_app.command("fetch")
+@guarded
+def fetch(
+    files: list[str] = typer.Argument(
+        None, help="Files to fetch, e.g. KDDTrain+.txt (default: every file not shipped)."
+    ),
+    dataset: str = typer.Option(None, "--dataset", "-d", help="Only nsl-kdd or unsw-nb15."),
+    mirror: str = typer.Option(
+        None, "--from", help="Your own copy, tried first: an http(s) base URL or a folder."
+    ),
+    data_dir: str = DataDirOption,
+    retries: int = typer.Option(3, min=0, help="Extra attempts after a transient failure."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Download dataset files into the data directory: checked, atomic, never twice."""
+    try:
+        results = fetch_datasets(files, dataset=dataset, data_home=data_dir, mirror=mirror,
+                                 retries=retries, verbose=not quiet)  # fmt: skip
+    except DownloadError as e:
+        _print_fetched(e.results)
+        raise
+    _print_fetched(results)
+
+
+def _print_fetched(results) -> None:
+    if not results:
+        typer.echo("nothing to fetch")
+    for r in results:
+        if r.status == "downloaded":
+            typer.echo(f"{r.name}: downloaded from {r.source}, checks pass → {r.path}")
+        elif r.status == "cached":
+            typer.echo(f"{r.name}: already there, checks pass → {r.path}")
+
+
+@data_app.command("verify")
+@guarded
+def verify(data_dir: str = DataDirOption) -> None:
+    """Check the data directory's files (SHA-256, rows, columns); say what is missing."""
+    home = get_data_home(data_dir)
+    statuses = verify_datasets(home)
+    typer.echo(f"Data directory: {home}")
+    for s in statuses:
+        where = "" if s.path is None else f" {s.path}"
+        typer.echo(f"{s.name}: {s.state}{where} — {s.detail}")
+    bad = [s for s in statuses if s.state == "failed checks"]
+    if bad:
+        raise DataError(f"{len(bad)} file(s) fail their checks: "
+                        + "; ".join(f"{s.path}: {s.detail}" for s in bad))  # fmt: skip

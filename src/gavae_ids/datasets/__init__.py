@@ -1,4 +1,4 @@
-"""Dataset loaders (no torch here): NSL-KDD, UNSW-NB15 and any labelled CSV."""
+"""Dataset loaders (no torch here): NSL-KDD, UNSW-NB15 and any labelled CSV; fetch and verify."""
 
 from gavae_ids.datasets._home import ENV_VAR, get_data_home
 from gavae_ids.datasets._schema import (
@@ -11,6 +11,7 @@ from gavae_ids.datasets._schema import (
 )
 from gavae_ids.datasets.benchmarks import BENCHMARKS, load_benchmark
 from gavae_ids.datasets.csv import load_csv
+from gavae_ids.datasets.fetch import FetchResult, FileStatus, fetch_datasets, verify_datasets
 from gavae_ids.datasets.nsl_kdd import load_nsl_kdd, mark_seen, read_nsl_kdd_file
 from gavae_ids.datasets.unsw_nb15 import (
     accuracy_ceiling,
@@ -22,12 +23,15 @@ from gavae_ids.datasets.unsw_nb15 import (
 __all__ = [
     "BENCHMARKS",
     "ENV_VAR",
+    "FetchResult",
+    "FileStatus",
     "NSL_KDD_CATEGORICAL",
     "NSL_KDD_CLASSES",
     "NSL_KDD_FEATURES",
     "UNSW_NB15_CATEGORICAL",
     "UNSW_NB15_CLASSES",
     "accuracy_ceiling",
+    "fetch_datasets",
     "find_partitions",
     "get_data_home",
     "load_benchmark",
@@ -38,4 +42,5 @@ __all__ = [
     "nsl_kdd_attack_map",
     "read_nsl_kdd_file",
     "read_unsw_nb15_file",
+    "verify_datasets",
 ]
