@@ -67,6 +67,20 @@ def test_resampled_copies_look_real_but_are_copies(real):
     assert exact_copy_share(real, copies) == 1.0
 
 
+def test_copies_are_at_distance_zero_however_few_rows_are_queried(real):
+    # With 50 of 400 real rows queried, copies of the other 350 must still be copies.
+    syn_real, real_real, ratio = nn_distance_ratio(real, real[100:], max_rows=50)
+    assert syn_real == 0.0 and ratio == 0.0
+    # ...and the leave-one-out distance is that of all rows, up to subsampling noise
+    full = nn_distance_ratio(real, real, max_rows=None)[1]
+    assert real_real == pytest.approx(full, rel=0.25)
+
+
+def test_leave_one_out_counts_duplicates_as_other_rows(real):
+    doubled = np.vstack([real, real])
+    assert nn_distance_ratio(doubled, grid_rows(20, seed=12))[1] == 0.0
+
+
 # -- disjoint sets -------------------------------------------------------------------
 
 

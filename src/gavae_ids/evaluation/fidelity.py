@@ -35,11 +35,13 @@ Metrics (per class, real = the rows the oversampler was fitted on)
     ``0.0``), i.e. with zero tolerance. Memorisation.
 
 The sample-based metrics subsample the real and the synthetic rows to at most
-``max_rows`` each (a fixed ``random_state``); ``exact_copy_share`` uses every
-row. A class with fewer than 2 real rows, or without synthetic rows, gets NaN
-where a metric cannot be computed; with fewer than ``k + 1`` real rows, k is
-lowered to the number of real rows minus one, and the CV to as many folds as
-the smaller side has rows (at least 2).
+``max_rows`` each (a fixed ``random_state``), except that the nearest-neighbour
+distances search all real rows (only the queries are subsampled: a copy of any
+real row is at distance 0); ``exact_copy_share`` uses every row. A class with
+fewer than 2 real rows, or without synthetic rows, gets NaN where a metric cannot
+be computed; with fewer than ``k + 1`` real rows, k is lowered to the number of
+real rows minus one, and the CV to as many folds as the smaller side has rows
+(at least 2).
 
 Train on synthetic, test on real (:func:`tstr`)
 -----------------------------------------------
@@ -252,6 +254,16 @@ def nn_distance_ratio(X_real, X_syn, *, random_state=0,
                       max_rows: int | None = MAX_ROWS) -> tuple[float, float, float]:  # fmt: skip
     """Median nearest-real distance of synthetic rows over that of real rows (leave-one-out).
 
+    Parameters
+    ----------
+    X_real, X_syn : array-like of shape (n, d) and (m, d)
+    random_state : int, default=0
+        Seeds the subsampling.
+    max_rows : int or None, default=3000
+        At most this many synthetic rows, and this many real rows, are *queried*;
+        the neighbours are searched among all real rows, so a copy of any real row
+        is at distance 0 however large the class.
+
     Returns
     -------
     syn_real, real_real, ratio : float
@@ -261,12 +273,18 @@ def nn_distance_ratio(X_real, X_syn, *, random_state=0,
     """
     X_real, X_syn = _check_pair(X_real, X_syn)
     rng = check_random_state(random_state)
-    X_real, X_syn = _cap(X_real, max_rows, rng), _cap(X_syn, max_rows, rng)
+    X_syn = _cap(X_syn, max_rows, rng)
     if len(X_real) < 2 or len(X_syn) == 0:
         return math.nan, math.nan, math.nan
-    nn = NearestNeighbors(n_neighbors=1).fit(X_real)
+    queries = np.arange(len(X_real))
+    if max_rows is not None and len(X_real) > max_rows:
+        queries = np.sort(rng.choice(len(X_real), size=max_rows, replace=False))
+    nn = NearestNeighbors(n_neighbors=2).fit(X_real)
     syn_real = float(np.median(nn.kneighbors(X_syn, n_neighbors=1)[0][:, 0]))
-    real_real = float(np.median(nn.kneighbors(None, n_neighbors=1)[0][:, 0]))
+    dist, ind = nn.kneighbors(X_real[queries], n_neighbors=2)
+    # Leave one out: the nearest row that is not the query itself (a duplicate counts).
+    loo = np.where(ind[:, 0] == queries, dist[:, 1], dist[:, 0])
+    real_real = float(np.median(loo))
     if real_real > 0:
         ratio = syn_real / real_real
     else:
