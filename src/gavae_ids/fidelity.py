@@ -281,7 +281,8 @@ def measure_fidelity(
         f"{protocol}; {X.shape[1]} encoded columns; samplers fitted on {len(y_fit):,} rows "
         f"({counts}), {len(y_hold):,} real rows ({holdout_fraction:.0%} of each class) held "
         f"out for TSTR/TRTR; seed {random_state}.",
-        f"Sample-based metrics on at most {max_rows} real and {max_rows} synthetic rows per "
+        f"C2ST, coverage and density on at most {max_rows} real and {max_rows} synthetic rows "
+        f"per class; NN distances from at most {max_rows} rows of each to all real rows of the "
         "class; exact copies over all rows (float64 bytes, no tolerance).",
         "TSTR: RandomForest (100 trees) trained on the synthetic rows plus the real rows of "
         "the classes a sampler does not generate; TRTR: the same on the real rows; both "
