@@ -12,29 +12,18 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gavae_ids.classifiers import DNNClassifier
 from gavae_ids.cli import app
 from gavae_ids.datasets import NSL_KDD_FEATURES
 from gavae_ids.detector import Detector
 from gavae_ids.exceptions import DataError
-from gavae_ids.preprocessing import TabularPreprocessor
 from gavae_ids.scoring import _line_blocks, score_file
 
 N_ROWS = 1500
 
 
-def make_detector(nsl_small, seed=0) -> Detector:
-    """A tiny DNN on ~1,200 real NSL-KDD rows (as in test_detector)."""
-    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
-    clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
-                        device="cpu", random_state=seed)  # fmt: skip
-    clf.fit(pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy())
-    return Detector(pre, clf, normal_label="Normal", method="dnn")
-
-
 @pytest.fixture(scope="module")
-def detector(nsl_small):
-    return make_detector(nsl_small, seed=1)
+def detector(small_detector):
+    return small_detector
 
 
 @pytest.fixture(scope="module")
@@ -458,3 +447,26 @@ def test_rejects_file_keeps_the_raw_bytes(detector, raw_lines, tmp_path):
     assert [int(r[0]) for r in rows] == [2, 3, 4]
     assert [r[2].encode("utf-8", "surrogateescape") for r in rows] == [
         bad[1].rstrip(b"\n"), b'1,"a', b"x\r"]  # fmt: skip
+
+
+def test_cli_too_many_rejects_exits_3_after_writing_everything(bundle, raw_lines, tmp_path):
+    src = write(tmp_path, b"".join(raw_lines[:40]))
+    out = tmp_path / "o.csv"
+    args = ["score", str(bundle), src, "--no-header", "-o", str(out), "-q"]
+    res = runner.invoke(app, [*args, "--trailing-fields", "0"])
+    assert res.exit_code == 3, res.output
+    assert "rejected 40 / total 40" in res.stderr
+    assert "40  wrong field count: expected 41, found 43" in res.stderr
+    assert "error: 40 of 40 rows rejected (100.0%), more than --max-reject-rate 0.05" in res.stderr
+    assert len(read_rejects(tmp_path / "o.rejects.csv")) == 40 and out.read_text().count("\n") == 1
+    res = runner.invoke(app, [*args, "--trailing-fields", "0", "--max-reject-rate", "1"])
+    assert res.exit_code == 0 and "error" not in res.stderr
+    lines = [raw_lines[0].replace(b",", b",,", 1), b"\n", *raw_lines[1:40]]
+    stdin = [*args[:2], "-", *args[3:]]
+    res = runner.invoke(app, stdin, input=b"".join(lines))
+    assert res.exit_code == 0 and "scored 39 / rejected 2 / total 41" in res.stderr
+    assert "1  wrong field count: expected 43, found 44" in res.stderr
+    res = runner.invoke(app, [*stdin, "--max-reject-rate", "0.04"], input=b"".join(lines))
+    assert res.exit_code == 3 and "2 of 41 rows rejected (4.9%)" in res.stderr
+    res = runner.invoke(app, [*args, "--trailing-fields", "two"])
+    assert res.exit_code == 2 and res.stderr.startswith("error: trailing_fields must be")
