@@ -409,7 +409,7 @@ def test_headerless_without_trailing_fields_is_voted_too(detector, records, tmp_
     lines[0] += ",normal,21"  # the first line alone would make it 43 fields for every line
     s, _ = score(detector, write(tmp_path, "\n".join(lines) + "\n"), tmp_path, header=False)
     assert (s.scored, s.rejected, s.trailing_fields, s.notes) == (29, 1, 0, [])
-    assert s.reject_details == {"wrong field count: expected 41, found 43": 1}
+    assert s.reject_details == {"wrong field count": {"expected 41, found 43": 1}}
 
 
 def test_trailing_fields_given(detector, raw_lines, headerless_scores, tmp_path):
@@ -420,7 +420,8 @@ def test_trailing_fields_given(detector, raw_lines, headerless_scores, tmp_path)
     s, _ = score(detector, src, tmp_path, header=False, trailing_fields="0")
     assert (s.scored, s.rejected) == (0, 20) and s.reject_rate == 1.0
     assert s.reject_reasons == {"wrong field count": 20}
-    assert s.top_reasons() == [("wrong field count: expected 41, found 43", 20)]
+    assert s.top_reasons() == [("wrong field count", 20)]
+    assert s.reasons_text().strip() == "20  wrong field count: expected 41, found 43 (20)"
     for bad in ("all", -1, 1.5, True):
         with pytest.raises(DataError, match="trailing_fields must be"):
             score(detector, src, tmp_path, header=False, trailing_fields=bad)

@@ -117,9 +117,9 @@ class ScoreSummary:
     reject_reasons : dict of str → int
         Rejected rows per kind of reason: ``"wrong field count"``, ``"empty
         line"``, ``"malformed CSV"``, ``"empty value"``, ``"not a finite number"``.
-    reject_details : dict of str → int
-        Rejected rows per reason in detail (the kind with the expected and
-        found field counts, or with the column), most common first.
+    reject_details : dict of str → dict of str → int
+        Rejected rows of each kind per detail: the expected and found field
+        counts, the column, the CSV error; most common first.
     trailing_fields : int or None
         Header-less input: the trailing fields ignored on every line; ``None``
         with a header.
@@ -136,7 +136,7 @@ class ScoreSummary:
     output: str | None = None
     rejects: str | None = None
     reject_reasons: dict[str, int] = field(default_factory=dict)
-    reject_details: dict[str, int] = field(default_factory=dict)
+    reject_details: dict[str, dict[str, int]] = field(default_factory=dict)
     trailing_fields: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -150,16 +150,22 @@ class ScoreSummary:
         return self.rejected / self.total if self.total else 0.0
 
     def top_reasons(self, k: int = 5) -> list[tuple[str, int]]:
-        """The ``k`` most common detailed reject reasons with their row counts."""
-        return Counter(self.reject_details).most_common(k)
+        """The ``k`` most common kinds of reject reason with their row counts."""
+        return Counter(self.reject_reasons).most_common(k)
 
-    def reasons_text(self, k: int = 5) -> str:
-        """The ``k`` most common reject reasons, one indented ``count  reason`` per line."""
-        top = self.top_reasons(k)
-        lines = [f"  {n:>12,}  {why}" for why, n in top]
-        others = self.rejected - sum(n for _, n in top)
-        if others:
-            lines.append(f"  {others:>12,}  other reasons")
+    def reasons_text(self, k: int = 5, details: int = 3) -> str:
+        """The ``k`` most common reject reasons, one indented line each, with their
+        ``details`` most common details::
+
+                      73  wrong field count: expected 43, found 44 (61); expected 43, found 24 (5)
+        """
+        lines = []
+        for kind, n in self.top_reasons(k):
+            top = Counter(self.reject_details.get(kind, {})).most_common()
+            shown = [f"{d} ({c:,})" for d, c in top[:details] if d]
+            if len(top) > details:
+                shown.append(f"{len(top) - details} more")
+            lines.append(f"  {n:>12,}  {kind}" + (": " + "; ".join(shown) if shown else ""))
         return "\n".join(lines)
 
     def line(self) -> str:
@@ -392,32 +398,35 @@ def _looks_numeric(s: str) -> bool:
 
 # -- parsing a block -----------------------------------------------------------------------
 class _Reason(NamedTuple):
-    """Why a row was rejected: a kind, a detail the summary counts, the rejects file's text."""
+    """Why a row was rejected: its kind and a detail, counted in the summary, and the text
+    of the rejects file."""
 
     kind: str
     detail: str
     text: str
 
 
-_EMPTY_LINE = _Reason("empty line", "empty line", "empty line")
+_EMPTY_LINE = _Reason("empty line", "", "empty line")
 
 
 def _wrong_count(expected: int, found: int) -> _Reason:
-    return _Reason("wrong field count", f"wrong field count: expected {expected}, found {found}",
+    return _Reason("wrong field count", f"expected {expected}, found {found}",
                    f"expected {expected} fields, found {found}")  # fmt: skip
 
 
 def _malformed(e: csv.Error) -> _Reason:
-    return _Reason("malformed CSV", f"malformed CSV: {e}", f"malformed CSV ({e})")
+    # The csv module's advice on a bare "\r" ("open the file in universal-newline
+    # mode") does not apply here: the line was split already.
+    why = str(e).split(" - ")[0]
+    return _Reason("malformed CSV", why, f"malformed CSV ({why})")
 
 
 def _empty_value(column: str) -> _Reason:
-    why = f"empty value in column {column!r}"
-    return _Reason("empty value", why, why)
+    return _Reason("empty value", f"column {column!r}", f"empty value in column {column!r}")
 
 
 def _not_finite(column: str, value) -> _Reason:
-    return _Reason("not a finite number", f"not a finite number in column {column!r}",
+    return _Reason("not a finite number", f"column {column!r}",
                    f"value {str(value)!r} in column {column!r} is not a finite number")  # fmt: skip
 
 
@@ -932,7 +941,7 @@ def score_file(
             rejects_out = _RejectWriter(rstream)
             stack.callback(rejects_out.close)
             reasons: Counter[str] = Counter()
-            details: Counter[str] = Counter()
+            details: dict[str, Counter[str]] = {}
             chunks = _prepared_chunks(det, _BlockParser(det.schema, inp),
                                       _line_blocks(stream, chunk_size, prefix))  # fmt: skip
             with progress_bar("scoring", None, verbose) as task:
@@ -945,7 +954,7 @@ def score_file(
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         raise DataError(f"compressed input is damaged or truncated ({e})", path=source) from None
     summary.reject_reasons = dict(reasons.most_common())
-    summary.reject_details = dict(details.most_common())
+    summary.reject_details = {k: dict(details[k].most_common()) for k in summary.reject_reasons}
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -1041,6 +1050,6 @@ def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, deta
         rejects_out.write(chunk.rejected)
         for _, why, _ in chunk.rejected:
             reasons[why.kind] += 1
-            details[why.detail] += 1
+            details.setdefault(why.kind, Counter())[why.detail] += 1
         summary.rejected += len(chunk.rejected)
     summary.total += chunk.n_lines
