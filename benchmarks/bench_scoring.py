@@ -128,12 +128,11 @@ def stage_breakdown(det, src: Path, chunk_size: int) -> dict[str, float]:
     t = dict.fromkeys(("read", "field check + parse", "encode", "model", "format + write"), 0.0)
     try:
         with open(src, "rb") as f, open(os.devnull, "wb") as sink:
-            first = f.readline()
-            plan = S._plan_columns(det.schema, first, header=False, extra_columns="ignore",
-                                   name=str(src))  # fmt: skip
+            plan, head = S._plan_input(det.schema, f, header=False, trailing_fields="auto",
+                                       extra_columns="ignore", name=str(src))  # fmt: skip
             parser = S._BlockParser(det.schema, plan)
             writer = S._ScoreWriter(sink, det.classes_, "csv", 6)
-            blocks = S._line_blocks(f, chunk_size, first)
+            blocks = S._line_blocks(f, chunk_size, head)
             while True:
                 t0 = time.perf_counter()
                 item = next(blocks, None)

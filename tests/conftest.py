@@ -98,3 +98,17 @@ def nsl_small_encoded(nsl_small):
 
     pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
     return pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy(), pre.layout_
+
+
+@pytest.fixture(scope="session")
+def small_detector(nsl_small):
+    """A tiny DNN on the slice above (seconds to fit), for the scoring tests."""
+    from gavae_ids.classifiers import DNNClassifier
+    from gavae_ids.detector import Detector
+    from gavae_ids.preprocessing import TabularPreprocessor
+
+    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
+    clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
+                        device="cpu", random_state=1)  # fmt: skip
+    clf.fit(pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy())
+    return Detector(pre, clf, normal_label="Normal", method="dnn")

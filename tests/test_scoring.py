@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -11,29 +12,18 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gavae_ids.classifiers import DNNClassifier
 from gavae_ids.cli import app
 from gavae_ids.datasets import NSL_KDD_FEATURES
 from gavae_ids.detector import Detector
 from gavae_ids.exceptions import DataError
-from gavae_ids.preprocessing import TabularPreprocessor
 from gavae_ids.scoring import _line_blocks, score_file
 
 N_ROWS = 1500
 
 
-def make_detector(nsl_small, seed=0) -> Detector:
-    """A tiny DNN on ~1,200 real NSL-KDD rows (as in test_detector)."""
-    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
-    clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
-                        device="cpu", random_state=seed)  # fmt: skip
-    clf.fit(pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy())
-    return Detector(pre, clf, normal_label="Normal", method="dnn")
-
-
 @pytest.fixture(scope="module")
-def detector(nsl_small):
-    return make_detector(nsl_small, seed=1)
+def detector(small_detector):
+    return small_detector
 
 
 @pytest.fixture(scope="module")
@@ -369,3 +359,115 @@ def test_long_and_short_line_with_a_right_comma_total_are_both_rejected(detector
     n = len(NSL_KDD_FEATURES)
     assert rej["reason"].tolist() == [f"expected {n} fields, found {n + 1}",
                                       f"expected {n} fields, found {n - 1}"]  # fmt: skip
+
+
+# -- header-less layout: the schema and a vote, never the first line alone (#17) ---------------
+def _quote(line: bytes) -> bytes:
+    f = line.split(b",")
+    return b",".join([f[0], b'"' + f[1], *f[2:]])  # an unmatched double quote
+
+
+FIRST_LINE_DAMAGE = {
+    "unmatched quote": (lambda ls: [_quote(ls[0]), *ls[1:]], 1, "malformed CSV"),
+    "doubled comma": (lambda ls: [ls[0].replace(b",", b",,", 1), *ls[1:]], 1,
+                      "expected 43 fields, found 44"),
+    "cut short": (lambda ls: [ls[0][: len(ls[0]) // 2] + b"\n", *ls[1:]], 1,
+                  "expected 43 fields, found"),
+    "empty line before": (lambda ls: [b"\n", *ls], 0, "empty line"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def headerless_scores(detector, raw_lines, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("headerless")
+    s, out = score(detector, write(tmp, b"".join(raw_lines)), tmp, header=False)
+    assert (s.scored, s.rejected, s.trailing_fields) == (N_ROWS, 0, 2)
+    return pd.read_csv(out)
+
+
+@pytest.mark.parametrize("damage", FIRST_LINE_DAMAGE)
+@pytest.mark.parametrize("chunk_size", [7, 400])
+def test_a_damaged_first_line_rejects_only_itself(detector, raw_lines, headerless_scores,
+                                                  tmp_path, damage, chunk_size):  # fmt: skip
+    spoil, first_clean, reason = FIRST_LINE_DAMAGE[damage]
+    lines = spoil(raw_lines)
+    s, out = score(detector, write(tmp_path, b"".join(lines)), tmp_path, header=False,
+                   chunk_size=chunk_size)  # fmt: skip
+    assert (s.total, s.rejected, s.scored) == (len(lines), 1, len(lines) - 1)
+    assert s.trailing_fields == 2 and s.reject_rate == 1 / len(lines)
+    rej = read_rejects(tmp_path / "out.rejects.csv")
+    assert rej["row"].tolist() == [1] and reason in rej["reason"].iloc[0]
+    assert rej["record"].iloc[0] == lines[0].decode().rstrip("\n")
+    scored = pd.read_csv(out)
+    expected = headerless_scores.iloc[first_clean:].reset_index(drop=True)
+    shift = len(lines) - N_ROWS  # the empty line before the data moves every row down one
+    assert_same_scores(scored.assign(row=scored["row"] - shift), expected)
+
+
+def test_headerless_without_trailing_fields_is_voted_too(detector, records, tmp_path):
+    lines = records.iloc[:30].to_csv(index=False, header=False).splitlines()
+    lines[0] += ",normal,21"  # the first line alone would make it 43 fields for every line
+    s, _ = score(detector, write(tmp_path, "\n".join(lines) + "\n"), tmp_path, header=False)
+    assert (s.scored, s.rejected, s.trailing_fields, s.notes) == (29, 1, 0, [])
+    assert s.reject_details == {"wrong field count": {"expected 41, found 43": 1}}
+
+
+def test_trailing_fields_given(detector, raw_lines, headerless_scores, tmp_path):
+    src = write(tmp_path, b"".join(raw_lines[:20]))
+    s, out = score(detector, src, tmp_path, header=False, trailing_fields=2)
+    assert s.scored == 20 and "trailing_fields=2" in s.notes[0]
+    assert_same_scores(pd.read_csv(out), headerless_scores.iloc[:20])
+    s, _ = score(detector, src, tmp_path, header=False, trailing_fields="0")
+    assert (s.scored, s.rejected) == (0, 20) and s.reject_rate == 1.0
+    assert s.reject_reasons == {"wrong field count": 20}
+    assert s.top_reasons() == [("wrong field count", 20)]
+    assert s.reasons_text().strip() == "20  wrong field count: expected 41, found 43 (20)"
+    for bad in ("all", -1, 1.5, True):
+        with pytest.raises(DataError, match="trailing_fields must be"):
+            score(detector, src, tmp_path, header=False, trailing_fields=bad)
+    with pytest.raises(DataError, match="contradict"):
+        score(detector, src, tmp_path, header=False, trailing_fields=2, extra_columns="error")
+
+
+def test_no_line_with_a_plausible_width(detector, records, tmp_path):
+    text = records.iloc[:5, :30].to_csv(index=False, header=False)
+    s, _ = score(detector, write(tmp_path, text), tmp_path, header=False)
+    assert (s.scored, s.rejected, s.trailing_fields) == (0, 5, 0)
+    assert "no line of the first 5 has 41 to 43 (5 have 30)" in s.notes[0]
+
+
+def test_rejects_file_keeps_the_raw_bytes(detector, raw_lines, tmp_path):
+    bad = [raw_lines[0].replace(b",tcp,", b",\xff\xfetcp,"),  # not UTF-8: an unseen category
+           b"\xe9" + raw_lines[1],  # not UTF-8 in a number: rejected
+           b'1,"a\r\n', b"x\r\r\n", raw_lines[2].rstrip(b"\n")]  # fmt: skip
+    s, _ = score(detector, write(tmp_path, b"".join(bad)), tmp_path, header=False)
+    assert (s.scored, s.rejected, s.unseen) == (2, 3, 1)
+    with open(tmp_path / "out.rejects.csv", encoding="utf-8", errors="surrogateescape",
+              newline="") as f:  # fmt: skip
+        rows = list(csv.reader(f))[1:]
+    assert [int(r[0]) for r in rows] == [2, 3, 4]
+    assert [r[2].encode("utf-8", "surrogateescape") for r in rows] == [
+        bad[1].rstrip(b"\n"), b'1,"a', b"x\r"]  # fmt: skip
+
+
+def test_cli_too_many_rejects_exits_3_after_writing_everything(bundle, raw_lines, tmp_path):
+    src = write(tmp_path, b"".join(raw_lines[:40]))
+    out = tmp_path / "o.csv"
+    args = ["score", str(bundle), src, "--no-header", "-o", str(out), "-q"]
+    res = runner.invoke(app, [*args, "--trailing-fields", "0"])
+    assert res.exit_code == 3, res.output
+    assert "rejected 40 / total 40" in res.stderr
+    assert "40  wrong field count: expected 41, found 43" in res.stderr
+    assert "error: 40 of 40 rows rejected (100.0%), more than --max-reject-rate 0.05" in res.stderr
+    assert len(read_rejects(tmp_path / "o.rejects.csv")) == 40 and out.read_text().count("\n") == 1
+    res = runner.invoke(app, [*args, "--trailing-fields", "0", "--max-reject-rate", "1"])
+    assert res.exit_code == 0 and "error" not in res.stderr
+    lines = [raw_lines[0].replace(b",", b",,", 1), b"\n", *raw_lines[1:40]]
+    stdin = [*args[:2], "-", *args[3:]]
+    res = runner.invoke(app, stdin, input=b"".join(lines))
+    assert res.exit_code == 0 and "scored 39 / rejected 2 / total 41" in res.stderr
+    assert "1  wrong field count: expected 43, found 44" in res.stderr
+    res = runner.invoke(app, [*stdin, "--max-reject-rate", "0.04"], input=b"".join(lines))
+    assert res.exit_code == 3 and "2 of 41 rows rejected (4.9%)" in res.stderr
+    res = runner.invoke(app, [*args, "--trailing-fields", "two"])
+    assert res.exit_code == 2 and res.stderr.startswith("error: trailing_fields must be")

@@ -5,7 +5,9 @@ time, so memory stays flat whatever the file size, and writes one output
 record per scorable row: its row number, the predicted class, the probability
 of every class, whether it is an attack and whether it held a categorical
 value unseen in training. Rows that cannot be scored go to a rejects file
-with their row number, the reason and the raw record; a summary counts both.
+with their row number, the reason and the raw record (the bytes of the line,
+invalid UTF-8 included, without its line end); a summary counts both, and
+the rejections per reason.
 
 Row numbers count data rows from 1: with a header line, row ``r`` is line
 ``r + 1`` of the file.
@@ -24,14 +26,30 @@ How a chunk is read (vectorised; no per-row Python for well-formed rows):
 Input with quote characters (``"``) is parsed line by line with the
 :mod:`csv` module instead (correct, slower); a record must sit on one line.
 
-Header handling, checked before anything is written: a header must name every
-training column; columns in another order are reordered by name; extra
-columns are ignored (``extra_columns="ignore"``, noted in the summary) or
-refused (``"error"``). Files without a header (NSL-KDD) are read with
-``header=False`` in the training column order; trailing fields beyond the
-schema — NSL-KDD test files carry ``attack`` and ``difficulty`` — are
-ignored when the first line has more fields than the schema and
-``extra_columns="ignore"``.
+The field layout is fixed once per file, before anything is written, and
+the same rule then holds for every chunk and for both parsing paths:
+
+* With a header line (``header=True``): the header must name every training
+  column; columns in another order are reordered by name; extra columns are
+  ignored (``extra_columns="ignore"``, noted in the summary) or refused
+  (``"error"``). Every line must have as many fields as the header.
+* Without one (``header=False``, e.g. NSL-KDD): fields are taken in the
+  training column order, and every line must have exactly ``n + t`` fields,
+  ``n`` the width of the model's schema and ``t`` the number of *trailing
+  fields* that are ignored (NSL-KDD files carry ``attack`` and
+  ``difficulty``: ``t = 2``). ``t`` is ``trailing_fields`` when it is a
+  number; with ``trailing_fields="auto"`` (the default) it is decided by a
+  vote over the first 1,000 lines: the most common field count between ``n``
+  and ``n + 2`` (ties: the smaller), ``n`` when no line has one. No single
+  line decides: a damaged first line is rejected like any other.
+  ``extra_columns="error"`` refuses trailing fields (a ``DataError`` before
+  any output when the vote finds some).
+
+A share of rejected rows above what is expected of a clean file means the
+file was misread, not that its rows are bad: :attr:`ScoreSummary.reject_rate`
+and :meth:`ScoreSummary.top_reasons` tell the caller, and ``gavae-ids score``
+exits with status 3 when the share exceeds ``--max-reject-rate``
+(:data:`DEFAULT_MAX_REJECT_RATE`).
 """
 
 from __future__ import annotations
@@ -48,19 +66,31 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from gavae_ids._progress import progress_bar
-from gavae_ids.detector import Detector, TrainingSchema
 from gavae_ids.exceptions import DataError
+
+if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
+    from gavae_ids.detector import Detector, TrainingSchema
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 100_000
 FORMATS = ("csv", "jsonl")
 EXTRA_COLUMNS = ("ignore", "error")
+# The largest number of trailing fields that trailing_fields="auto" accepts: NSL-KDD has
+# two (attack, difficulty), KDD Cup 99 one (label). Wider files need an explicit number.
+AUTO_MAX_TRAILING = 2
+# Clean files reject no rows (KDDTest+: 0 of 22,544), and a file read with the wrong
+# layout or model rejects nearly all; 5 % leaves room for a few damaged lines in a
+# capture while any systematic misreading stands out.
+DEFAULT_MAX_REJECT_RATE = 0.05
+_VOTE_LINES = 1000  # lines whose field counts decide trailing_fields="auto"
+_VOTE_BYTES = 1 << 20  # ... read from at most this many leading bytes
 _READ_BYTES = 1 << 22
 _SEP = b","
 _BOM = b"\xef\xbb\xbf"
@@ -85,9 +115,16 @@ class ScoreSummary:
     output, rejects : str or None
         Where the scores and the rejected rows went (``"-"``: stdout).
     reject_reasons : dict of str → int
-        Rejected rows per kind of reason.
+        Rejected rows per kind of reason: ``"wrong field count"``, ``"empty
+        line"``, ``"malformed CSV"``, ``"empty value"``, ``"not a finite number"``.
+    reject_details : dict of str → dict of str → int
+        Rejected rows of each kind per detail: the expected and found field
+        counts, the column, the CSV error; most common first.
+    trailing_fields : int or None
+        Header-less input: the trailing fields ignored on every line; ``None``
+        with a header.
     notes : list of str
-        Remarks on the input (ignored columns, reordering).
+        Remarks on the input (ignored columns, reordering, trailing fields).
     """
 
     total: int = 0
@@ -99,11 +136,37 @@ class ScoreSummary:
     output: str | None = None
     rejects: str | None = None
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    reject_details: dict[str, dict[str, int]] = field(default_factory=dict)
+    trailing_fields: int | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def rows_per_second(self) -> float:
         return self.total / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def reject_rate(self) -> float:
+        """Share of input rows rejected (0 for an empty input)."""
+        return self.rejected / self.total if self.total else 0.0
+
+    def top_reasons(self, k: int = 5) -> list[tuple[str, int]]:
+        """The ``k`` most common kinds of reject reason with their row counts."""
+        return Counter(self.reject_reasons).most_common(k)
+
+    def reasons_text(self, k: int = 5, details: int = 3) -> str:
+        """The ``k`` most common reject reasons, one indented line each, with their
+        ``details`` most common details::
+
+                      73  wrong field count: expected 43, found 44 (61); expected 43, found 24 (5)
+        """
+        lines = []
+        for kind, n in self.top_reasons(k):
+            top = Counter(self.reject_details.get(kind, {})).most_common()
+            shown = [f"{d} ({c:,})" for d, c in top[:details] if d]
+            if len(top) > details:
+                shown.append(f"{len(top) - details} more")
+            lines.append(f"  {n:>12,}  {kind}" + (": " + "; ".join(shown) if shown else ""))
+        return "\n".join(lines)
 
     def line(self) -> str:
         """One human-readable line: scored / rejected / total, rate, attacks."""
@@ -196,56 +259,133 @@ def _split_fields(line: bytes) -> list[str]:
 
 @dataclass
 class _Input:
-    """How input fields map onto the training schema."""
+    """How input fields map onto the training schema: one layout for the whole file."""
 
     names: list[str]
     n_fields: int
     notes: list[str]
+    trailing: int | None = None  # header-less input: trailing fields ignored
 
 
-def _plan_columns(schema: TrainingSchema, first: bytes | None, *, header: bool,
-                  extra_columns: str, name: str) -> _Input:  # fmt: skip
-    cols = list(schema.columns)
+def _plan_input(schema: TrainingSchema, stream, *, header: bool, trailing_fields,
+                extra_columns: str, name: str) -> tuple[_Input, bytes]:  # fmt: skip
+    """Fix the layout of the whole input from its first bytes.
+
+    Returns the layout and the bytes read from ``stream`` that are data lines
+    (to be scored before the rest of the stream).
+    """
     if header:
-        if first is None:
-            raise DataError("the input is empty: no header line", path=name)
-        names = [c.strip() for c in _split_fields(first.removeprefix(_BOM))]
-        dup = sorted({c for c in names if names.count(c) > 1})
-        missing, extra = schema.match_columns(names)
-        if (dup or missing) and any(_looks_numeric(c) for c in names):
-            raise DataError(
-                "the first line looks like data, not a header; pass --no-header "
-                "(header=False) for a file without one",
-                path=name, row=1,
-            )  # fmt: skip
-        if dup:
-            raise DataError(f"duplicate column name(s) {', '.join(dup[:10])}", path=name, row=1)
-        if missing:
-            raise DataError(schema.missing_columns_message(missing, names), path=name, row=1)
-        notes = []
-        if extra:
-            if extra_columns == "error":
-                raise DataError(f"column(s) not in the model's schema: {', '.join(extra)}",
-                                path=name, row=1)  # fmt: skip
-            notes.append(f"ignored {len(extra)} column(s) not used by the model: "
-                         + ", ".join(extra[:10]) + (" …" if len(extra) > 10 else ""))  # fmt: skip
-        if [c for c in names if c in set(cols)] != cols:
-            notes.append("columns reordered by name to the training order")
-        return _Input(names, len(names), notes)
-    n = len(cols)
-    found = len(_split_fields(first.removeprefix(_BOM))) if first else n
-    if found > n:
+        first = stream.readline() or None
+        return _plan_header(schema, first, extra_columns=extra_columns, name=name), b""
+    head = stream.read(_VOTE_BYTES)
+    at_end = len(head) < _VOTE_BYTES
+    head = head.removeprefix(_BOM)
+    inp = _plan_headerless(schema, head, at_end=at_end,
+                           trailing_fields=trailing_fields, extra_columns=extra_columns,
+                           name=name)  # fmt: skip
+    return inp, head
+
+
+def _plan_header(schema: TrainingSchema, first: bytes | None, *, extra_columns: str,
+                 name: str) -> _Input:  # fmt: skip
+    cols = list(schema.columns)
+    if first is None:
+        raise DataError("the input is empty: no header line", path=name)
+    names = [c.strip() for c in _split_fields(first.removeprefix(_BOM))]
+    dup = sorted({c for c in names if names.count(c) > 1})
+    missing, extra = schema.match_columns(names)
+    if (dup or missing) and any(_looks_numeric(c) for c in names):
+        raise DataError(
+            "the first line looks like data, not a header; pass --no-header "
+            "(header=False) for a file without one",
+            path=name, row=1,
+        )  # fmt: skip
+    if dup:
+        raise DataError(f"duplicate column name(s) {', '.join(dup[:10])}", path=name, row=1)
+    if missing:
+        raise DataError(schema.missing_columns_message(missing, names), path=name, row=1)
+    notes = []
+    if extra:
         if extra_columns == "error":
+            raise DataError(f"column(s) not in the model's schema: {', '.join(extra)}",
+                            path=name, row=1)  # fmt: skip
+        notes.append(f"ignored {len(extra)} column(s) not used by the model: "
+                     + ", ".join(extra[:10]) + (" …" if len(extra) > 10 else ""))  # fmt: skip
+    if [c for c in names if c in set(cols)] != cols:
+        notes.append("columns reordered by name to the training order")
+    return _Input(names, len(names), notes)
+
+
+def check_trailing_fields(trailing_fields) -> int | str:
+    """``"auto"`` or a number of trailing fields ``>= 0`` (also given as text, as the CLI does)."""
+    if isinstance(trailing_fields, str) and trailing_fields.strip().isdigit():
+        trailing_fields = int(trailing_fields)
+    if trailing_fields == "auto" or (
+        isinstance(trailing_fields, int | np.integer)
+        and not isinstance(trailing_fields, bool)
+        and trailing_fields >= 0
+    ):
+        return trailing_fields
+    raise DataError(f"trailing_fields must be 'auto' or a number >= 0, got {trailing_fields!r}")
+
+
+def _field_count(line: bytes) -> int | None:
+    """Fields of one line as the block parser counts them; ``None`` for empty or malformed."""
+    text = line.decode("utf-8", errors="replace").removesuffix("\r")
+    if not text:
+        return None
+    if '"' not in text:
+        return text.count(",") + 1
+    try:
+        return len(next(csv.reader([text], strict=True)))
+    except csv.Error:
+        return None
+
+
+def _plan_headerless(schema: TrainingSchema, head: bytes, *, at_end: bool, trailing_fields,
+                     extra_columns: str, name: str) -> _Input:  # fmt: skip
+    """Header-less layout: the schema's ``n`` fields, then ``t`` trailing fields, ignored.
+
+    ``t`` is ``trailing_fields``, or with ``"auto"`` the vote of the first
+    :data:`_VOTE_LINES` lines (see the module docstring) — never one line alone.
+    """
+    cols = list(schema.columns)
+    n = len(cols)
+    notes = []
+    if trailing_fields == "auto":
+        lines = head.split(b"\n")
+        lines = lines if at_end else lines[:-1]  # the last piece may be a part of a line
+        counts = Counter(c for c in map(_field_count, lines[:_VOTE_LINES]) if c is not None)
+        fits = {w: k for w, k in counts.items() if n <= w <= n + AUTO_MAX_TRAILING}
+        width = max(fits, key=lambda w: (fits[w], -w)) if fits else n
+        t = width - n
+        voters = sum(counts.values())
+        if t and extra_columns == "error":
             raise DataError(
-                f"the first line has {found} fields, the model's schema {n}; pass "
-                "extra_columns='ignore' (CLI: --extra-columns ignore) to ignore trailing fields",
-                path=name, row=1,
+                f"{fits[width]:,} of the first {voters:,} lines have {width} fields, the "
+                f"model's schema {n}; pass extra_columns='ignore' (CLI: --extra-columns "
+                "ignore) to ignore the trailing fields",
+                path=name,
             )  # fmt: skip
-        extra = [f"\x00extra{i}" for i in range(found - n)]
-        return _Input(cols + extra, found,
-                      [f"ignored the last {found - n} field(s) of every row "
-                       f"(the first line has {found}, the model's schema {n})"])  # fmt: skip
-    return _Input(cols, n, [])
+        if t:
+            notes.append(
+                f"ignored the last {t} field(s) of every row: {fits[width]:,} of the first "
+                f"{voters:,} lines have {width} fields, the model's schema {n}"
+            )
+        elif voters and not fits:
+            common, k = counts.most_common(1)[0]
+            notes.append(
+                f"expecting the model's {n} fields per line, but no line of the first "
+                f"{voters:,} has {n} to {n + AUTO_MAX_TRAILING} ({k:,} have {common})"
+            )
+    else:
+        t = int(trailing_fields)
+        if t and extra_columns == "error":
+            raise DataError(f"trailing_fields={t} and extra_columns='error' contradict each other")
+        if t:
+            notes.append(f"ignored the last {t} field(s) of every row (trailing_fields={t})")
+    extra = [f"\x00extra{i}" for i in range(t)]
+    return _Input(cols + extra, n + t, notes, trailing=t)
 
 
 def _looks_numeric(s: str) -> bool:
@@ -257,13 +397,46 @@ def _looks_numeric(s: str) -> bool:
 
 
 # -- parsing a block -----------------------------------------------------------------------
+class _Reason(NamedTuple):
+    """Why a row was rejected: its kind and a detail, counted in the summary, and the text
+    of the rejects file."""
+
+    kind: str
+    detail: str
+    text: str
+
+
+_EMPTY_LINE = _Reason("empty line", "", "empty line")
+
+
+def _wrong_count(expected: int, found: int) -> _Reason:
+    return _Reason("wrong field count", f"expected {expected}, found {found}",
+                   f"expected {expected} fields, found {found}")  # fmt: skip
+
+
+def _malformed(e: csv.Error) -> _Reason:
+    # The csv module's advice on a bare "\r" ("open the file in universal-newline
+    # mode") does not apply here: the line was split already.
+    why = str(e).split(" - ")[0]
+    return _Reason("malformed CSV", why, f"malformed CSV ({why})")
+
+
+def _empty_value(column: str) -> _Reason:
+    return _Reason("empty value", f"column {column!r}", f"empty value in column {column!r}")
+
+
+def _not_finite(column: str, value) -> _Reason:
+    return _Reason("not a finite number", f"column {column!r}",
+                   f"value {str(value)!r} in column {column!r} is not a finite number")  # fmt: skip
+
+
 @dataclass
 class _Parsed:
     """One block: the good rows as a frame, and the reasons of the rejected lines."""
 
     frame: pd.DataFrame  # schema columns, numeric as float64
     good: np.ndarray  # line index (within the block) of each frame row
-    rejected: dict[int, str]  # line index → reason
+    rejected: dict[int, _Reason]  # line index → reason
 
 
 class _BlockParser:
@@ -305,7 +478,7 @@ class _BlockParser:
         counts, empty = self._count_np(arr)
         bad = counts != self.n_fields
         rejected = {
-            i: "empty line" if empty[i] else f"expected {self.n_fields} fields, found {counts[i]}"
+            i: _EMPTY_LINE if empty[i] else _wrong_count(self.n_fields, int(counts[i]))
             for i in np.flatnonzero(bad).tolist()
         }
         good = np.flatnonzero(~bad)
@@ -316,7 +489,8 @@ class _BlockParser:
             # Lines pandas splits differently (a bare carriage return): go line by line.
             return self._parse_lines(block)
 
-    def _parse_good(self, data: bytes, good: np.ndarray, rejected: dict[int, str]) -> _Parsed:
+    def _parse_good(self, data: bytes, good: np.ndarray,
+                    rejected: dict[int, _Reason]) -> _Parsed:  # fmt: skip
         """Parse lines that have the right field count; ``good`` are their line indices."""
         if not len(good):
             return _Parsed(pd.DataFrame(columns=self.usecols), good, rejected)
@@ -337,26 +511,26 @@ class _BlockParser:
         for i, line in enumerate(lines):
             text = line.decode("utf-8", errors="replace").removesuffix("\r")
             if not text:
-                rejected[i] = "empty line"
+                rejected[i] = _EMPTY_LINE
                 continue
             try:
                 fields = next(csv.reader([text], strict=True))
             except csv.Error as e:
-                rejected[i] = f"malformed CSV ({e})"
+                rejected[i] = _malformed(e)
                 continue
             if len(fields) != self.n_fields:
-                rejected[i] = f"expected {self.n_fields} fields, found {len(fields)}"
+                rejected[i] = _wrong_count(self.n_fields, len(fields))
                 continue
             rows.append(fields)
             good.append(i)
         frame = pd.DataFrame(rows, columns=self.names, dtype=object)[self.usecols]
         return self._validate(frame, np.asarray(good, dtype=np.int64), rejected, False)
 
-    def _validate(self, frame: pd.DataFrame, good: np.ndarray, rejected: dict[int, str],
+    def _validate(self, frame: pd.DataFrame, good: np.ndarray, rejected: dict[int, _Reason],
                   typed: bool) -> _Parsed:  # fmt: skip
         n = len(frame)
         ok = np.ones(n, dtype=bool)
-        reason: dict[int, str] = {}
+        reason: dict[int, _Reason] = {}
         if self.numeric:
             if typed:
                 num = frame[self.numeric].to_numpy(dtype=np.float64)
@@ -374,10 +548,7 @@ class _BlockParser:
                 for r, j in zip(rows.tolist(), cols.tolist(), strict=True):
                     c = self.numeric[j]
                     value = num[r, j] if typed else frame[c].iat[r]
-                    reason[r] = (
-                        f"empty value in column {c!r}" if value == ""
-                        else f"value {str(value)!r} in column {c!r} is not a finite number"
-                    )  # fmt: skip
+                    reason[r] = _empty_value(c) if value == "" else _not_finite(c, value)
                 ok &= ~bad
             if not typed:
                 frame = frame.copy()
@@ -387,7 +558,7 @@ class _BlockParser:
             empty = _empty_cells(frame[c])
             if empty.any():
                 for r in np.flatnonzero(empty & ok).tolist():
-                    reason[r] = f"empty value in column {c!r}"
+                    reason[r] = _empty_value(c)
                 ok &= ~empty
         for r, why in reason.items():
             rejected[int(good[r])] = why
@@ -413,11 +584,14 @@ def _select_lines(arr: np.ndarray, keep: np.ndarray) -> bytes:
 
 
 def _line_text(block: bytes, index: list[int]) -> dict[int, str]:
+    """The raw lines ``index`` without their line end; bytes that are not UTF-8 are kept
+    as surrogates, which the rejects file writes back as the same bytes."""
     nl = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
     out = {}
     for i in index:
         start = int(nl[i - 1]) + 1 if i else 0
-        out[i] = block[start : int(nl[i])].decode("utf-8", errors="replace").rstrip("\r")
+        line = block[start : int(nl[i])].removesuffix(b"\r")
+        out[i] = line.decode("utf-8", errors="surrogateescape")
     return out
 
 
@@ -544,24 +718,33 @@ def _merge_literals(parts: list) -> list:
 
 
 class _RejectWriter:
-    """Rejected rows as CSV ``row,reason,record``, or only logged when there is no file."""
+    """Rejected rows as CSV ``row,reason,record``, or only logged when there is no file.
+
+    The record is the input line byte for byte (without its line end): bytes that
+    are not UTF-8 are written back unchanged (``surrogateescape``), so the file
+    is UTF-8 wherever the input was.
+    """
 
     def __init__(self, stream):
         self.stream = stream
         self.writer = None
         if stream is not None:
-            self.text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+            self.text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape",
+                                         newline="", write_through=True)  # fmt: skip
             self.writer = csv.writer(self.text, lineterminator="\n")
+            # The csv module quotes a field with a bare "\r" only when "\r" ends its lines.
+            self.quoted = csv.writer(self.text, lineterminator="\n", quoting=csv.QUOTE_ALL)
             self.writer.writerow(["row", "reason", "record"])
         self.logged = 0
 
-    def write(self, items: list[tuple[int, str, str]]) -> None:
+    def write(self, items: list[tuple[int, _Reason, str]]) -> None:
         if self.writer is not None:
-            self.writer.writerows(items)
+            for row, why, record in items:
+                (self.quoted if "\r" in record else self.writer).writerow((row, why.text, record))
             return
         for row, why, _ in items:
             if self.logged < _MAX_LOGGED_REJECTS:
-                log.warning("row %d rejected: %s", row, why)
+                log.warning("row %d rejected: %s", row, why.text)
             self.logged += 1
 
     def close(self) -> None:
@@ -647,6 +830,7 @@ def score_file(
     fmt: str | None = None,
     threshold: float | None = None,
     header: bool = True,
+    trailing_fields: int | str = "auto",
     extra_columns: str = "ignore",
     chunk_size: int = DEFAULT_CHUNK_ROWS,
     decimals: int = 6,
@@ -677,8 +861,13 @@ def score_file(
     header : bool, default=True
         Whether the first line names the columns; without it fields are taken
         in the training column order.
+    trailing_fields : int or "auto", default="auto"
+        Header-less input only: how many fields follow the schema's on every
+        line, ignored (NSL-KDD: 2). ``"auto"`` lets the first 1,000 lines vote
+        for 0, 1 or 2 (see the module docstring). Lines with another field
+        count are rejected.
     extra_columns : {"ignore", "error"}
-        What to do with input columns the model does not use.
+        What to do with input columns (or trailing fields) the model does not use.
     chunk_size : int
         Lines read, parsed and scored at a time (memory ∝ ``chunk_size``).
     decimals : int, default=6
@@ -695,12 +884,15 @@ def score_file(
     Returns
     -------
     ScoreSummary
+        Counts, the rejections per reason (:meth:`ScoreSummary.top_reasons`)
+        and :attr:`ScoreSummary.reject_rate`; deciding whether that rate is too
+        high is the caller's (``gavae-ids score --max-reject-rate``).
 
     Raises
     ------
     DataError
-        The input is empty or its header lacks training columns — raised
-        before anything is written.
+        The input is empty, its header lacks training columns, or the options
+        contradict each other — raised before anything is written.
 
     Examples
     --------
@@ -710,6 +902,7 @@ def score_file(
     """
     if extra_columns not in EXTRA_COLUMNS:
         raise DataError(f"extra_columns must be one of {EXTRA_COLUMNS}, got {extra_columns!r}")
+    trailing_fields = check_trailing_fields(trailing_fields)
     if chunk_size < 1:
         raise DataError(f"chunk_size must be positive, got {chunk_size}")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
@@ -721,6 +914,8 @@ def score_file(
         rejects = default_rejects_path(out)
     if _same_file(source, out) or (rejects is not None and _same_file(source, rejects)):
         raise DataError("the output would overwrite the input", path=source)
+    from gavae_ids.detector import Detector
+
     det = model if isinstance(model, Detector) else Detector.load(model)
     t0 = time.perf_counter()
     summary = ScoreSummary()
@@ -729,10 +924,11 @@ def score_file(
             if torch_threads is not None:
                 stack.enter_context(_torch_threads(torch_threads))
             stream, name = stack.enter_context(_open_input(source))
-            first = stream.readline() or None
-            inp = _plan_columns(det.schema, first, header=header, extra_columns=extra_columns,
-                                name=name)  # fmt: skip
+            inp, prefix = _plan_input(det.schema, stream, header=header,
+                                      trailing_fields=trailing_fields,
+                                      extra_columns=extra_columns, name=name)  # fmt: skip
             summary.notes = inp.notes
+            summary.trailing_fields = inp.trailing
             for note in inp.notes:
                 log.info("%s: %s", name, note)
             # Only now, with the header checked, is anything created or written.
@@ -745,29 +941,22 @@ def score_file(
             rejects_out = _RejectWriter(rstream)
             stack.callback(rejects_out.close)
             reasons: Counter[str] = Counter()
-            prefix = b"" if header or first is None else first.removeprefix(_BOM)
+            details: dict[str, Counter[str]] = {}
             chunks = _prepared_chunks(det, _BlockParser(det.schema, inp),
                                       _line_blocks(stream, chunk_size, prefix))  # fmt: skip
             with progress_bar("scoring", None, verbose) as task:
                 for chunk in _prefetch(chunks):
-                    _write_chunk(det, chunk, summary, writer, rejects_out, reasons, threshold)
+                    _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
+                                 threshold)  # fmt: skip
                     rate = summary.total / max(time.perf_counter() - t0, 1e-9)
                     status = f"{rate:,.0f} rows/s, {summary.rejected:,} rejected"
                     task.advance(chunk.n_lines, status=status)
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         raise DataError(f"compressed input is damaged or truncated ({e})", path=source) from None
-    summary.reject_reasons = dict(reasons)
+    summary.reject_reasons = dict(reasons.most_common())
+    summary.reject_details = {k: dict(details[k].most_common()) for k in summary.reject_reasons}
     summary.seconds = time.perf_counter() - t0
     return summary
-
-
-def _reason_kind(why: str) -> str:
-    """The kind of a reject reason, for the summary's counts."""
-    if why.startswith("expected "):
-        return "wrong field count"
-    if why.startswith("value "):
-        return "not a finite number"
-    return why.split(" in column")[0].split(" (")[0]
 
 
 @dataclass
@@ -779,7 +968,7 @@ class _Chunk:
     rows: np.ndarray  # row numbers of the scorable rows
     Xt: np.ndarray
     unseen: np.ndarray
-    rejected: list[tuple[int, str, str]]  # (row, reason, raw record)
+    rejected: list[tuple[int, _Reason, str]]  # (row, reason, raw record)
 
 
 def _prepared_chunks(det: Detector, parser: _BlockParser, blocks):
@@ -848,7 +1037,8 @@ def _prefetch(iterator, depth: int = 2):
         thread.join()
 
 
-def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, threshold):
+def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, details,
+                 threshold):  # fmt: skip
     if len(chunk.rows):
         proba = det.predict_proba_encoded(chunk.Xt)
         attack = det.attack_mask(proba, threshold)
@@ -859,6 +1049,7 @@ def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, thre
     if chunk.rejected:
         rejects_out.write(chunk.rejected)
         for _, why, _ in chunk.rejected:
-            reasons[_reason_kind(why)] += 1
+            reasons[why.kind] += 1
+            details.setdefault(why.kind, Counter())[why.detail] += 1
         summary.rejected += len(chunk.rejected)
     summary.total += chunk.n_lines
