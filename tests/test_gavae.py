@@ -29,7 +29,12 @@ from gavae_ids.nn.gavae import (
     reconstruction_loss,
 )
 from gavae_ids.preprocessing.layout import FeatureLayout, OneHotBlock
-from gavae_ids.sampling import AcceptanceWarning, GAVAESampler, discriminator_history
+from gavae_ids.sampling import (
+    AcceptanceWarning,
+    GAVAESampler,
+    SmallClassWarning,
+    discriminator_history,
+)
 from gavae_ids.training.gavae_loop import (
     discriminator_accuracy,
     discriminator_accuracy_frame,
@@ -480,12 +485,16 @@ def test_non_numeric_is_rejected(table):
         GAVAESampler(**TINY).fit_resample(df, y)
 
 
-def test_single_row_class_to_oversample_is_rejected(table):
+def test_single_row_class_is_left_out_of_oversampling(table):
     X, y, layout = table
     y = y.copy()
     y[-1] = 3  # class 3 has one row
-    with pytest.raises(DataError, match="class 3 has 1 row"):
-        GAVAESampler(layout=layout, **TINY).fit_resample(X, y)
+    sampler = GAVAESampler(layout=layout, random_state=0, **TINY)
+    with pytest.warns(SmallClassWarning, match="class 3 has 1 row"):
+        X_res, y_res = sampler.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [90, 90, 90, 1]
+    assert sampler.skipped_classes_ == [3]
+    np.testing.assert_array_equal(X_res[y_res == 3], X[y == 3])
     # Left out of the strategy, it passes through untouched.
     X_res, y_res = GAVAESampler(
         layout=layout, random_state=0, sampling_strategy={1: 60}, **TINY

@@ -377,7 +377,10 @@ def _hyperparameters_note(cfg: ReproduceConfig) -> str:
     from gavae_ids.methods import PAPER_PARAMS
 
     if cfg.hyperparameters == "paper":
-        pinned = ", ".join(f"{k} = {v:g}" for k, v in PAPER_PARAMS.items())
+        pinned = ", ".join(
+            f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
+            for k, v in PAPER_PARAMS.items()
+        )
         text = (f"Hyperparameters: the paper's, where a method has them ({pinned}; lr = 5e-5 "
                 "is the paper's Adam learning rate, §4); everything else the library's "
                 "defaults")  # fmt: skip

@@ -8,11 +8,13 @@ from gavae_ids.nn.gavae import (
     Encoder,
     GAVAEConfig,
     LatentCritic,
+    NumericBins,
     gradient_penalty,
     kl_divergence,
     logits_to_features,
     reconstruction_loss,
     reparameterize,
+    sample_features,
 )
 
 __all__ = [
@@ -24,9 +26,11 @@ __all__ = [
     "GAVAEConfig",
     "LatentCritic",
     "MLPBackbone",
+    "NumericBins",
     "gradient_penalty",
     "kl_divergence",
     "logits_to_features",
     "reconstruction_loss",
     "reparameterize",
+    "sample_features",
 ]

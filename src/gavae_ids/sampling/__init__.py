@@ -1,5 +1,10 @@
 """Oversamplers: the GAVAE as an imbalanced-learn sampler."""
 
-from gavae_ids.sampling.gavae_sampler import AcceptanceWarning, GAVAESampler, discriminator_history
+from gavae_ids.sampling.gavae_sampler import (
+    AcceptanceWarning,
+    GAVAESampler,
+    SmallClassWarning,
+    discriminator_history,
+)
 
-__all__ = ["AcceptanceWarning", "GAVAESampler", "discriminator_history"]
+__all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning", "discriminator_history"]

@@ -35,16 +35,17 @@ from sklearn.utils.validation import check_is_fitted
 from gavae_ids._progress import progress_bar
 from gavae_ids._torch import init_module_, make_generator, resolve_device, torch_seed_from
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
-from gavae_ids.nn.gavae import GAVAE, GAVAEConfig
+from gavae_ids.nn.gavae import GAVAE, GAVAEConfig, NumericBins
 from gavae_ids.persistence import load_model, save_model
 from gavae_ids.preprocessing.layout import FeatureLayout
+from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
 from gavae_ids.training.gavae_loop import (
     discriminator_accuracy_frame,
     history_frame,
     train_gavae,
 )
 
-__all__ = ["AcceptanceWarning", "GAVAESampler", "discriminator_history"]
+__all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning", "discriminator_history"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +54,17 @@ REPORT_COLUMNS = ("class", "real", "generated", "attempts", "accepted", "accepta
 # Rows scored per forward pass when computing thresholds and reconstruction errors.
 _SCORE_BATCH = 8192
 _D = GAVAEConfig()
+# Latent codes per class used to fit its prior mixture, and rows per mixture component.
+_PRIOR_ROWS = 5000
+_ROWS_PER_COMPONENT = 20
 
 
 class AcceptanceWarning(UserWarning):
     """A class could not be filled: too few candidates passed the Eq. 9 filter."""
+
+
+class SmallClassWarning(UserWarning):
+    """A class has a single row and is left out of oversampling."""
 
 
 class GAVAESampler(BaseOverSampler):
@@ -92,7 +100,7 @@ class GAVAESampler(BaseOverSampler):
         gives identical samples on the same device.
     layout : FeatureLayout or None, default=None
         Which columns form one-hot blocks. None: every column is a number.
-    hidden : tuple of int, default=(80, 40, 20)
+    hidden : tuple of int, default=(128, 64)
         Encoder hidden layers; the decoder mirrors them.
     latent_dim : int, default=10
         Size of z.
@@ -100,24 +108,21 @@ class GAVAESampler(BaseOverSampler):
         Activation of encoder and decoder.
     critic_hidden : tuple of int, default=(64, 32)
         Hidden layers of the latent critic.
-    n_iter : int, default=750
-        Minibatch iterations of training. Chosen by stratified 5-fold CV on
-        NSL-KDD KDDTrain+_20Percent (GAVAE-DNN macro-F1): 750 scored higher on
-        average than 1500 at each of 3 learning rates × encoder init on/off
-        (docs/results/tune-gavae-dnn-nsl-kdd); the reproduction keeps 1500.
-    batch_size : int, default=256
+    n_iter : int, default=600
+        Minibatch iterations of training.
+    batch_size : int, default=512
         Rows per minibatch.
-    lr : float, default=1e-3
+    lr : float, default=2e-3
         Adam learning rate of encoder and decoder.
     critic_lr : float, default=1e-3
         Adam learning rate of the critic.
-    critic_steps : int, default=5
+    critic_steps : int, default=2
         Critic updates per minibatch.
     gp_lambda : float, default=10.0
         Gradient-penalty weight λ.
-    beta : float, default=1.0
+    beta : float, default=0.1
         KL weight.
-    adv_weight : float, default=1.0
+    adv_weight : float, default=0.1
         Weight of the encoder's adversarial loss.
     class_balance : float in [0, 1], default=1.0
         Minibatch class weighting: rows are drawn with class probability
@@ -129,6 +134,30 @@ class GAVAESampler(BaseOverSampler):
         Candidate cap per class as a multiple of the rows wanted.
     disc_eval_size : int, default=32
         Per-class samples scored each iteration for the discriminator accuracy.
+    numeric_output : {"binned", "bernoulli"}, default="binned"
+        How the decoder models numeric columns. ``"bernoulli"`` (the paper's
+        Eq. 7 read literally): min-max scaled, one sigmoid + binary cross-entropy
+        per column. ``"binned"``: each column is mapped through its training
+        empirical CDF (:mod:`gavae_ids.sampling.column_transform`) and the decoder
+        gives it a categorical distribution over up to ``n_bins`` bins of its
+        observed values, scored by cross-entropy like a one-hot block; generated
+        numbers always lie on the column's observed support.
+    n_bins : int, default=128
+        Largest number of bins per numeric column (``numeric_output="binned"``).
+    decode : {"sample", "mean"}, default="sample"
+        ``"mean"``: a candidate is the decoder's most likely row (sigmoid means,
+        argmax categories). ``"sample"``: drawn from the decoder's
+        distributions (categories and bins; numbers uniformly within their bin).
+    temperature : float, default=0.5
+        With ``decode="sample"``, logits are divided by it before drawing:
+        below 1 the draws stay closer to the most likely row.
+    latent_prior : {"class-gmm", "standard"}, default="class-gmm"
+        Where candidates' latent codes come from. ``"standard"``: N(0, I), the
+        paper's p(z). ``"class-gmm"``: a Gaussian mixture fitted, after
+        training, to draws of q(z | x) of the class's real rows — the prior the
+        latent critic is meant to make N(0, I), matched where it did not.
+    prior_components : int, default=8
+        Largest number of mixture components per class (one per 20 rows).
     device : str or torch.device, default="auto"
         Training device; ``"auto"`` uses CUDA when present. Thresholds and
         generation always run on the CPU, so samples do not depend on it once
@@ -168,11 +197,11 @@ class GAVAESampler(BaseOverSampler):
 
     Notes
     -----
-    A class that is to be oversampled must have at least two rows: Eq. 8 takes
-    the maximum loss over a class's real rows, and a single row gives a
-    threshold that only its own reconstruction can meet. Such a class raises a
-    :class:`~gavae_ids.exceptions.DataError`; leave it out of
-    ``sampling_strategy`` (a dict) to keep it unchanged.
+    A class to be oversampled needs at least two rows: Eq. 8 takes the maximum
+    loss over a class's real rows, and a single row gives a threshold that only
+    its own reconstruction can meet. Such a class is left out of oversampling
+    (kept as it is, listed in ``skipped_classes_``) with a
+    :class:`SmallClassWarning`.
 
     Examples
     --------
@@ -208,6 +237,12 @@ class GAVAESampler(BaseOverSampler):
         "k": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_attempts": [Interval(numbers.Real, 1, None, closed="left")],
         "disc_eval_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "numeric_output": [StrOptions({"bernoulli", "binned"})],
+        "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
+        "decode": [StrOptions({"mean", "sample"})],
+        "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        "latent_prior": [StrOptions({"standard", "class-gmm"})],
+        "prior_components": [Interval(numbers.Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "verbose": ["verbose"],
     }
@@ -234,6 +269,12 @@ class GAVAESampler(BaseOverSampler):
         k=_D.k,
         max_attempts=_D.max_attempts,
         disc_eval_size=_D.disc_eval_size,
+        numeric_output="binned",
+        n_bins=128,
+        decode="sample",
+        temperature=0.5,
+        latent_prior="class-gmm",
+        prior_components=8,
         device="auto",
         verbose=False,
     ):
@@ -256,6 +297,12 @@ class GAVAESampler(BaseOverSampler):
         self.k = k
         self.max_attempts = max_attempts
         self.disc_eval_size = disc_eval_size
+        self.numeric_output = numeric_output
+        self.n_bins = n_bins
+        self.decode = decode
+        self.temperature = temperature
+        self.latent_prior = latent_prior
+        self.prior_components = prior_components
         self.device = device
         self.verbose = verbose
 
@@ -330,6 +377,7 @@ class GAVAESampler(BaseOverSampler):
         self._train(Xs, y_index, torch_seed_from(rs), torch_seed_from(rs))
         self._generation_seed = torch_seed_from(rs)
         self._set_thresholds(Xs, y_index)
+        self._fit_latent_prior(Xs, y_index, rs)
         X_new, y_new = self._augment(counts, y.dtype)
 
         if sparse.issparse(X):
@@ -339,20 +387,26 @@ class GAVAESampler(BaseOverSampler):
         return X_res, np.concatenate([y, y_new])
 
     def _check_class_sizes(self, counts: np.ndarray) -> None:
-        for label, n_new in self.sampling_strategy_.items():
+        """Leave classes of a single row out of oversampling, with a warning."""
+        self.skipped_classes_ = []
+        for label, n_new in list(self.sampling_strategy_.items()):
             n_real = int(counts[self._class_index(label)])
             if n_new > 0 and n_real < 2:
-                raise DataError(
-                    f"class {_py(label)!r} has {n_real} row; GAVAESampler needs at least 2 rows "
-                    "of a class to oversample it (its Eq. 8 threshold is a max over its rows). "
-                    "Leave it out of sampling_strategy or add rows"
+                warnings.warn(
+                    f"GAVAESampler: class {_py(label)!r} has {n_real} row; it is left out of "
+                    "oversampling (its Eq. 8 threshold is the largest loss of its rows, which "
+                    "one row cannot set) and kept as it is. Add rows of it to have it generated",
+                    SmallClassWarning,
+                    stacklevel=4,
                 )
+                self.sampling_strategy_[label] = 0
+                self.skipped_classes_.append(label)
 
     def _train(self, Xs: np.ndarray, y_index: np.ndarray, init_seed: int, train_seed: int):
         """Build and train the GAVAE (paper §4): sets model_, history_, encoder_config_."""
         config = self.config()
         device = resolve_device(self.device)
-        model = GAVAE(self.layout_, len(self.classes_), config)
+        model = GAVAE(self.layout_, len(self.classes_), config, self._numeric_bins())
         init_module_(model, make_generator(init_seed))
         model.to(device)
         X_t = torch.as_tensor(Xs, device=device)
@@ -387,6 +441,59 @@ class GAVAESampler(BaseOverSampler):
         self.thresholds_ = {
             label: float(k * losses[y_index == i].max()) for i, label in enumerate(self.classes_)
         }
+
+    def _fit_latent_prior(self, Xs: np.ndarray, y_index: np.ndarray, rs) -> None:
+        """With ``latent_prior="class-gmm"``: a Gaussian mixture per class on its latent codes.
+
+        Sets ``prior_weights_`` (C, K), ``prior_means_`` (C, K, L) and
+        ``prior_chol_`` (C, K, L, L), the Cholesky factors of the covariances;
+        unused components have weight 0.
+        """
+        self.prior_weights_ = self.prior_means_ = self.prior_chol_ = None
+        if self.latent_prior != "class-gmm":
+            return
+        from sklearn.mixture import GaussianMixture
+
+        n_classes, latent = len(self.classes_), int(self.latent_dim)
+        K = int(self.prior_components)
+        weights = np.zeros((n_classes, K))
+        means = np.zeros((n_classes, K, latent))
+        chol = np.tile(np.eye(latent), (n_classes, K, 1, 1))
+        seed = torch_seed_from(rs)
+        g = make_generator(seed)
+        model = self.model_.eval()
+        for i in range(n_classes):
+            rows = np.flatnonzero(y_index == i)
+            if len(rows) > _PRIOR_ROWS:
+                rows = rs.choice(rows, _PRIOR_ROWS, replace=False)
+            with torch.no_grad():
+                mu, logvar = model.encode(torch.as_tensor(Xs[rows]))
+                # Draws of q(z | x): the mixture fits the class's aggregate posterior.
+                z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g)
+            z = z.numpy().astype(np.float64)
+            if len(rows) < 2:  # a single row (never oversampled): its own posterior
+                weights[i, 0], means[i, 0] = 1.0, mu.numpy()[0]
+                chol[i, 0] = np.diag(np.exp(0.5 * logvar.numpy()[0]))
+                continue
+            k = max(1, min(K, len(rows) // _ROWS_PER_COMPONENT))
+            gm = GaussianMixture(
+                k, covariance_type="full", reg_covar=1e-3, random_state=seed, max_iter=200
+            ).fit(z)
+            weights[i, :k] = gm.weights_
+            means[i, :k] = gm.means_
+            chol[i, :k] = np.linalg.cholesky(gm.covariances_)
+        self.prior_weights_, self.prior_means_, self.prior_chol_ = weights, means, chol
+
+    def _draw_latent(self, class_index: int, n: int, generator: torch.Generator) -> torch.Tensor:
+        """z for ``n`` candidates of a class: N(0, I) (the paper) or the class's mixture."""
+        eps = torch.randn(n, int(self.latent_dim), generator=generator)
+        if getattr(self, "prior_weights_", None) is None:
+            return eps
+        w = torch.as_tensor(self.prior_weights_[class_index], dtype=torch.float32)
+        comp = torch.multinomial(w, n, replacement=True, generator=generator)
+        means = torch.as_tensor(self.prior_means_[class_index], dtype=torch.float32)[comp]
+        chol = torch.as_tensor(self.prior_chol_[class_index], dtype=torch.float32)[comp]
+        return means + (chol @ eps.unsqueeze(2)).squeeze(2)
 
     def _augment(self, counts: np.ndarray, y_dtype) -> tuple[np.ndarray, np.ndarray]:
         """Eq. 9 for every class in ``sampling_strategy_``; sets ``augmentation_report_``."""
@@ -446,14 +553,53 @@ class GAVAESampler(BaseOverSampler):
             data_range[num] = np.where(hi > lo, hi - lo, 1.0)
         self.data_min_ = data_min
         self.data_range_ = data_range
+        self.cdf_ = None
+        if self.numeric_output == "binned" and num.size:
+            self.cdf_ = EmpiricalCDFTransform().fit(X[:, num])
+
+    def _numeric_bins(self) -> NumericBins | None:
+        """The decoder's bins of the numeric columns (``numeric_output="binned"``)."""
+        if self.cdf_ is None:
+            return None
+        b = self.cdf_.bins(int(self.n_bins))
+        return NumericBins(
+            torch.as_tensor(b["edges"], dtype=torch.float32),
+            torch.as_tensor(b["lower"], dtype=torch.float32),
+            torch.as_tensor(b["upper"], dtype=torch.float32),
+            torch.as_tensor(b["valid"]),
+        )
+
+    def _snap(self, Xs: torch.Tensor) -> torch.Tensor:
+        """Move CDF-space numbers onto the CDF midpoint of the observed value they stand for."""
+        if self.cdf_ is None:
+            return Xs
+        num = self.layout_.numeric_indices
+        out = Xs.clone()
+        t = Xs[:, num].double().numpy()
+        out[:, num] = torch.as_tensor(
+            self.cdf_.transform(self.cdf_.inverse_transform(t)), dtype=Xs.dtype
+        )
+        return out
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
-        Xs = (np.asarray(X, dtype=np.float64) - self.data_min_) / self.data_range_
+        """Input units → the GAVAE's [0, 1] space (min-max, or the numeric columns' CDF)."""
+        X = np.asarray(X, dtype=np.float64)
+        if self.cdf_ is not None:
+            num = self.layout_.numeric_indices
+            Xs = X.copy()
+            Xs[:, num] = self.cdf_.transform(X[:, num])
+        else:
+            Xs = (X - self.data_min_) / self.data_range_
         return np.clip(Xs, 0.0, 1.0).astype(np.float32)
 
     def _to_output(self, Xs: np.ndarray) -> np.ndarray:
-        X = Xs.astype(np.float64) * self.data_range_ + self.data_min_
-        X = np.clip(X, self.data_min_, self.data_min_ + self.data_range_)
+        if self.cdf_ is not None:
+            num = self.layout_.numeric_indices
+            X = Xs.astype(np.float64)
+            X[:, num] = self.cdf_.inverse_transform(X[:, num])
+        else:
+            X = Xs.astype(np.float64) * self.data_range_ + self.data_min_
+            X = np.clip(X, self.data_min_, self.data_min_ + self.data_range_)
         dtype = self._fit_dtype
         if dtype.kind in "iub":
             X = np.rint(X)
@@ -491,9 +637,18 @@ class GAVAESampler(BaseOverSampler):
             rate = n_acc / attempts if attempts else 1.0
             want = math.ceil(1.1 * (n - n_acc) / max(rate, 0.05))
             b = int(min(max(want, 256), 8192, cap - attempts))
-            z = torch.randn(b, model.latent_dim, generator=generator)
+            z = self._draw_latent(class_index, b, generator)
             yb = y1.expand(b, -1)
-            cand = model.to_features(model.decode(z, yb))
+            logits = model.decode(z, yb)
+            if self.decode == "sample":
+                u = torch.rand(logits.shape, generator=generator).clamp_(1e-10, 1.0 - 1e-7)
+                gumbel = -torch.log(-torch.log(u))
+                within = torch.rand(b, len(self.layout_.numeric_indices), generator=generator)
+                cand = self._snap(
+                    model.sample_features(logits / float(self.temperature), gumbel, within)
+                )
+            else:
+                cand = self._snap(model.to_features(logits))
             mu, _ = model.encode(cand)
             loss = model.reconstruction_loss(model.decode(mu, yb), cand)
             keep = cand[loss <= threshold]
@@ -611,6 +766,12 @@ class GAVAESampler(BaseOverSampler):
         tensors["data_min"] = torch.as_tensor(self.data_min_)
         tensors["data_range"] = torch.as_tensor(self.data_range_)
         tensors["history"] = torch.as_tensor(self.history_.to_numpy(dtype=np.float64))
+        if self.cdf_ is not None:
+            tensors.update({k: torch.as_tensor(v) for k, v in self.cdf_.to_arrays().items()})
+        if getattr(self, "prior_weights_", None) is not None:
+            tensors["prior_weights"] = torch.as_tensor(self.prior_weights_)
+            tensors["prior_means"] = torch.as_tensor(self.prior_means_)
+            tensors["prior_chol"] = torch.as_tensor(self.prior_chol_)
         params = self.get_params(deep=False)
         params["layout"] = None if self.layout is None else self.layout.to_dict()
         params["hidden"] = [int(h) for h in self.hidden]
@@ -634,6 +795,7 @@ class GAVAESampler(BaseOverSampler):
             "generation_seed": int(self._generation_seed),
             "thresholds": [[_py(k), float(v)] for k, v in self.thresholds_.items()],
             "sampling_strategy_": [[_py(k), int(v)] for k, v in self.sampling_strategy_.items()],
+            "skipped_classes": [_py(c) for c in getattr(self, "skipped_classes_", [])],
             "encoder_config": self.encoder_config_,
             "history_columns": list(self.history_.columns),
             "augmentation_report": json.loads(self.augmentation_report_.to_json(orient="records")),
@@ -657,6 +819,11 @@ class GAVAESampler(BaseOverSampler):
             params["hidden"] = tuple(params["hidden"])
             params["critic_hidden"] = tuple(params["critic_hidden"])
             params["sampling_strategy"] = _strategy_from_json(params["sampling_strategy"])
+            # Files written before the CDF transform existed used min-max throughout.
+            params.setdefault("numeric_output", "bernoulli")
+            params.setdefault("decode", "mean")
+            params.setdefault("temperature", 1.0)
+            params.setdefault("latent_prior", "standard")
             self = cls(**params)
             dtype = (
                 np.dtype(object) if cfg["classes_dtype"] == "O" else np.dtype(cfg["classes_dtype"])
@@ -670,8 +837,19 @@ class GAVAESampler(BaseOverSampler):
             self._generation_seed = int(cfg["generation_seed"])
             self.data_min_ = tensors["data_min"].numpy().astype(np.float64)
             self.data_range_ = tensors["data_range"].numpy().astype(np.float64)
+            self.prior_weights_ = self.prior_means_ = self.prior_chol_ = None
+            if "prior_weights" in tensors:
+                self.prior_weights_ = tensors["prior_weights"].numpy()
+                self.prior_means_ = tensors["prior_means"].numpy()
+                self.prior_chol_ = tensors["prior_chol"].numpy()
+            self.cdf_ = None
+            if "cdf_values" in tensors:
+                self.cdf_ = EmpiricalCDFTransform.from_arrays(
+                    {k: v.numpy() for k, v in tensors.items() if k.startswith("cdf_")}
+                )
             self.thresholds_ = {self._label(k): float(v) for k, v in cfg["thresholds"]}
             self.sampling_strategy_ = {self._label(k): int(v) for k, v in cfg["sampling_strategy_"]}
+            self.skipped_classes_ = [self._label(c) for c in cfg.get("skipped_classes", [])]
             self.encoder_config_ = dict(cfg["encoder_config"])
             self.history_ = pd.DataFrame(
                 tensors["history"].numpy(), columns=cfg["history_columns"]
@@ -679,7 +857,7 @@ class GAVAESampler(BaseOverSampler):
             report = pd.DataFrame(cfg["augmentation_report"], columns=list(REPORT_COLUMNS))
             report["class"] = [self._label(c) for c in report["class"]]
             self.augmentation_report_ = report
-            model = GAVAE(self.layout_, len(self.classes_), self.config())
+            model = GAVAE(self.layout_, len(self.classes_), self.config(), self._numeric_bins())
             state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
             model.load_state_dict(state)
         except (KeyError, TypeError, ValueError, RuntimeError) as e:

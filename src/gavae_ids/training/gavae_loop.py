@@ -130,8 +130,10 @@ def make_optimizers(model: GAVAE, config: GAVAEConfig) -> GAVAEOptimizers:
     """
     vae_params = list(model.encoder.parameters()) + list(model.decoder.parameters())
     return GAVAEOptimizers(
-        vae=torch.optim.Adam(vae_params, lr=config.lr),
-        critic=torch.optim.Adam(model.critic.parameters(), lr=config.critic_lr, betas=(0.5, 0.9)),
+        vae=torch.optim.Adam(vae_params, lr=config.lr, foreach=True),
+        critic=torch.optim.Adam(
+            model.critic.parameters(), lr=config.critic_lr, betas=(0.5, 0.9), foreach=True
+        ),
     )
 
 
