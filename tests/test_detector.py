@@ -277,3 +277,24 @@ def test_frame_with_string_dtypes(detector, records):
     np.testing.assert_allclose(detector.predict_proba(as_text), detector.predict_proba(records))
     assert isinstance(detector.predict(records.iloc[:3]), np.ndarray)
     assert isinstance(pd.Series(detector.predict(records.iloc[:3])).iloc[0], str)
+
+
+def test_train_keeps_going_when_a_class_has_one_row(tmp_path):
+    from typer.testing import CliRunner
+
+    from gavae_ids.cli import app
+
+    rng = np.random.RandomState(0)
+    y = np.array(["normal"] * 120 + ["scan"] * 40 + ["rare"])
+    df = pd.DataFrame({"x1": rng.rand(len(y)) + (y == "scan"), "x2": rng.randint(0, 5, len(y)),
+                       "label": y})  # fmt: skip
+    df.to_csv(tmp_path / "t.csv", index=False)
+    result = CliRunner().invoke(app, [
+        "train", "--dataset", "csv", "--input", str(tmp_path / "t.csv"), "--out",
+        str(tmp_path / "m"), "--quick", "--quiet", "--param", "sampler__n_iter=3",
+        "--param", "finetune_epochs=1",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "'rare' has 1 row; it is left out of oversampling" in result.output
+    det = Detector.load(tmp_path / "m", load_gavae=True)
+    assert "rare" in det.classes_ and det.sampler.skipped_classes_ == ["rare"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 # Before torch loads: idle OpenMP threads sleep instead of spinning, which otherwise
 # slows training several-fold on a 2-core machine where another process is busy.
@@ -29,6 +30,9 @@ _common.register_commands(app)
 def main() -> None:
     """Console-script entry point: library errors become one line and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    # Library warnings (a class left out of oversampling, …) reach the user as one line,
+    # not with the file and source line Python's default format adds.
+    warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
     try:
         app()
     except _common.USER_ERRORS as e:

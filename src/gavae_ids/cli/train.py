@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import typer
@@ -86,14 +87,25 @@ def train_cmd(
             raise DataError(f"--method {method} differs from the method {best['method']} "
                             f"tuned in {config}")  # fmt: skip
         method, params = best["method"], {**best["params"], **params}
-    det = train_detector(
-        dataset, method=method or "gavae-dnn", data_home=data_dir, out=out, quick=quick,
-        random_state=seed,
-        verbose=not quiet, csv_path=input_csv, label=label, categorical=names(categorical),
-        drop=names(drop) or (), normal_label=normal_label,
-        train_split="train" if full_train else "train20", outlier_filter=outliers,
-        save_gavae=not no_gavae, overwrite=force, **params,
-    )  # fmt: skip
+    from gavae_ids.sampling import AcceptanceWarning, SmallClassWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SmallClassWarning)
+        warnings.simplefilter("always", AcceptanceWarning)
+        det = train_detector(
+            dataset, method=method or "gavae-dnn", data_home=data_dir, out=out, quick=quick,
+            random_state=seed,
+            verbose=not quiet, csv_path=input_csv, label=label, categorical=names(categorical),
+            drop=names(drop) or (), normal_label=normal_label,
+            train_split="train" if full_train else "train20", outlier_filter=outliers,
+            save_gavae=not no_gavae, overwrite=force, **params,
+        )  # fmt: skip
+    # What the user must know about the model they got: one line each, after training.
+    for w in caught:
+        if issubclass(w.category, (SmallClassWarning, AcceptanceWarning)):
+            typer.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     typer.echo(
         f"wrote {out}: {det.method} on {det.info.get('rows_trained', '?'):,} rows, "
         f"classes {', '.join(det.classes_)} (normal: {det.normal_label}), "
