@@ -84,8 +84,8 @@ class GAVAEConfig:
     (:data:`gavae_ids.methods.PAPER_GAVAE`) keeps the earlier values.
     ``class_balance=1`` (the paper does not say how minibatches are drawn) lets
     the label-conditioned critic and decoder see the rare classes: on NSL-KDD
-    with plain minibatches, generated R2L/U2R rows were mostly classified as Normal by an MLP trained on the real
-    rows, with balanced ones about as often as the real R2L/U2R rows themselves.
+    with plain minibatches, generated R2L/U2R rows were mostly classified as
+    Normal by an MLP trained on the real rows, with balanced ones about as often as the real R2L/U2R rows themselves.
 
     Attributes
     ----------
