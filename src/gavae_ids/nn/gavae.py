@@ -85,7 +85,8 @@ class GAVAEConfig:
     ``class_balance=1`` (the paper does not say how minibatches are drawn) lets
     the label-conditioned critic and decoder see the rare classes: on NSL-KDD
     with plain minibatches, generated R2L/U2R rows were mostly classified as
-    Normal by an MLP trained on the real rows, with balanced ones about as often as the real R2L/U2R rows themselves.
+    Normal by an MLP trained on the real rows, with balanced ones about as
+    often as the real R2L/U2R rows themselves.
 
     Attributes
     ----------
