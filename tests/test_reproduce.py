@@ -154,3 +154,14 @@ def test_figures_leave_torch_threads_as_they_were(quick_run):
     _, results, _ = quick_run
     assert "umap" in results["figures"]
     assert THREADS["after"] == 1
+
+
+def test_report_measures_the_fidelity_of_gavae_and_smote_rows(quick_run):
+    out, _, report = quick_run
+    fid = pd.read_csv(out / "fidelity.csv")
+    aug = pd.read_csv(out / "augmentation.csv")
+    generated = set(aug.loc[(aug["seed"] == 0) & (aug["generated"] > 0), "class"])
+    assert set(fid.loc[fid["sampler"] == "gavae", "class"]) == generated
+    assert set(fid["sampler"]) == {"gavae", "smote"}
+    assert fid["c2st_auc"].between(0, 1).all() and fid["coverage"].between(0, 1).all()
+    assert "## Fidelity of the generated rows (seed 0)" in report

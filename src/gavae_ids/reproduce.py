@@ -302,6 +302,15 @@ def reproduce(
     figures = make_figures(results, first, Xtr, ytr, out, cfg, verbose)
     results["figures"] = figures
     if "GAVAE-DNN" in first:
+        from gavae_ids.fidelity import run_fidelity_section
+
+        log.info("fidelity of the seed-%d GAVAE's rows", cfg.first_seed)
+        per_class, results["fidelity_markdown"] = run_fidelity_section(
+            first["GAVAE-DNN"][0].sampler_, Xtr, ytr, random_state=cfg.first_seed,
+            max_rows=500 if cfg.quick else 3000,
+        )  # fmt: skip
+        per_class.reset_index().to_csv(out / "fidelity.csv", index=False)
+    if "GAVAE-DNN" in first:
         _save_models(first["GAVAE-DNN"][0], pre, out / "models")
     results["wall_seconds"] = time.perf_counter() - t_start
     write_outputs(results, out, figures)

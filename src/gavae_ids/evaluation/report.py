@@ -244,6 +244,8 @@ def write_report(results: dict, out_dir, figures: Mapping[str, str] | None = Non
     ):  # fmt: skip
         if key in figures:
             out += [f"![{caption}]({figures[key]})", f"_{caption}_", ""]
+    if results.get("fidelity_markdown"):
+        out += [results["fidelity_markdown"], ""]
     out += ["## Fit time", "", _timing_table(results), ""]
     out += ["## Protocol", ""]
     out += [f"- {line}" for line in results["protocol_notes"]]
