@@ -31,6 +31,8 @@ PAPER_GAVAE = {
     "hidden": (80, 40, 20),
     "latent_dim": 10,
     "n_iter": 1500,
+    "batch_size": 256,
+    "lr": 1e-3,
     "beta": 1.0,
     "adv_weight": 1.0,
     "critic_steps": 5,
