@@ -8,27 +8,19 @@ ever executed or unpickled: safetensors holds raw tensors and JSON holds data.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from pathlib import Path
 
 import torch
 
+from gavae_ids._hashing import sha256_file
 from gavae_ids._version import __version__
 from gavae_ids.exceptions import ModelFileError
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def library_versions() -> dict:

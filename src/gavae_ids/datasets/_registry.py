@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from gavae_ids._hashing import sha256_file
 from gavae_ids.exceptions import DataError
 
 SHIPPED_DIR = "data"
@@ -131,7 +132,7 @@ def _checked_shipped(gz: str) -> Path:
     path = Path(str(_data_dir().joinpath(gz)))
     expected = shipped_checksums()[gz]
     try:
-        actual = _sha256_of(path)
+        actual = sha256_file(path)
     except OSError as e:
         raise DataError(f"the shipped copy cannot be read ({e}); reinstall gavae-ids",
                         path=path) from None  # fmt: skip
@@ -144,14 +145,6 @@ def _checked_shipped(gz: str) -> Path:
 def is_shipped(path) -> bool:
     """Whether ``path`` is one of the copies installed with the package."""
     return Path(path).resolve().parent == Path(str(_data_dir())).resolve()
-
-
-def _sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def is_gzip(path) -> bool:
