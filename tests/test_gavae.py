@@ -543,3 +543,78 @@ def test_imblearn_estimator_checks(estimator, check):
 @sklearn_checks([GAVAESampler(random_state=0, **CHECK_PARAMS)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# ------------------------------------------------------------ binned outputs (issue #11)
+
+
+def _bins_for(X_num, n_bins=4):
+    from gavae_ids.nn.gavae import NumericBins
+    from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
+
+    cdf = EmpiricalCDFTransform().fit(X_num)
+    b = cdf.bins(n_bins)
+    as_float = (torch.as_tensor(b[k], dtype=torch.float32) for k in ("edges", "lower", "upper"))
+    return cdf, NumericBins(*as_float, torch.as_tensor(b["valid"]))
+
+
+def test_binned_loss_is_cross_entropy_of_each_columns_bin():
+    rng = np.random.RandomState(0)
+    X_num = np.c_[rng.randint(0, 3, 50), rng.randint(0, 9, 50)].astype(float)
+    cdf, bins = _bins_for(X_num)
+    x = torch.as_tensor(cdf.transform(X_num), dtype=torch.float32)
+    logits = torch.randn(50, 2 + bins.n_logits, generator=torch.Generator().manual_seed(0))
+    loss = reconstruction_loss(logits, x, torch.tensor([0, 1]), (), bins)
+    # By hand: each column's logits are its bins' in order; target = the bin holding x.
+    expected = torch.zeros(50)
+    pos = 2
+    for j in range(2):
+        nb = int(bins.valid[j].sum())
+        z = logits[:, pos : pos + nb]
+        target = torch.searchsorted(bins.edges[j, : nb - 1].contiguous(), x[:, j].contiguous())
+        expected += F.cross_entropy(z, target, reduction="none")
+        pos += nb
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_sampling_without_noise_is_the_mode_and_noise_moves_it():
+    from gavae_ids.nn.gavae import sample_features
+
+    rng = np.random.RandomState(1)
+    X_num = rng.randint(0, 6, (80, 2)).astype(float)
+    _, bins = _bins_for(X_num, n_bins=8)
+    idx, blocks = torch.tensor([0, 1]), ((2, 5),)
+    logits = torch.randn(200, 5 + bins.n_logits, generator=torch.Generator().manual_seed(1))
+    zero, half = torch.zeros_like(logits), torch.full((200, 2), 0.5)
+    mode = logits_to_features(logits, idx, blocks, bins)
+    torch.testing.assert_close(sample_features(logits, idx, blocks, bins, zero, half), mode)
+    g = torch.Generator().manual_seed(2)
+    gumbel = -torch.log(-torch.log(torch.rand(logits.shape, generator=g).clamp(1e-9, 1 - 1e-7)))
+    drawn = sample_features(logits, idx, blocks, bins, gumbel, half)
+    assert not torch.equal(drawn, mode)
+    assert_valid_onehots(
+        drawn.numpy(),
+        FeatureLayout(
+            feature_names=tuple("abcde"), onehot_blocks=(OneHotBlock("p", 2, 5, ("x", "y", "z")),)
+        ),
+    )
+
+
+def test_binned_samples_lie_on_each_columns_training_values(table, fitted):
+    X, _, _ = table
+    sampler, X_res, _ = fitted
+    assert sampler.numeric_output == "binned" and sampler.decode == "sample"
+    new = X_res[len(X) :]
+    for j in range(4):
+        assert np.isin(new[:, j], X[:, j]).all()
+
+
+def test_paper_preset_decodes_means_off_the_training_values(table):
+    from gavae_ids.methods import PAPER_GAVAE
+
+    X, y, layout = table
+    params = {**PAPER_GAVAE, **TINY}
+    X_res, _ = GAVAESampler(layout=layout, random_state=0, **params).fit_resample(X, y)
+    new = X_res[len(X) :]
+    # Sigmoid means: numbers between the observed ones, as the paper's decoder gives them.
+    assert not np.isin(new[:, 0], X[:, 0]).all()

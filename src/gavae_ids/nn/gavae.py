@@ -503,16 +503,22 @@ def logits_to_features(
     generated row decodes to a real category. With ``bins``, a numeric column
     takes the centre of its most likely bin.
     """
+    return _assemble(logits, logits, numeric_index, blocks, bins, 0.5)
+
+
+def _assemble(logits, choose, numeric_index, blocks, bins, within) -> torch.Tensor:
+    """An encoded row: categories and bins at the argmax of ``choose``; a binned number
+    at ``within`` of its bin's CDF interval, an unbinned one at its sigmoid mean."""
     d = logits.shape[1] - (bins.n_logits if bins is not None else 0)
     out = logits.new_zeros(logits.shape[0], d)
     if bins is not None and numeric_index.numel():
-        k = _bin_log_probs(logits, d, bins).argmax(dim=2)
+        k = _bin_log_probs(choose, d, bins).argmax(dim=2)
         lo, hi = _bin_bounds(k, bins)
-        out[:, numeric_index] = 0.5 * (lo + hi)
+        out[:, numeric_index] = lo + within * (hi - lo)
     elif numeric_index.numel():
         out[:, numeric_index] = torch.sigmoid(logits[:, numeric_index])
     for start, stop in blocks:
-        idx = logits[:, start:stop].argmax(dim=1, keepdim=True)
+        idx = choose[:, start:stop].argmax(dim=1, keepdim=True)
         out[:, start:stop].scatter_(1, idx, 1.0)
     return out
 
@@ -540,16 +546,4 @@ def sample_features(
     interval. Without ``bins`` numeric columns keep their sigmoid mean: a
     Bernoulli draw of a min-max scaled counter would be 0 or 1.
     """
-    noisy = logits + gumbel
-    d = logits.shape[1] - (bins.n_logits if bins is not None else 0)
-    out = logits.new_zeros(logits.shape[0], d)
-    if bins is not None and numeric_index.numel():
-        k = _bin_log_probs(noisy, d, bins).argmax(dim=2)
-        lo, hi = _bin_bounds(k, bins)
-        out[:, numeric_index] = lo + uniform * (hi - lo)
-    elif numeric_index.numel():
-        out[:, numeric_index] = torch.sigmoid(logits[:, numeric_index])
-    for start, stop in blocks:
-        idx = noisy[:, start:stop].argmax(dim=1, keepdim=True)
-        out[:, start:stop].scatter_(1, idx, 1.0)
-    return out
+    return _assemble(logits, logits + gumbel, numeric_index, blocks, bins, uniform)
