@@ -53,3 +53,14 @@ def test_arrays_round_trip():
     t = EmpiricalCDFTransform().fit(x)
     t2 = EmpiricalCDFTransform.from_arrays(t.to_arrays())
     np.testing.assert_array_equal(t2.transform(x), t.transform(x))
+
+
+def test_folded_values_map_to_the_kept_value_they_were_counted_with():
+    rng = np.random.RandomState(3)
+    x = np.round(rng.exponential(1.0, 20000), 3)[:, None]  # ~5,000 distinct values
+    t = EmpiricalCDFTransform(max_support=256).fit(x)
+    back = t.inverse_transform(t.transform(x)).ravel()
+    kept = t.values_[0, : t.n_support_[0]]
+    # Each value goes to the smallest kept value at or above it: fit's folding rule.
+    expected = kept[np.searchsorted(kept, x.ravel(), side="left")]
+    np.testing.assert_array_equal(back, expected)

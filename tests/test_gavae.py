@@ -618,3 +618,13 @@ def test_paper_preset_decodes_means_off_the_training_values(table):
     new = X_res[len(X) :]
     # Sigmoid means: numbers between the observed ones, as the paper's decoder gives them.
     assert not np.isin(new[:, 0], X[:, 0]).all()
+
+
+def test_temperature_does_not_move_sigmoid_means():
+    from gavae_ids.nn.gavae import sample_features
+
+    logits = torch.randn(20, 5, generator=torch.Generator().manual_seed(3))
+    idx, blocks = torch.tensor([0, 1]), ((2, 5),)
+    zero, u = torch.zeros_like(logits), torch.zeros(20, 2)
+    cold = sample_features(logits, idx, blocks, None, zero, u, temperature=0.25)
+    torch.testing.assert_close(cold[:, :2], torch.sigmoid(logits[:, :2]))

@@ -390,9 +390,10 @@ def _hyperparameters_note(cfg: ReproduceConfig) -> str:
             f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
             for k, v in PAPER_PARAMS.items()
         )
-        text = (f"Hyperparameters: the paper's, where a method has them ({pinned}; lr = 5e-5 "
-                "is the paper's Adam learning rate, §4); everything else the library's "
-                "defaults")  # fmt: skip
+        text = (f"Hyperparameters: the paper preset ({pinned}): lr = 5e-5 is the paper's Adam "
+                "learning rate (§4); the sampler__ values are the GAVAE as the paper describes "
+                "it read literally, with network sizes of our choosing where the paper gives "
+                "none; everything else the library's defaults")  # fmt: skip
     else:
         text = (
             "Hyperparameters: the library's cross-validated defaults (--hyperparameters defaults)"

@@ -354,7 +354,11 @@ class GAVAE(nn.Module):
         return logits_to_features(logits, self.numeric_index, self.blocks, self._bins())
 
     def sample_features(
-        self, logits: torch.Tensor, gumbel: torch.Tensor, uniform: torch.Tensor
+        self,
+        logits: torch.Tensor,
+        gumbel: torch.Tensor,
+        uniform: torch.Tensor,
+        temperature: float = 1.0,
     ) -> torch.Tensor:
         """Decoder logits → a row drawn from the decoder's distributions.
 
@@ -362,7 +366,7 @@ class GAVAE(nn.Module):
         shape of ``logits`` and of (n, n_numeric), drawn by the caller.
         """
         return sample_features(logits, self.numeric_index, self.blocks, self._bins(), gumbel,
-                               uniform)  # fmt: skip
+                               uniform, temperature)  # fmt: skip
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
@@ -381,7 +385,7 @@ def reconstruction_loss(
 
     Parameters
     ----------
-    logits : Tensor of shape (n, d)
+    logits : Tensor of shape (n, d), or (n, d + bins.n_logits) with ``bins``
         Decoder output.
     x : Tensor of shape (n, d)
         Target rows in [0, 1].
@@ -536,8 +540,12 @@ def sample_features(
     bins: NumericBins | None,
     gumbel: torch.Tensor,
     uniform: torch.Tensor,
+    temperature: float = 1.0,
 ) -> torch.Tensor:
     """Draw an encoded row from the decoder's distributions instead of taking their mode.
+
+    Categories and bins are drawn from ``softmax(logits / temperature)``: below 1
+    the draws stay closer to the mode.
 
     One-hot blocks (and, with ``bins``, the bins of numeric columns) are drawn
     with the Gumbel-max trick from ``gumbel`` (standard Gumbel noise, shape of
@@ -546,4 +554,5 @@ def sample_features(
     interval. Without ``bins`` numeric columns keep their sigmoid mean: a
     Bernoulli draw of a min-max scaled counter would be 0 or 1.
     """
-    return _assemble(logits, logits + gumbel, numeric_index, blocks, bins, uniform)
+    choose = logits / float(temperature) + gumbel
+    return _assemble(logits, choose, numeric_index, blocks, bins, uniform)

@@ -16,7 +16,8 @@ distribution instead: the ``k``-th distinct value ``u_k``, held by a share
 to how often its values occur. The inverse maps any ``t`` in [0, 1] back onto the
 value whose step contains it. Generated numbers therefore always lie on the
 column's observed support (a point mass at zero stays a point mass), and a
-uniform ``t`` reproduces the column's marginal distribution exactly.
+uniform ``t`` reproduces the column's marginal distribution (exactly, up to the
+folding of columns with more than ``max_support`` distinct values).
 
 Pure numpy; the fitted tables are plain arrays, saved with the sampler's weights.
 """
@@ -94,12 +95,19 @@ class EmpiricalCDFTransform:
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """Values → CDF step midpoints in [0, 1] (linear between observed values)."""
+        """Values → the midpoint of the CDF step of the kept value at or above them.
+
+        An observed value maps to its own step; one folded away on a column with
+        more than ``max_support`` values (or unseen between two kept ones) maps to
+        the next kept value above it, the one ``fit`` counted it with; values
+        beyond the range map to the first or last step.
+        """
         X = np.asarray(X, dtype=np.float64)
         out = np.empty_like(X)
         for j in range(X.shape[1]):
             m = self.n_support_[j]
-            out[:, j] = np.interp(X[:, j], self.values_[j, :m], self.mids_[j, :m])
+            k = np.searchsorted(self.values_[j, :m], X[:, j], side="left")
+            out[:, j] = self.mids_[j, np.clip(k, 0, m - 1)]
         return out
 
     def inverse_transform(self, T: np.ndarray) -> np.ndarray:

@@ -4,12 +4,14 @@
 set, sets a reconstruction threshold per class (Eq. 8), then fills each class
 up to its target with decoder samples that pass the threshold (Eq. 9).
 
-The Eq. 7 loss is :func:`gavae_ids.nn.gavae.reconstruction_loss`: binary
-cross-entropy on numeric columns and per-block categorical cross-entropy on
-one-hot blocks. The same loss, computed the same way, scores the real rows
-(thresholds) and the candidates (filter): a row ``x`` of class ``y`` is encoded
-to its mean μ(x) (deterministic, no sampling noise), decoded with its label,
-and scored against itself.
+The Eq. 7 loss is :func:`gavae_ids.nn.gavae.reconstruction_loss`: per-block
+categorical cross-entropy on one-hot blocks, and on numeric columns either
+cross-entropy over bins of their observed values (``numeric_output="binned"``,
+the default) or binary cross-entropy on min-max scaled values (the paper preset).
+The same loss, computed the same way, scores the real rows (thresholds) and the
+candidates (filter): a row ``x`` of class ``y`` is encoded to its mean μ(x)
+(deterministic, no sampling noise), decoded with its label, and scored against
+itself.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class GAVAESampler(BaseOverSampler):
     ``fit_resample`` trains a label-conditioned VAE whose latent codes are
     matched to the N(0, I) prior by a WGAN-GP latent critic (paper §4), sets
     each class's threshold ``k · max`` reconstruction loss of its real rows
-    (Eq. 8), and generates candidates z ~ N(0, I) → decoder(z, y). A candidate
+    (Eq. 8), and generates candidates z → decoder(z, y), with z from the class's
+    fitted latent mixture (or N(0, I), ``latent_prior="standard"``). A candidate
     is kept only if its own reconstruction loss through the trained GAVAE is at
     most its class threshold (Eq. 9). Candidates are drawn in batches until the
     class reaches its target or ``max_attempts`` × (rows wanted) candidates have
@@ -81,9 +84,10 @@ class GAVAESampler(BaseOverSampler):
     are returned.
 
     The input is an encoded matrix (numbers, e.g. the output of the project's
-    preprocessing). Numeric columns are min-max scaled internally to [0, 1]
-    using the training data and scaled back on output, so generated numbers lie
-    within each column's training range; one-hot blocks named by ``layout``
+    preprocessing). Numeric columns are mapped internally through their
+    training CDF (or min-max scaled, ``numeric_output="bernoulli"``) and mapped
+    back on output, so generated numbers are values the column holds in the
+    training data (or lie within its range); one-hot blocks named by ``layout``
     must already hold 0/1 values and are generated as exact one-hots. Integer
     or boolean input gets rounded synthetic values.
 
@@ -145,13 +149,16 @@ class GAVAESampler(BaseOverSampler):
     n_bins : int, default=128
         Largest number of bins per numeric column (``numeric_output="binned"``).
     decode : {"sample", "mean"}, default="sample"
-        ``"mean"``: a candidate is the decoder's most likely row (sigmoid means,
-        argmax categories). ``"sample"``: drawn from the decoder's
+        ``"mean"``: a candidate is the decoder's most likely row (argmax
+        categories; numbers at the centre of their most likely bin, or at their
+        sigmoid mean with ``numeric_output="bernoulli"``). ``"sample"``: drawn from the decoder's
         distributions (categories and bins; numbers uniformly within their bin).
     temperature : float, default=0.5
         With ``decode="sample"``, logits are divided by it before drawing:
         below 1 the draws stay closer to the most likely row.
     latent_prior : {"class-gmm", "standard"}, default="class-gmm"
+        (The mixture is fitted in ``fit_resample``: switching to ``"class-gmm"``
+        on a fitted sampler has no mixture to draw from and uses N(0, I).)
         Where candidates' latent codes come from. ``"standard"``: N(0, I), the
         paper's p(z). ``"class-gmm"``: a Gaussian mixture fitted, after
         training, to draws of q(z | x) of the class's real rows — the prior the
@@ -190,6 +197,13 @@ class GAVAESampler(BaseOverSampler):
         ``acceptance_rate`` (accepted / attempts; NaN when nothing was tried).
     encoder_config_ : dict
         ``in_features``, ``hidden``, ``latent_dim``, ``activation`` of the encoder.
+    cdf_ : EmpiricalCDFTransform or None
+        The numeric columns' CDF tables (``numeric_output="binned"``).
+    prior_weights_, prior_means_, prior_chol_ : ndarray or None
+        The per-class latent mixtures (``latent_prior="class-gmm"``): weights
+        (C, K), means (C, K, L) and Cholesky factors (C, K, L, L).
+    skipped_classes_ : list
+        Classes of a single row, left out of oversampling.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of str
@@ -397,7 +411,8 @@ class GAVAESampler(BaseOverSampler):
                     "oversampling (its Eq. 8 threshold is the largest loss of its rows, which "
                     "one row cannot set) and kept as it is. Add rows of it to have it generated",
                     SmallClassWarning,
-                    stacklevel=4,
+                    # _check_class_sizes ← _fit_resample ← imblearn ← sklearn ← imblearn ← caller
+                    stacklevel=6,
                 )
                 self.sampling_strategy_[label] = 0
                 self.skipped_classes_.append(label)
@@ -487,7 +502,8 @@ class GAVAESampler(BaseOverSampler):
     def _draw_latent(self, class_index: int, n: int, generator: torch.Generator) -> torch.Tensor:
         """z for ``n`` candidates of a class: N(0, I) (the paper) or the class's mixture."""
         eps = torch.randn(n, int(self.latent_dim), generator=generator)
-        if getattr(self, "prior_weights_", None) is None:
+        # The mixture is fitted in fit: latent_prior set to "class-gmm" afterwards has none.
+        if self.latent_prior != "class-gmm" or getattr(self, "prior_weights_", None) is None:
             return eps
         w = torch.as_tensor(self.prior_weights_[class_index], dtype=torch.float32)
         comp = torch.multinomial(w, n, replacement=True, generator=generator)
@@ -645,7 +661,7 @@ class GAVAESampler(BaseOverSampler):
                 gumbel = -torch.log(-torch.log(u))
                 within = torch.rand(b, len(self.layout_.numeric_indices), generator=generator)
                 cand = self._snap(
-                    model.sample_features(logits / float(self.temperature), gumbel, within)
+                    model.sample_features(logits, gumbel, within, float(self.temperature))
                 )
             else:
                 cand = self._snap(model.to_features(logits))
