@@ -167,12 +167,16 @@ class NumericBins:
         The CDF interval each bin covers (padding: 0 and 0).
     valid : BoolTensor of shape (n_numeric, B)
         Which bins exist.
+    segments : tuple of Tensor, optional
+        ``(flat, column, first)`` of :func:`_bin_segments`, precomputed; derived
+        from ``valid`` when None.
     """
 
     edges: torch.Tensor
     lower: torch.Tensor
     upper: torch.Tensor
     valid: torch.Tensor
+    segments: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
     @property
     def n_bins(self) -> int:
@@ -333,6 +337,11 @@ class GAVAE(nn.Module):
             self.register_buffer("bin_lower", bins.lower.float())
             self.register_buffer("bin_upper", bins.upper.float())
             self.register_buffer("bin_valid", bins.valid.bool())
+            # Derived from bin_valid once, not every step (torch.nonzero syncs a GPU);
+            # not saved, so model files hold only the four tables above.
+            for name, t in zip(("bin_flat", "bin_column", "bin_first"),
+                               _bin_segments(self._bins()), strict=True):  # fmt: skip
+                self.register_buffer(name, t, persistent=False)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.encoder(x)
@@ -343,7 +352,10 @@ class GAVAE(nn.Module):
     def _bins(self) -> NumericBins | None:
         if not self.binned:
             return None
-        return NumericBins(self.bin_edges, self.bin_lower, self.bin_upper, self.bin_valid)
+        segments = None
+        if hasattr(self, "bin_first"):
+            segments = (self.bin_flat, self.bin_column, self.bin_first)
+        return NumericBins(self.bin_edges, self.bin_lower, self.bin_upper, self.bin_valid, segments)
 
     def reconstruction_loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Per-sample Eq. 7 loss with this model's layout; see :func:`reconstruction_loss`."""
@@ -421,6 +433,8 @@ def reconstruction_loss(
 
 def _bin_segments(bins: NumericBins) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Flat bin positions: (padded index, column of each bin, first position of each column)."""
+    if bins.segments is not None:
+        return bins.segments
     flat = torch.nonzero(bins.valid.reshape(-1), as_tuple=True)[0]
     column = torch.div(flat, bins.valid.shape[1], rounding_mode="floor")
     count = bins.valid.sum(dim=1)
