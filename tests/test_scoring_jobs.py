@@ -242,3 +242,6 @@ def test_cli_scores_a_glob_into_a_folder(bundle, flows, tmp_path):
                                                       "d.csv"]  # fmt: skip
     r = CliRunner().invoke(app, ["score", str(bundle), str(flows), "--out", "-", "-q"])
     assert r.exit_code == 2 and "needs an output folder" in r.output
+    r = CliRunner().invoke(app, ["score", str(bundle), "-", "--engine", "dask", "--out",
+                                 str(out)])  # fmt: skip
+    assert r.exit_code == 2 and "stdin ('-') is one stream" in r.output

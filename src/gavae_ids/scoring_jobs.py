@@ -122,6 +122,8 @@ def expand_inputs(inputs) -> list[Path]:
     files: list[Path] = []
     for spec in inputs:
         s = str(spec)
+        if s == "-":
+            raise DataError("stdin ('-') is one stream: score it alone, with the local engine")
         p = Path(s)
         if p.is_dir():
             found = sorted(q for q in p.iterdir() if q.is_file() and _is_data_file(q))
