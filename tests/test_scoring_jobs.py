@@ -240,6 +240,11 @@ def test_cli_scores_a_glob_into_a_folder(bundle, flows, tmp_path):
     assert "rejected 12 / total 900 rows" in r.output
     assert sorted(p.name for p in out.iterdir()) == [REJECTS_DIR, "a.csv", "b.csv",
                                                       "d.csv"]  # fmt: skip
+    r = CliRunner().invoke(app, ["score", str(bundle), str(flows / "b.csv"), str(flows /
+                                 "d.parquet"), "--out", str(out), "--max-reject-rate", "0.01",
+                                 "-q"])  # fmt: skip
+    assert r.exit_code == 3, r.output  # 6 of 600 rows: 1 %, but 2 % of b.csv
+    assert "6 of 300 rows rejected (2.0%) from " in r.output and "d.parquet" not in r.output
     r = CliRunner().invoke(app, ["score", str(bundle), str(flows), "--out", "-", "-q"])
     assert r.exit_code == 2 and "needs an output folder" in r.output
     r = CliRunner().invoke(app, ["score", str(bundle), "-", "--engine", "dask", "--out",

@@ -4,7 +4,8 @@ One file: :func:`gavae_ids.scoring.score_file`; several, a folder, a glob or
 ``--engine dask``: :func:`gavae_ids.scoring_jobs.score_files`.
 
 Exit status: 0 when scored; 2 on an input error (nothing written); 3 when the
-share of rejected rows exceeds ``--max-reject-rate`` (everything written).
+share of rejected rows exceeds ``--max-reject-rate`` (everything written) — in a
+job of several files, over all rows or in any one file.
 """
 
 from __future__ import annotations
@@ -144,15 +145,18 @@ def score_cmd(
     if summary.rejected:
         sys.stderr.write("rejected rows by reason (most common first):\n")
         sys.stderr.write(summary.reasons_text(5) + "\n")
-    for f in getattr(summary, "files", []):
-        if f.reject_rate > max_reject_rate:
-            sys.stderr.write(f"  {f.rejected:>12,} of {f.total:,} rows rejected "
-                             f"({f.reject_rate:.1%}) from {f.source}\n")  # fmt: skip
-    if summary.reject_rate > max_reject_rate:
+    # A job fails when all its rows together or any one file exceed the rate: a misread
+    # file among many good ones must not hide in the total.
+    over = [f for f in getattr(summary, "files", []) if f.reject_rate > max_reject_rate]
+    for f in over:
+        sys.stderr.write(f"  {f.rejected:>12,} of {f.total:,} rows rejected "
+                         f"({f.reject_rate:.1%}) from {f.source}\n")  # fmt: skip
+    if summary.reject_rate > max_reject_rate or over:
+        where = f"; {len(over)} file(s) listed above" if over else ""
         sys.stderr.write(
             f"error: {summary.rejected:,} of {summary.total:,} rows rejected "
-            f"({summary.reject_rate:.1%}), more than --max-reject-rate {max_reject_rate:g}; "
-            "the file may be misread (header? --no-header? --trailing-fields?) — see the "
-            "reasons above\n"
+            f"({summary.reject_rate:.1%}){where}, more than --max-reject-rate "
+            f"{max_reject_rate:g}; the file may be misread (header? --no-header? "
+            "--trailing-fields?) — see the reasons above\n"
         )
         raise typer.Exit(EXIT_TOO_MANY_REJECTS)
