@@ -89,7 +89,16 @@ def run_dask(bundle, units, opts, *, scheduler=None, workers=None, verbose=True,
     from gavae_ids.scoring_jobs import ScoringJobError
 
     distributed = require_extra("distributed", "dask", "--engine dask")
-    client, cluster = _client(scheduler, workers)
+    # distributed logs its cluster's life at INFO, and the shutdown of a local cluster on
+    # a busy machine as warnings; the summary line is what the user needs.
+    dlog = logging.getLogger("distributed")
+    level = dlog.level
+    dlog.setLevel(logging.ERROR if scheduler is None else logging.WARNING)
+    try:
+        client, cluster = _client(scheduler, workers)
+    except BaseException:
+        dlog.setLevel(level)
+        raise
     try:
         futures = client.map(task or score_unit_task, units, bundle=str(Path(bundle).resolve()),
                              opts=opts, pure=False)  # fmt: skip
@@ -116,3 +125,4 @@ def run_dask(bundle, units, opts, *, scheduler=None, workers=None, verbose=True,
         client.close()
         if cluster is not None:
             cluster.close()
+        dlog.setLevel(level)
