@@ -114,6 +114,15 @@ def test_parquet_missing_column_is_one_error_before_output(detector, records, tm
                    extra_columns="error", verbose=False)  # fmt: skip
 
 
+def test_parquet_column_of_nulls_rejects_every_row(detector, records, tmp_path):
+    src = tmp_path / "n.parquet"
+    records.head(20).assign(src_bytes=None).to_parquet(src)
+    assert pq.read_schema(src).field("src_bytes").type == pa.null()
+    s = score_file(detector, src, tmp_path / "out.csv", verbose=False)
+    assert (s.total, s.rejected) == (20, 20)
+    assert s.reject_details == {"empty value": {"column 'src_bytes'": 20}}
+
+
 def _with_extra(records, tmp_path):
     p = tmp_path / "e.parquet"
     records.assign(extra=1).to_parquet(p)

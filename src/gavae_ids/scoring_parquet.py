@@ -129,6 +129,8 @@ class ParquetReader:
         t = col.type
         if pa.types.is_dictionary(t):
             col, t = col.cast(t.value_type), t.value_type
+        if pa.types.is_null(t):  # a column of nulls only (pandas writes all-None so)
+            return np.full(len(col), np.nan), np.ones(len(col), dtype=bool), None
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             text = col.to_pandas()
             num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
