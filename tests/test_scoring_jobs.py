@@ -235,6 +235,14 @@ def test_two_inputs_with_one_output_name_are_refused(detector, flows, tmp_path):
         score_files(detector, str(flows / "*.json"), tmp_path / "s", verbose=False)
 
 
+def test_job_options_are_checked_before_any_output(detector, flows, tmp_path):
+    for kw, match in [({"threshold": 1.5}, "threshold"), ({"engine": "dask"}, "bundle folder"),
+                      ({"workers": 2}, "--engine dask only")]:  # fmt: skip
+        with pytest.raises(DataError, match=match):
+            score_files(detector, flows, tmp_path / "s", verbose=False, **kw)
+    assert not (tmp_path / "s").exists()
+
+
 def test_missing_dask_names_the_extra(bundle, flows, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(MissingExtraError, match=r"pip install 'gavae-ids\[dask\]'"):

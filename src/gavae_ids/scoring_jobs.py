@@ -338,6 +338,10 @@ def score_files(
         raise DataError(f"extra_columns must be one of {EXTRA_COLUMNS}, got {extra_columns!r}")
     if chunk_size < 1:
         raise DataError(f"chunk_size must be positive, got {chunk_size}")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise DataError(f"threshold must lie in [0, 1], got {threshold}")
+    if not 0 <= decimals <= 15:
+        raise DataError(f"decimals must lie in 0..15, got {decimals}")
     if _is_stdio(out_dir):
         raise DataError("scoring several files needs an output folder (--out scored/)")
     sources = expand_inputs(inputs)
@@ -351,6 +355,9 @@ def score_files(
     units = plan_units(sources, out_dir, fmt)
     from gavae_ids.detector import Detector
 
+    if engine == "dask" and isinstance(model, Detector):
+        raise DataError("the Dask engine loads the model on each worker: pass the bundle "
+                        "folder, not a Detector")  # fmt: skip
     det = model if isinstance(model, Detector) else Detector.load(model)
     check_inputs(det.schema, units, opts)
     t0 = time.perf_counter()
@@ -361,9 +368,6 @@ def score_files(
         else:
             from gavae_ids.scoring_dask import run_dask
 
-            if isinstance(model, Detector):
-                raise DataError("the Dask engine loads the model on each worker: pass the "
-                                "bundle folder, not a Detector")  # fmt: skip
             summaries = run_dask(model, units, opts, scheduler=scheduler, workers=workers,
                                  verbose=verbose, task=_task)  # fmt: skip
     finally:
