@@ -38,7 +38,8 @@ from gavae_ids.datasets.unsw_nb15 import accuracy_ceiling
 from gavae_ids.evaluation import aggregate, evaluate
 from gavae_ids.evaluation.metrics import to_jsonable
 from gavae_ids.exceptions import DataError
-from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
+from gavae_ids.methods import QUICK_ROWS_PER_CLASS, stratified_rows
+from gavae_ids.pipeline import build_pipeline
 from gavae_ids.preprocessing import TabularPreprocessor, fit_preprocessing
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def default_methods() -> tuple[str, ...]:
     return PAPER_METHODS + tuple(m for m in PEER_METHODS if registry_name(m) in avail)
 
 
-def _evaluations(model, Xt: np.ndarray, y: np.ndarray, seen, classes) -> dict:
+def _evaluations(model, Xt, y: np.ndarray, seen, classes) -> dict:
     proba = model.predict_proba(Xt)
     pred = np.asarray(model.classes_)[proba.argmax(axis=1)]
     subsets = {"all": np.ones(len(y), dtype=bool)}
@@ -215,31 +216,34 @@ def reproduce(
     train, tests = exp["train"], exp["tests"]
     classes = list(train.classes)
 
+    # The report's view of the training data (rows kept, UMAP, fidelity); every method's
+    # pipeline below fits the same filter and preprocessing itself, identically.
     X, y, pre, outlier_report = fit_preprocessing(
         train.X, train.y, categorical=train.categorical, numeric=train.numeric,
         outlier_filter=cfg.outlier_filter)  # fmt: skip
     Xtr, ytr = pre.transform(X), y.to_numpy()
     encoded = {}
-    for name, t in tests.items():
-        Xt, unseen = pre.encode(t.X)
-        encoded[name] = (Xt, t.y.to_numpy(), t.seen.to_numpy() if "seen" in t else None)
+    for name, t in tests.items():  # raw rows: each pipeline encodes them itself
+        encoded[name] = (t.X, t.y.to_numpy(), t.seen.to_numpy() if "seen" in t else None)
 
     (out / "config.json").write_text(json.dumps({**asdict(cfg), "methods": list(methods),
                                                  "device": device}, indent=2))  # fmt: skip
     runs, aug_rows, first = [], [], {}
     for seed in cfg.seed_list:
         for method in methods:
-            model = build_method(registry_name(method), layout=pre.layout_, quick=cfg.quick,
-                                 random_state=seed, verbose=verbose, device=cfg.device,
-                                 paper=cfg.hyperparameters == "paper",
-                                 **run_params(cfg, method))  # fmt: skip
+            pipe = build_pipeline(registry_name(method), categorical=train.categorical,
+                                  numeric=train.numeric, outlier_filter=cfg.outlier_filter,
+                                  quick=cfg.quick, random_state=seed, verbose=verbose,
+                                  device=cfg.device, paper=cfg.hyperparameters == "paper",
+                                  **run_params(cfg, method))  # fmt: skip
             log.info("seed %d: fitting %s", seed, method)
             t0 = time.perf_counter()
-            model.fit(Xtr, ytr)
+            pipe.fit(train.X, train.y)
             fit_s = time.perf_counter() - t0
+            model = pipe.classifier_  # what the report's figures and saved models read
             evals = {}
             for name, (Xt, yt, seen) in encoded.items():
-                evals[name] = _evaluations(model, Xt, yt, seen, classes)
+                evals[name] = _evaluations(pipe, Xt, yt, seen, classes)
             runs.append({"seed": seed, "method": method, "fit_seconds": fit_s,
                          "evaluations": {n: {s: r.to_dict() for s, r in e.items()}
                                          for n, e in evals.items()},
