@@ -91,6 +91,7 @@ def score_cmd(
     """
     from gavae_ids.scoring import score_file
 
+    _repeat_card_warnings(model_dir)
     summary = score_file(
         model_dir, input_csv, out, rejects=rejects, fmt=fmt, threshold=threshold,
         header=not no_header, trailing_fields=trailing_fields, extra_columns=extra_columns,
@@ -110,3 +111,16 @@ def score_cmd(
             "reasons above\n"
         )
         raise typer.Exit(EXIT_TOO_MANY_REJECTS)
+
+
+def _repeat_card_warnings(model_dir: str) -> None:
+    """Repeat the model card's warnings (e.g. no better than the majority baseline)."""
+    from gavae_ids.detector import read_manifest
+    from gavae_ids.exceptions import ModelFileError
+
+    try:
+        card = read_manifest(model_dir).get("model_card") or {}
+    except ModelFileError:
+        return  # score_file reports what is wrong with the bundle
+    for w in card.get("warnings") or ():
+        sys.stderr.write(f"warning: {model_dir}: {w} (see its model_card.md)\n")
