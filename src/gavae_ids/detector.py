@@ -10,9 +10,9 @@ that could run code when read::
                           SHA-256 of every other file
       preprocessor.json   the fitted TabularPreprocessor (one-hot + min-max, JSON)
       classifier/         the classifier's own save folder (safetensors + JSON)
-      gavae/              optional: the fitted GAVAE sampler's save folder
       model_card.json     optional: validation figures vs the majority baseline, and
       model_card.md       warnings when the model is no better (:mod:`gavae_ids.model_card`)
+      gavae/              optional: the fitted GAVAE sampler's save folder
 
 :meth:`Detector.load` checks that every listed file is present and unaltered
 (checksums), refuses a bundle of another format version, warns when it was
@@ -401,10 +401,10 @@ class Detector:
         try:
             self.preprocessor.save_json(tmp / PREPROCESSOR)
             self.classifier.save(tmp / CLASSIFIER_DIR)
-            if self.sampler is not None:
-                self.sampler.save(tmp / GAVAE_DIR)
             if self.model_card is not None:
                 self.model_card.save(tmp)
+            if self.sampler is not None:
+                self.sampler.save(tmp / GAVAE_DIR)
             manifest = self.manifest()
             manifest["files"] = {
                 p.relative_to(tmp).as_posix(): sha256_file(p)

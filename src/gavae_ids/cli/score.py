@@ -91,7 +91,6 @@ def score_cmd(
     """
     from gavae_ids.scoring import score_file
 
-    _repeat_card_warnings(model_dir)
     summary = score_file(
         model_dir, input_csv, out, rejects=rejects, fmt=fmt, threshold=threshold,
         header=not no_header, trailing_fields=trailing_fields, extra_columns=extra_columns,
@@ -100,6 +99,7 @@ def score_cmd(
     for note in summary.notes:
         sys.stderr.write(f"note: {note}\n")
     sys.stderr.write(summary.line() + "\n")
+    _repeat_card_warnings(model_dir)
     if summary.rejected:
         sys.stderr.write("rejected rows by reason (most common first):\n")
         sys.stderr.write(summary.reasons_text(5) + "\n")
