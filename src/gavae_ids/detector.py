@@ -8,10 +8,10 @@ that could run code when read::
                           classes (label map), normal label, training schema
                           (columns in order, numeric/categorical, category vocabularies),
                           SHA-256 of every other file
-      preprocessor.json   the fitted TabularPreprocessor (one-hot + min-max, JSON)
-      classifier/         the classifier's own save folder (safetensors + JSON)
       model_card.json     optional: validation figures vs the majority baseline, and
       model_card.md       warnings when the model is no better (:mod:`gavae_ids.model_card`)
+      preprocessor.json   the fitted TabularPreprocessor (one-hot + min-max, JSON)
+      classifier/         the classifier's own save folder (safetensors + JSON)
       gavae/              optional: the fitted GAVAE sampler's save folder
 
 :meth:`Detector.load` checks that every listed file is present and unaltered
