@@ -17,7 +17,7 @@ import pandas as pd
 from gavae_ids.datasets import BENCHMARKS, load_benchmark
 from gavae_ids.detector import Detector, check_bundleable
 from gavae_ids.exceptions import DataError
-from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
+from gavae_ids.methods import QUICK_ROWS_PER_CLASS, stratified_rows
 from gavae_ids.model_card import fit_with_card
 from gavae_ids.pipeline import build_pipeline
 
@@ -96,15 +96,6 @@ def parse_params(items) -> dict:
             v = value
         out[key.strip()] = tuple(v) if isinstance(v, list) else v
     return out
-
-
-def build_estimator(method: str, *, layout=None, quick: bool = False, random_state=0,
-                    verbose: bool = True, **params):  # fmt: skip
-    """:func:`gavae_ids.methods.build_method`, refused early when it cannot be bundled."""
-    est = build_method(method, layout=layout, quick=quick, random_state=random_state,
-                       verbose=verbose, **params)  # fmt: skip
-    check_bundleable(est, method)
-    return est
 
 
 def train_detector(
@@ -189,8 +180,11 @@ def train_detector(
         ``model_card`` holds the validation figures and ``quality_warnings``).
     """
     t0 = time.perf_counter()
-    # Refuse unknown or unbundleable methods before any data is read.
-    build_estimator(method, quick=quick, random_state=random_state, verbose=verbose, **params)
+    # Built before any data is read, so unknown or unbundleable methods are refused at once;
+    # the GAVAE sampler gets the preprocessing's layout when the pipeline is fitted.
+    pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
+                          random_state=random_state, verbose=verbose, **params)  # fmt: skip
+    check_bundleable(pipe.classifier, method)
     data = load_training_data(
         dataset,
         data_home=data_home,
@@ -208,9 +202,7 @@ def train_detector(
         rows = stratified_rows(y.to_numpy(), QUICK_ROWS_PER_CLASS, random_state)
         X, y = X.iloc[rows], y.iloc[rows]
         info["quick"] = f"at most {QUICK_ROWS_PER_CLASS} rows per class ({len(y)} rows)"
-    pipe = build_pipeline(method, categorical=data["categorical"], numeric=data["numeric"],
-                          outlier_filter=outlier_filter, quick=quick,
-                          random_state=random_state, verbose=verbose, **params)  # fmt: skip
+    pipe.set_params(categorical=data["categorical"], numeric=data["numeric"])
     log.info("fitting %s on %d rows", method, len(y))
     fitted, card = fit_with_card(pipe, X, y, normal_label=normal, method=method,
                                  validation=validation, cv=cv,
