@@ -61,6 +61,11 @@ class BundleVersionWarning(UserWarning):
     """The bundle was written by other versions of gavae-ids or its libraries."""
 
 
+class ModelQualityWarning(RuntimeWarning):
+    """The bundle's model card found the model wanting (e.g. no better than always
+    predicting the majority class); see :attr:`Detector.quality_warnings`."""
+
+
 # -- the training schema ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainingSchema:
@@ -450,6 +455,10 @@ class Detector:
         BundleVersionWarning
             The bundle was written with other major.minor versions of gavae-ids,
             torch, numpy or scikit-learn.
+        ModelQualityWarning
+            One per warning of the bundle's model card (also in
+            :attr:`quality_warnings`), e.g. when its validation macro-F1 was no
+            better than always predicting the majority class.
         """
         path = Path(path)
         manifest = read_manifest(path)
@@ -481,7 +490,7 @@ class Detector:
         _check_consistent(path, det, manifest)
         det.manifest_ = manifest
         for w in det.quality_warnings:
-            log.warning("%s: %s", path, w)
+            warnings.warn(f"{path}: {w}", ModelQualityWarning, stacklevel=2)
         return det
 
 

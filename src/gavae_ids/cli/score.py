@@ -99,7 +99,6 @@ def score_cmd(
     for note in summary.notes:
         sys.stderr.write(f"note: {note}\n")
     sys.stderr.write(summary.line() + "\n")
-    _repeat_card_warnings(model_dir)
     if summary.rejected:
         sys.stderr.write("rejected rows by reason (most common first):\n")
         sys.stderr.write(summary.reasons_text(5) + "\n")
@@ -111,16 +110,3 @@ def score_cmd(
             "reasons above\n"
         )
         raise typer.Exit(EXIT_TOO_MANY_REJECTS)
-
-
-def _repeat_card_warnings(model_dir: str) -> None:
-    """Repeat the model card's warnings (e.g. no better than the majority baseline)."""
-    from gavae_ids.detector import read_manifest
-    from gavae_ids.exceptions import ModelFileError
-
-    try:
-        card = read_manifest(model_dir).get("model_card") or {}
-    except ModelFileError:
-        return  # score_file reports what is wrong with the bundle
-    for w in card.get("warnings") or ():
-        sys.stderr.write(f"warning: {model_dir}: {w} (see its model_card.md)\n")
