@@ -114,3 +114,18 @@ def test_train_and_score_repeat_the_warning(tmp_path):
         res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "in.csv"),
                                   "--out", str(tmp_path / "o.csv"), "--quiet"])  # fmt: skip
     assert res.exit_code == 0, res.output
+
+
+def test_no_validation_and_a_class_too_small_to_validate(table):
+    X, y = table
+    pipe = DetectionPipeline(DecisionTreeClassifier(random_state=0))
+    fitted, card = fit_with_card(pipe, X, y, normal_label="normal", method="tree", validation=0)
+    assert card.evaluation["kind"] == "none" and card.metrics is None and not card.warnings
+    assert sum(fitted.class_counts_.values()) == len(y)
+    y1 = y.copy()
+    y1[0] = "rare"  # one row: nothing to spare for validation, trained on all the same
+    fitted, card = fit_with_card(pipe, X, y1, normal_label="normal", method="tree",
+                                 validation=0.2)  # fmt: skip
+    assert card.evaluation["unmeasured_classes"] == ["rare"]
+    assert fitted.class_counts_["rare"] == 1 and card.metrics["per_class"]["rare"]["support"] == 0
+    assert "rare had too few rows" in card.evaluation["description"]

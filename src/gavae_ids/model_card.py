@@ -333,8 +333,9 @@ def fit_with_card(pipeline, X, y, *, normal_label: str, method: str, validation:
     card.class_counts = _class_counts(fitted, classes)
     if any(v.get("generated") is not None for v in card.class_counts.values()):
         ev["generated_note"] = (
-            "Generated rows are those the classifier's sampler added to its own training "
-            "part (the rows left after its early-stopping validation split)."
+            "Generated rows are those the classifier's sampler added to the rows it trained "
+            "on (for the torch classifiers, the rows left after their early-stopping "
+            "validation split)."
         )
     return fitted, card.check()
 
