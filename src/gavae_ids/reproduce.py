@@ -169,7 +169,7 @@ def default_methods() -> tuple[str, ...]:
     return PAPER_METHODS + tuple(m for m in PEER_METHODS if registry_name(m) in avail)
 
 
-def _evaluations(model, Xt, y: np.ndarray, seen, classes) -> dict:
+def _evaluations(model, Xt: np.ndarray, y: np.ndarray, seen, classes) -> dict:
     proba = model.predict_proba(Xt)
     pred = np.asarray(model.classes_)[proba.argmax(axis=1)]
     subsets = {"all": np.ones(len(y), dtype=bool)}
@@ -223,8 +223,9 @@ def reproduce(
         outlier_filter=cfg.outlier_filter)  # fmt: skip
     Xtr, ytr = pre.transform(X), y.to_numpy()
     encoded = {}
-    for name, t in tests.items():  # raw rows: each pipeline encodes them itself
-        encoded[name] = (t.X, t.y.to_numpy(), t.seen.to_numpy() if "seen" in t else None)
+    for name, t in tests.items():
+        Xt, unseen = pre.encode(t.X)
+        encoded[name] = (Xt, t.y.to_numpy(), t.seen.to_numpy() if "seen" in t else None)
 
     (out / "config.json").write_text(json.dumps({**asdict(cfg), "methods": list(methods),
                                                  "device": device}, indent=2))  # fmt: skip
@@ -240,10 +241,14 @@ def reproduce(
             t0 = time.perf_counter()
             pipe.fit(train.X, train.y)
             fit_s = time.perf_counter() - t0
-            model = pipe.classifier_  # what the report's figures and saved models read
+            # The report reads the classifier and the test sets encoded once by `pre`,
+            # which is what the pipeline fitted too (same rows, deterministic).
+            if pipe.preprocessor_.to_dict() != pre.to_dict():
+                raise RuntimeError("the pipeline's preprocessing differs from the report's")
+            model = pipe.classifier_
             evals = {}
             for name, (Xt, yt, seen) in encoded.items():
-                evals[name] = _evaluations(pipe, Xt, yt, seen, classes)
+                evals[name] = _evaluations(model, Xt, yt, seen, classes)
             runs.append({"seed": seed, "method": method, "fit_seconds": fit_s,
                          "evaluations": {n: {s: r.to_dict() for s, r in e.items()}
                                          for n, e in evals.items()},
