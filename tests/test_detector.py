@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gavae_ids.classifiers import DNNClassifier, make_random_forest
+from gavae_ids.classifiers import DNNClassifier, make_knn, make_random_forest
 from gavae_ids.datasets import NSL_KDD_FEATURES
 from gavae_ids.detector import (
     BUNDLE_FORMAT,
@@ -185,7 +185,7 @@ def test_manifest_paths_cannot_leave_the_bundle(bundle_copy):
 
 def test_unknown_classifier_class_is_refused(bundle_copy):
     _edit_manifest(bundle_copy, lambda m: m["classifier"].update({"class": "os.system"}))
-    with pytest.raises(ModelFileError, match="not a gavae-ids torch classifier"):
+    with pytest.raises(ModelFileError, match="not a gavae-ids classifier"):
         Detector.load(bundle_copy)
 
 
@@ -218,8 +218,9 @@ def test_save_refuses_to_clobber(detector, bundle_copy, tmp_path):
 
 def test_sklearn_models_cannot_be_bundled():
     with pytest.raises(ModelFileError, match="pickl"):
-        check_bundleable(make_random_forest(), "rf")
+        check_bundleable(make_knn(), "knn")
     check_bundleable(DNNClassifier(), "dnn")
+    check_bundleable(make_random_forest(), "rf")
 
 
 def test_detector_checks_normal_label(detector):
@@ -230,7 +231,7 @@ def test_detector_checks_normal_label(detector):
 # -- train_detector ----------------------------------------------------------------------------
 def test_train_detector_refuses_sklearn_methods_before_reading_data(tmp_path):
     with pytest.raises(ModelFileError, match="cannot be saved in a model bundle"):
-        train_detector("nsl-kdd", method="rf", data_home=tmp_path / "no-data", out=tmp_path / "m")
+        train_detector("nsl-kdd", method="knn", data_home=tmp_path / "no-data", out=tmp_path / "m")
     assert not (tmp_path / "m").exists()
 
 
