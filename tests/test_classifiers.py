@@ -490,3 +490,13 @@ def test_tree_methods_are_registered():
     assert lgbm.sampler.k_neighbors == 3 and lgbm.classifier.num_leaves == 7
     assert lgbm.random_state == 1
     assert isinstance(get_method("gavae-rf").sampler, GAVAESampler)
+
+
+def test_resampling_failure_names_the_smallest_class(blobs):
+    from gavae_ids.classifiers import make_smote_rf
+    from gavae_ids.exceptions import DataError
+
+    X, y = blobs
+    keep = np.r_[np.flatnonzero(y != "probe"), np.flatnonzero(y == "probe")[:3]]
+    with pytest.raises(DataError, match="SMOTE could not resample.*'probe' with 3 row"):
+        make_smote_rf(n_estimators=3, n_jobs=1).fit(X[keep], y[keep])

@@ -463,7 +463,17 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
         Xr, yr = X, y
         if self.sampler_ is not None:
             _seed_params(self.sampler_, sampler_seed)
-            Xr, yr = self.sampler_.fit_resample(X, y)
+            try:
+                Xr, yr = self.sampler_.fit_resample(X, y)
+            except ValueError as e:  # e.g. SMOTE on a class with fewer rows than neighbours
+                if isinstance(e, DataError):
+                    raise
+                labels, counts = np.unique(y, return_counts=True)
+                raise DataError(
+                    f"{type(self.sampler_).__name__} could not resample the training data "
+                    f"({e}); smallest class: {str(labels[counts.argmin()])!r} with "
+                    f"{int(counts.min())} row(s)"
+                ) from None
         classifier = self._classifier()
         _seed_params(classifier, classifier_seed)
         self.classifier_ = classifier.fit(Xr, yr)
