@@ -422,11 +422,14 @@ def test_forest_probabilities_do_not_depend_on_n_jobs(blobs):
     np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
 
 
-def test_lightgbm_results_do_not_depend_on_threads(blobs):
+def test_lightgbm_is_deterministic_and_keeps_labels(blobs):
     X, y = blobs
-    one = LightGBMClassifier(n_estimators=20, n_jobs=1, random_state=0).fit(X, y)
-    two = LightGBMClassifier(n_estimators=20, n_jobs=2, random_state=0).fit(X, y)
+    params = dict(n_estimators=20, n_jobs=2, subsample=0.7, subsample_freq=1, random_state=0)
+    one = LightGBMClassifier(**params).fit(X, y)
+    two = LightGBMClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(one.predict_proba(X), two.predict_proba(X))
+    other = LightGBMClassifier(**{**params, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(other.predict_proba(X), one.predict_proba(X))
     assert list(one.classes_) == ["dos", "normal", "probe"]
     binary = LightGBMClassifier(n_estimators=5, n_jobs=1).fit(X, y == "normal")
     proba = binary.predict_proba(X)

@@ -30,6 +30,7 @@ two large binary dependencies, against skops' small pure-Python one).
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import numpy as np
@@ -253,8 +254,10 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
     reg_alpha, reg_lambda : float, default=0.0
     class_weight : "balanced", dict or None, default=None
     n_jobs : int, default=-1
-        Threads of fitting and of ``predict_proba``; ``-1``: all cores. Results do
-        not depend on it (LightGBM runs with ``deterministic=True``).
+        Threads of fitting and of ``predict_proba``; ``-1``: ``OMP_NUM_THREADS`` when
+        set, else all cores. LightGBM runs with ``deterministic=True``: the same data,
+        parameters and ``n_jobs`` give the same model every time (another thread count
+        can change the last bits of its histograms' sums, and so, rarely, a split).
     random_state : int, RandomState or None
         Seeds LightGBM's sampling.
 
@@ -286,7 +289,12 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _threads(self) -> int:
-        return 0 if self.n_jobs is None or self.n_jobs < 1 else int(self.n_jobs)  # 0: OpenMP's
+        """Threads for LightGBM: ``n_jobs`` if positive, else OMP_NUM_THREADS when set, else
+        0 (OpenMP's default: all cores)."""
+        if self.n_jobs is not None and self.n_jobs >= 1:
+            return int(self.n_jobs)
+        env = os.environ.get("OMP_NUM_THREADS", "")
+        return int(env) if env.isdigit() and int(env) > 0 else 0
 
     def fit(self, X, y):
         """Fit the boosted trees on ``X`` (encoded features) and ``y`` (class labels)."""
