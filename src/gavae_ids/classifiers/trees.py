@@ -60,10 +60,11 @@ SKOPS_TYPES = frozenset({
 })  # fmt: skip
 
 
-def _require(module: str, what: str):
+def _require(module: str, what: str, error: type[Exception] = ImportError):
+    """Import ``module`` of an optional package, or raise ``error`` naming the extra."""
     package = module.split(".")[0]
     if importlib.util.find_spec(package) is None:
-        raise ImportError(f"{what} needs the optional package {package!r}: {TREES_EXTRA}")
+        raise error(f"{what} needs the optional package {package!r}: {TREES_EXTRA}")
     return importlib.import_module(module)
 
 
@@ -101,7 +102,7 @@ def load_skops(file: Path, expected: type):
         and :data:`SKOPS_TYPES` (nothing of it is built then), or holds
         something other than an ``expected``.
     """
-    sio = _require("skops.io", f"loading {file}")
+    sio = _require("skops.io", f"loading {file}", ModelFileError)
     import zipfile
 
     unreadable = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, AttributeError)
@@ -373,7 +374,7 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
         """
         from gavae_ids.classifiers.base import _from_json
 
-        lgb = _require("lightgbm", f"loading {path}")
+        lgb = _require("lightgbm", f"loading {path}", ModelFileError)
         meta = read_config(path, kind=cls._kind())
         f = verified_file(path, meta, LIGHTGBM_FILE)
         config = meta["config"]
