@@ -495,11 +495,17 @@ def test_tree_methods_are_registered():
     assert isinstance(get_method("gavae-rf").sampler, GAVAESampler)
 
 
-def test_resampling_failure_names_the_smallest_class(blobs):
+def test_smote_shrinks_its_neighbourhood_for_tiny_classes_and_names_what_it_cannot_do(blobs):
     from gavae_ids.classifiers import make_smote_rf
     from gavae_ids.exceptions import DataError
 
     X, y = blobs
     keep = np.r_[np.flatnonzero(y != "probe"), np.flatnonzero(y == "probe")[:3]]
-    with pytest.raises(DataError, match="SMOTE could not resample.*'probe' with 3 row"):
-        make_smote_rf(n_estimators=3, n_jobs=1).fit(X[keep], y[keep])
+    clf = make_smote_rf(n_estimators=3, n_jobs=1)
+    with pytest.warns(UserWarning, match="'probe' has 3 rows.*using k_neighbors=2"):
+        clf.fit(X[keep], y[keep])
+    assert clf.sampler_.k_neighbors == 2 and clf.sampler.k_neighbors == 5
+    assert (clf.classifier_.classes_ == ["dos", "normal", "probe"]).all()
+    one = np.r_[np.flatnonzero(y != "probe"), np.flatnonzero(y == "probe")[:1]]
+    with pytest.raises(DataError, match="SMOTE could not resample.*'probe' with 1 row"):
+        clf.fit(X[one], y[one])

@@ -91,6 +91,29 @@ def _seed_params(est, seed: int) -> None:
         est.set_params(random_state=seed)
 
 
+def _fit_neighbours(sampler, y) -> None:
+    """Shrink an integer ``k_neighbors`` to what the smallest class can give (warned)."""
+    from numbers import Integral
+
+    k = sampler.get_params(deep=False).get("k_neighbors")
+    if not isinstance(k, Integral) or isinstance(k, bool):
+        return
+    labels, counts = np.unique(y, return_counts=True)
+    grown = counts < counts.max()  # "auto"/"not majority": the classes SMOTE interpolates
+    smallest = int(counts[grown].min()) if grown.any() else int(counts.min())
+    if 2 <= smallest <= k:
+        import warnings
+
+        label = str(labels[grown][counts[grown].argmin()]) if grown.any() else "?"
+        warnings.warn(
+            f"{type(sampler).__name__}: class {label!r} has {smallest} rows, not more than "
+            f"k_neighbors={k}; using k_neighbors={smallest - 1}",
+            UserWarning,
+            stacklevel=3,
+        )
+        sampler.set_params(k_neighbors=smallest - 1)
+
+
 # -- scikit-learn forests, stored with skops ----------------------------------------------------
 def load_skops(file: Path, expected: type):
     """The estimator of the skops file ``file``, refused unless every type is allowed.
@@ -420,7 +443,11 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
     sampler : imblearn sampler or None, default=None
         ``None``: no resampling. A :class:`~gavae_ids.sampling.GAVAESampler`
         without a ``layout`` gets the preprocessing's one-hot layout from
-        :func:`gavae_ids.methods.build_method`.
+        :func:`gavae_ids.methods.build_method`. A neighbour-based sampler (SMOTE,
+        ADASYN: an integer ``k_neighbors``) whose smallest class to grow has no more
+        rows than ``k_neighbors`` uses that class's row count − 1 instead, with a
+        warning (SMOTE itself would stop with an error); a class of one row still
+        cannot be interpolated.
     classifier : classifier or None, default=None
         ``None``: :func:`~gavae_ids.classifiers.make_random_forest`. To be saved in
         a bundle it must be one with ``save``/``load`` (the tree classes of this
@@ -472,6 +499,7 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
         Xr, yr = X, y
         if self.sampler_ is not None:
             _seed_params(self.sampler_, sampler_seed)
+            _fit_neighbours(self.sampler_, y)
             try:
                 Xr, yr = self.sampler_.fit_resample(X, y)
             except ValueError as e:  # e.g. SMOTE on a class with fewer rows than neighbours
