@@ -475,6 +475,34 @@ def test_scoring_a_tree_bundle_streams_and_counts_rejects(tree_bundles, nsl_test
     assert (tmp_path / "out.rejects.csv").read_text().count("\n") == 2  # header + the row
 
 
+def test_score_threads_set_a_tree_models_n_jobs_and_restore_it(tree_bundles, nsl_test, tmp_path,
+                                                              monkeypatch):  # fmt: skip
+    from gavae_ids.scoring import score_file
+
+    det, _ = tree_bundles["smote-lgbm"]
+    inner = det.classifier.classifier_
+    saved = inner.get_params()["n_jobs"]
+    seen = []
+    real = type(inner).predict_proba
+
+    def spy(self, X):
+        seen.append(self.n_jobs)
+        return real(self, X)
+
+    monkeypatch.setattr(type(inner), "predict_proba", spy)
+    src = tmp_path / "in.csv"
+    nsl_test.X.iloc[:200].to_csv(src, index=False)
+    outs = []
+    for threads in (1, 2):
+        seen.clear()
+        score_file(det, src, tmp_path / f"out{threads}.csv", verbose=False, chunk_size=64,
+                   torch_threads=threads)  # fmt: skip
+        assert seen and set(seen) == {threads}
+        assert inner.get_params()["n_jobs"] == saved
+        outs.append((tmp_path / f"out{threads}.csv").read_bytes())
+    assert outs[0] == outs[1]
+
+
 def test_train_detector_with_tree_methods(tmp_path, nsl_small):
     df = nsl_small["X"].assign(kind=nsl_small["y"])
     path = tmp_path / "flows.csv"

@@ -832,15 +832,23 @@ def _same_file(a, b) -> bool:
 
 
 @contextlib.contextmanager
-def _torch_threads(n: int):
+def _model_threads(det, n: int):
+    """Run the classifier on ``n`` threads: torch's, and ``n_jobs`` of a tree model."""
     import torch
 
     before = torch.get_num_threads()
     torch.set_num_threads(n)
+    tree_jobs = []
+    for est in (det.classifier, getattr(det.classifier, "classifier_", None)):
+        if est is not None and "n_jobs" in getattr(est, "get_params", dict)(deep=False):
+            tree_jobs.append((est, est.get_params(deep=False)["n_jobs"]))
+            est.set_params(n_jobs=n)
     try:
         yield
     finally:
         torch.set_num_threads(before)
+        for est, jobs in tree_jobs:
+            est.set_params(n_jobs=jobs)
 
 
 # -- the driver ----------------------------------------------------------------------------
@@ -900,7 +908,8 @@ def score_file(
     decimals : int, default=6
         Digits after the point of the written probabilities.
     torch_threads : int or None, default=1
-        Intra-op threads of torch while scoring (restored afterwards). Reading,
+        Threads of the classifier while scoring (restored afterwards): torch's
+        intra-op threads, and ``n_jobs`` of a tree model (RF, LightGBM). Reading,
         parsing and encoding run on a thread of their own, so one torch thread
         keeps two cores busy; more torch threads than free cores make torch's
         thread pool spin and scoring several times slower. ``None`` keeps
@@ -949,7 +958,7 @@ def score_file(
     try:
         with contextlib.ExitStack() as stack:
             if torch_threads is not None:
-                stack.enter_context(_torch_threads(torch_threads))
+                stack.enter_context(_model_threads(det, torch_threads))
             stream, name = stack.enter_context(_open_input(source))
             reader = _reader(det.schema, stream, name, header=header,
                              trailing_fields=trailing_fields, extra_columns=extra_columns,

@@ -96,7 +96,8 @@ def score_cmd(
         1,
         "--threads",
         min=1,
-        help="Torch threads for the classifier (reading and parsing use one more).",
+        help="Threads of the classifier: torch threads, or n_jobs of a tree model "
+        "(reading and parsing use one more).",
     ),
     engine: str = typer.Option(
         "local",
