@@ -350,8 +350,16 @@ PRIOR_ART = {
 }
 
 
-def _wrap(key: str, body: str) -> str:
-    return "\n".join([SECTION_START.format(key=key), body.rstrip(), SECTION_END.format(key=key)])
+#: Closes a section written into an existing report by :func:`update_report_sections`.
+REGENERATED_NOTE = ("_This section was written by `gavae-ids report` from this run's metrics.csv "
+                    "and config.json, after the run; nothing was re-trained._")  # fmt: skip
+
+
+def _wrap(key: str, body: str, note: str | None = None) -> str:
+    parts = [SECTION_START.format(key=key), body.rstrip()]
+    if note:
+        parts += ["", note]
+    return "\n".join([*parts, SECTION_END.format(key=key)])
 
 
 def _means(stats: Mapping) -> dict[str, float]:
@@ -363,7 +371,7 @@ def _means(stats: Mapping) -> dict[str, float]:
     return out
 
 
-def conventions_section(results: dict) -> str | None:
+def conventions_section(results: dict, note: str | None = None) -> str | None:
     """ "What the paper's numbers can mean" (see :mod:`gavae_ids.evaluation.conventions`).
 
     Written for the paper's protocols only (not for ``--full-train``), on the
@@ -385,10 +393,10 @@ def conventions_section(results: dict) -> str | None:
     if ds == "nsl-kdd":
         body += ("\n_The paper does not say which NSL-KDD test file its Table 6 comes from; "
                  f"the comparison uses {test_set}._\n")  # fmt: skip
-    return _wrap("paper-conventions", body)
+    return _wrap("paper-conventions", body, note)
 
 
-def prior_art_section(results: dict) -> str | None:
+def prior_art_section(results: dict, note: str | None = None) -> str | None:
     """Prior art on the full-training protocol, published figures beside ours (NSL-KDD only)."""
     if results["dataset"] != "nsl-kdd" or results["config"].get("train_split") != "train":
         return None
@@ -431,7 +439,7 @@ def prior_art_section(results: dict) -> str | None:
         "_Measured: mean ± std over seeds on the protocol above (KDDTrain+ → KDDTest+ / "
         "KDDTest-21); binary = attack vs normal from the same 5-class predictions._"
     ]
-    return _wrap("prior-art", "\n".join(out))
+    return _wrap("prior-art", "\n".join(out), note)
 
 
 def replace_section(text: str, key: str, body: str | None) -> str:
@@ -505,8 +513,9 @@ def update_report_sections(run_dir) -> Path:
     results = results_from_metrics_csv(run_dir)
     path = run_dir / "report.md"
     text = path.read_text() if path.is_file() else ""
-    for key, body in zip(SECTION_KEYS, (conventions_section(results),
-                                        prior_art_section(results)), strict=True):  # fmt: skip
+    bodies = (conventions_section(results, REGENERATED_NOTE),
+              prior_art_section(results, REGENERATED_NOTE))  # fmt: skip
+    for key, body in zip(SECTION_KEYS, bodies, strict=True):
         text = replace_section(text, key, body)
     path.write_text(text)
     return path
