@@ -309,6 +309,8 @@ def classifier_split(classifier, y) -> tuple[np.ndarray, np.ndarray]:
     ref, val = validation_split(y_idx, classifier.validation_fraction, check_random_state(rs))
     ok = int(getattr(classifier, "n_val_", len(val))) == len(val)
     report = getattr(classifier, "augmentation_report_", None)
+    if report is None:  # a classifier loaded from disk: its sampler kept the report
+        report = getattr(getattr(classifier, "sampler_", None), "augmentation_report_", None)
     if ok and report is not None:
         import pandas as pd
 
