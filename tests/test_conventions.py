@@ -138,3 +138,25 @@ def test_a_committed_run_gets_the_section_from_metrics_csv(tmp_path):
     paper = next(r for r in table if r["Method"] == "GAVAE-DNN" and r["Source"] == "paper")
     assert paper["Accuracy"] == "90.35"
     assert update_report_sections(tmp_path).read_text() == text  # idempotent
+
+
+def test_prior_art_only_for_full_training_and_never_with_unverified_numbers():
+    from gavae_ids.evaluation.report import PRIOR_ART, prior_art_section
+
+    stat = {"mean": 0.8, "std": 0.01, "n": 3}
+    results = {"dataset": "nsl-kdd", "config": {"train_split": "train"}, "methods": ["GAVAE-DNN"],
+               "seeds": [0, 1, 2], "test_sets": {"KDDTest+": {}, "KDDTest-21": {}},
+               "aggregate": {t: {"all": {"GAVAE-DNN": {"accuracy": stat}}}
+                             for t in ("KDDTest+", "KDDTest-21")}}  # fmt: skip
+    text = prior_art_section(results)
+    rows = parse_markdown_table(text, "Prior art on this protocol")
+    ours = [r for r in rows if r["Method"] == "GAVAE-DNN"]
+    assert [r["Test set"] for r in ours] == ["KDDTest+", "KDDTest-21"]
+    assert ours[0]["Accuracy (5-class)"] == "80.00 ± 1.00"
+    for name, art in PRIOR_ART.items():
+        published = [r for r in rows if r["Method"] == name]
+        if not art["results"]:  # nothing verified: the cells stay empty
+            assert all(r[c] == "" for r in published for c in ("Accuracy (5-class)", "Binary DR"))
+            assert "could not be verified" in text
+    results["config"]["train_split"] = "train20"
+    assert prior_art_section(results) is None
