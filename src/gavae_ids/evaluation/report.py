@@ -396,6 +396,11 @@ def conventions_section(results: dict, note: str | None = None) -> str | None:
     return _wrap("paper-conventions", body, note)
 
 
+def _seeds_words(seeds) -> str:
+    seeds = list(seeds)
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
+
+
 def prior_art_section(results: dict, note: str | None = None) -> str | None:
     """Prior art on the full-training protocol, published figures beside ours (NSL-KDD only)."""
     if results["dataset"] != "nsl-kdd" or results["config"].get("train_split") != "train":
@@ -410,7 +415,7 @@ def prior_art_section(results: dict, note: str | None = None) -> str | None:
             rows.append(
                 [
                     m,
-                    f"measured here (seeds {', '.join(map(str, results['seeds']))})",
+                    f"measured here ({_seeds_words(results['seeds'])})",
                     test_set,
                     *(fmt_pct(agg.get(m, {}).get(k)) for k, _ in keys),
                 ]
@@ -436,8 +441,9 @@ def prior_art_section(results: dict, note: str | None = None) -> str | None:
                     "are left empty rather than filled from memory.", ""]  # fmt: skip
     out += [_table(header, rows), ""]
     out += [
-        "_Measured: mean ± std over seeds on the protocol above (KDDTrain+ → KDDTest+ / "
-        "KDDTest-21); binary = attack vs normal from the same 5-class predictions._"
+        "_Measured: on the protocol above (KDDTrain+ → KDDTest+ / KDDTest-21), mean ± std "
+        "over seeds (no std from one seed); binary = attack vs normal from the same 5-class "
+        "predictions._"
     ]
     return _wrap("prior-art", "\n".join(out), note)
 
