@@ -480,3 +480,16 @@ def test_paper_results_copied_exactly():
 def test_evaluation_does_not_import_torch():
     code = "import sys, gavae_ids.evaluation; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_per_class_counts_agree_with_sklearn_multilabel_confusion_matrix():
+    from sklearn.metrics import multilabel_confusion_matrix
+
+    rng = np.random.default_rng(0)
+    labels = ["a", "b", "c", "d"]
+    y_true = rng.choice(labels[:3], size=500, p=[0.7, 0.2, 0.1])  # "d" never true
+    y_pred = rng.choice(labels, size=500)
+    per_class = per_class_metrics(confusion(y_true, y_pred, labels), labels)
+    mcm = multilabel_confusion_matrix(y_true, y_pred, labels=labels)
+    np.testing.assert_array_equal(per_class[["tn", "fp", "fn", "tp"]].to_numpy(),
+                                  mcm.reshape(len(labels), 4))  # fmt: skip

@@ -79,10 +79,16 @@ def test_columns_reordered_by_name_and_missing_columns_named():
 def test_bad_values_in_transform_are_named():
     df = pd.DataFrame({"a": [0.0, 1.0], "p": ["x", "y"]})
     pre = TabularPreprocessor().fit(df)
-    with pytest.raises(DataError, match=r"row 1, column 'a'"):
+    # DataError.row is 1-based (the second row is row 2); the index label is named too.
+    with pytest.raises(DataError, match=r"row 2, column 'a'.*inf.*index 1") as info:
         pre.transform(pd.DataFrame({"a": [0.0, np.inf], "p": ["x", "x"]}))
-    with pytest.raises(DataError, match=r"column 'a'.*'oops'"):
-        pre.transform(pd.DataFrame({"a": ["1", "oops"], "p": ["x", "x"]}))
+    assert info.value.row == 2
+    with pytest.raises(DataError, match=r"row 2, column 'a'.*'oops'.*index 'r2'"):
+        pre.transform(pd.DataFrame({"a": ["1", "oops"], "p": ["x", "x"]}, index=["r1", "r2"]))
+    # Numbers written as text are numbers.
+    np.testing.assert_allclose(
+        pre.transform(pd.DataFrame({"a": ["1", "0"], "p": ["x", "x"]}))[:, 0], [1.0, 0.0]
+    )
 
 
 def test_not_fitted():

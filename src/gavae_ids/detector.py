@@ -8,6 +8,8 @@ that could run code when read::
                           classes (label map), normal label, training schema
                           (columns in order, numeric/categorical, category vocabularies),
                           SHA-256 of every other file
+      model_card.json     optional: validation figures vs the majority baseline, and
+      model_card.md       warnings when the model is no better (:mod:`gavae_ids.model_card`)
       preprocessor.json   the fitted TabularPreprocessor (one-hot + min-max, JSON)
       classifier/         the classifier's own save folder (safetensors + JSON)
       gavae/              optional: the fitted GAVAE sampler's save folder
@@ -40,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
+from gavae_ids.model_card import CARD_JSON, CARD_MARKDOWN, ModelCard
 from gavae_ids.persistence import library_versions, sha256_file
 from gavae_ids.preprocessing import TabularPreprocessor
 
@@ -61,6 +64,11 @@ CATEGORICAL = "categorical"
 
 class BundleVersionWarning(UserWarning):
     """The bundle was written by other versions of gavae-ids or its libraries."""
+
+
+class ModelQualityWarning(RuntimeWarning):
+    """The bundle's model card found the model wanting (e.g. no better than always
+    predicting the majority class); see :attr:`Detector.quality_warnings`."""
 
 
 # -- the training schema ---------------------------------------------------------------------
@@ -209,6 +217,10 @@ class Detector:
     info : dict, optional
         JSON-serialisable notes on how the detector was trained (dataset,
         rows, parameters); stored in the manifest under ``training``.
+    model_card : ModelCard, optional
+        Validation figures (:mod:`gavae_ids.model_card`), saved as
+        ``model_card.json`` + ``model_card.md``; its warnings are listed in the
+        manifest and repeated by :meth:`load` (:attr:`quality_warnings`).
 
     Examples
     --------
@@ -218,7 +230,7 @@ class Detector:
     """
 
     def __init__(self, preprocessor, classifier, *, normal_label, method=None, sampler=None,
-                 info=None):  # fmt: skip
+                 info=None, model_card=None):  # fmt: skip
         if not hasattr(preprocessor, "layout_"):
             raise NotFittedError("the preprocessor is not fitted")
         if not hasattr(classifier, "classes_"):
@@ -228,6 +240,7 @@ class Detector:
         self.method = method
         self.sampler = sampler
         self.info = dict(info or {})
+        self.model_card = model_card
         self.classes_ = np.asarray([str(c) for c in classifier.classes_], dtype=object)
         if str(normal_label) not in set(self.classes_):
             raise DataError(
@@ -240,6 +253,24 @@ class Detector:
         self.manifest_: dict | None = None
         #: The novelty flag's thresholds (:meth:`fit_novelty`), or None.
         self.novelty_ = None
+
+    @classmethod
+    def from_pipeline(cls, pipeline, **kw) -> Detector:
+        """A detector of a fitted :class:`~gavae_ids.pipeline.DetectionPipeline`."""
+        return cls(pipeline.preprocessor_, pipeline.classifier_, **kw)
+
+    @property
+    def pipeline(self):
+        """This detector's preprocessing + classifier as a fitted
+        :class:`~gavae_ids.pipeline.DetectionPipeline`."""
+        from gavae_ids.pipeline import DetectionPipeline
+
+        return DetectionPipeline.from_fitted(self.preprocessor, self.classifier)
+
+    @property
+    def quality_warnings(self) -> list[str]:
+        """The model card's warnings (e.g. not clearly better than the majority baseline)."""
+        return list(self.model_card.warnings) if self.model_card is not None else []
 
     def __repr__(self) -> str:
         return (
@@ -451,7 +482,12 @@ class Detector:
             "schema": self.schema.to_dict(),
             "n_features_encoded": int(self.preprocessor.layout_.n_features),
             "training": self.info,
-        }
+            "model_card": None if self.model_card is None else {
+                "json": CARD_JSON, "markdown": CARD_MARKDOWN,
+                "below_baseline": self.model_card.below_baseline,
+                "warnings": list(self.model_card.warnings),
+            },
+        }  # fmt: skip
 
     def save(self, path, *, overwrite: bool = False) -> Path:
         """Write the bundle to the folder ``path``.
@@ -481,6 +517,8 @@ class Detector:
         try:
             self.preprocessor.save_json(tmp / PREPROCESSOR)
             self.classifier.save(tmp / CLASSIFIER_DIR)
+            if self.model_card is not None:
+                self.model_card.save(tmp)
             if self.sampler is not None:
                 self.sampler.save(tmp / GAVAE_DIR)
             if self.novelty_ is not None:
@@ -534,6 +572,10 @@ class Detector:
         BundleVersionWarning
             The bundle was written with other major.minor versions of gavae-ids,
             torch, numpy or scikit-learn.
+        ModelQualityWarning
+            One per warning of the bundle's model card (also in
+            :attr:`quality_warnings`), e.g. when its validation macro-F1 was no
+            better than always predicting the majority class.
         """
         path = Path(path)
         manifest = read_manifest(path)
@@ -552,9 +594,15 @@ class Detector:
                 load_gavae = bool(novelty)
             if load_gavae and gavae:
                 sampler = _sampler_class().load(_inside(path, gavae.get("path", GAVAE_DIR)))
+            card = None
+            if manifest.get("model_card"):
+                if CARD_JSON not in manifest["files"]:
+                    raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({CARD_JSON} "
+                                         "is not listed)")  # fmt: skip
+                card = ModelCard.load(path)
             det = cls(pre, classifier, normal_label=manifest["normal_label"],
                       method=manifest.get("method"), sampler=sampler,
-                      info=manifest.get("training") or {})  # fmt: skip
+                      info=manifest.get("training") or {}, model_card=card)  # fmt: skip
         except (KeyError, TypeError, AttributeError) as e:
             raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({e!r})") from None
         except (DataError, NotFittedError) as e:
@@ -569,6 +617,8 @@ class Detector:
                                      "classifier's")  # fmt: skip
         _check_consistent(path, det, manifest)
         det.manifest_ = manifest
+        for w in det.quality_warnings:
+            warnings.warn(f"{path}: {w}", ModelQualityWarning, stacklevel=2)
         return det
 
 

@@ -70,3 +70,20 @@ class NotFittedError(GavaeIdsError, _SklearnNotFittedError):
 
 class EncoderMismatchError(GavaeIdsError, ValueError):
     """The encoder weights do not fit the classifier's hidden layers (names or shapes)."""
+
+
+class MissingExtraError(GavaeIdsError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
+def require_extra(module: str, extra: str, what: str):
+    """Import and return ``module``, or raise :class:`MissingExtraError` naming ``extra``."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(
+            f"{what} needs the optional package {module.split('.')[0]!r}: "
+            f"pip install 'gavae-ids[{extra}]'"
+        ) from None

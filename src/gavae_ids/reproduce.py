@@ -39,7 +39,8 @@ from gavae_ids.datasets.unsw_nb15 import accuracy_ceiling
 from gavae_ids.evaluation import aggregate, evaluate
 from gavae_ids.evaluation.metrics import to_jsonable
 from gavae_ids.exceptions import DataError
-from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
+from gavae_ids.methods import QUICK_ROWS_PER_CLASS, stratified_rows
+from gavae_ids.pipeline import build_pipeline
 from gavae_ids.preprocessing import TabularPreprocessor, fit_preprocessing
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,8 @@ def reproduce(
     train, tests = exp["train"], exp["tests"]
     classes = list(train.classes)
 
+    # The report's view of the training data (rows kept, UMAP, fidelity); every method's
+    # pipeline below fits the same filter and preprocessing itself, identically.
     X, y, pre, outlier_report = fit_preprocessing(
         train.X, train.y, categorical=train.categorical, numeric=train.numeric,
         outlier_filter=cfg.outlier_filter)  # fmt: skip
@@ -237,14 +240,20 @@ def reproduce(
     runs, aug_rows, first, novelty_rows = [], [], {}, []
     for seed in cfg.seed_list:
         for method in methods:
-            model = build_method(registry_name(method), layout=pre.layout_, quick=cfg.quick,
-                                 random_state=seed, verbose=verbose, device=cfg.device,
-                                 paper=cfg.hyperparameters == "paper",
-                                 **run_params(cfg, method))  # fmt: skip
+            pipe = build_pipeline(registry_name(method), categorical=train.categorical,
+                                  numeric=train.numeric, outlier_filter=cfg.outlier_filter,
+                                  quick=cfg.quick, random_state=seed, verbose=verbose,
+                                  device=cfg.device, paper=cfg.hyperparameters == "paper",
+                                  **run_params(cfg, method))  # fmt: skip
             log.info("seed %d: fitting %s", seed, method)
             t0 = time.perf_counter()
-            model.fit(Xtr, ytr)
+            pipe.fit(train.X, train.y)
             fit_s = time.perf_counter() - t0
+            # The report reads the classifier and the test sets encoded once by `pre`,
+            # which is what the pipeline fitted too (same rows, deterministic).
+            if pipe.preprocessor_.to_dict() != pre.to_dict():
+                raise RuntimeError("the pipeline's preprocessing differs from the report's")
+            model = pipe.classifier_
             evals = {}
             for name, (Xt, yt, seen) in encoded.items():
                 evals[name] = _evaluations(model, Xt, yt, seen, classes)

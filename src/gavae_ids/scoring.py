@@ -45,6 +45,14 @@ the same rule then holds for every chunk and for both parsing paths:
   ``extra_columns="error"`` refuses trailing fields (a ``DataError`` before
   any output when the vote finds some).
 
+Stages, so that a new format or engine plugs in at one of them: a *reader*
+(:class:`_CsvReader`, or :class:`gavae_ids.scoring_parquet.ParquetReader` for
+Parquet input) yields parsed, validated and encoded chunks; the classifier
+scores them; a *writer* (:class:`_ScoreWriter`, or
+:class:`gavae_ids.scoring_parquet.ParquetScoreWriter`) writes them.
+:func:`score_file` scores one input into one output; :mod:`gavae_ids.scoring_jobs`
+scores many files as one job, locally or with Dask, by calling it once per file.
+
 A share of rejected rows above what is expected of a clean file means the
 file was misread, not that its rows are bad: :attr:`ScoreSummary.reject_rate`
 and :meth:`ScoreSummary.top_reasons` tell the caller, and ``gavae-ids score``
@@ -80,7 +88,7 @@ if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defa
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 100_000
-FORMATS = ("csv", "jsonl")
+FORMATS = ("csv", "jsonl", "parquet")
 EXTRA_COLUMNS = ("ignore", "error")
 # The largest number of trailing fields that trailing_fields="auto" accepts: NSL-KDD has
 # two (attack, difficulty), KDD Cup 99 one (label). Wider files need an explicit number.
@@ -112,6 +120,8 @@ class ScoreSummary:
         Scored rows with a categorical value unseen in training.
     seconds : float
         Wall time, reading to last write.
+    source : str or None
+        The input read (``"<stdin>"`` for stdin).
     output, rejects : str or None
         Where the scores and the rejected rows went (``"-"``: stdout).
     reject_reasons : dict of str → int
@@ -133,6 +143,7 @@ class ScoreSummary:
     attacks: int = 0
     unseen: int = 0
     seconds: float = 0.0
+    source: str | None = None
     output: str | None = None
     rejects: str | None = None
     reject_reasons: dict[str, int] = field(default_factory=dict)
@@ -706,6 +717,9 @@ class _ScoreWriter:
             parts.append(b"}\n")
         self.stream.write(_assemble(_merge_literals(parts), n))
 
+    def close(self) -> None:
+        pass
+
 
 def _merge_literals(parts: list) -> list:
     out: list = []
@@ -761,15 +775,24 @@ def _is_stdio(x) -> bool:
 
 
 def output_format(out, fmt: str | None = None) -> str:
-    """``fmt`` when given, else from the output's extension: ``.jsonl``/``.ndjson`` → jsonl."""
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise DataError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
-        return fmt
-    if _is_stdio(out) or hasattr(out, "write"):
-        return "csv"
-    name = Path(out).name.lower().removesuffix(".gz")
-    return "jsonl" if name.endswith((".jsonl", ".ndjson", ".json")) else "csv"
+    """``fmt`` when given, else from the output's extension: ``.jsonl``/``.ndjson`` → jsonl,
+    ``.parquet``/``.pq`` → parquet (never to stdout, never gzip-wrapped)."""
+    stream = _is_stdio(out) or hasattr(out, "write")
+    if fmt is None:
+        name = "" if stream else Path(out).name.lower()
+        if name.removesuffix(".gz").endswith((".parquet", ".pq")):
+            fmt = "parquet"
+        elif name.removesuffix(".gz").endswith((".jsonl", ".ndjson", ".json")):
+            fmt = "jsonl"
+        else:
+            fmt = "csv"
+    if fmt not in FORMATS:
+        raise DataError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "parquet" and _is_stdio(out):
+        raise DataError("Parquet output needs a file (--out scored.parquet), not stdout")
+    if fmt == "parquet" and not hasattr(out, "write") and str(out).lower().endswith(".gz"):
+        raise DataError("Parquet output is compressed inside the file; drop the .gz", path=out)
+    return fmt
 
 
 def default_rejects_path(out) -> Path | None:
@@ -778,7 +801,7 @@ def default_rejects_path(out) -> Path | None:
         return None
     p = Path(out)
     stem = p.name
-    for suffix in (".gz", ".csv", ".jsonl", ".ndjson", ".json", ".txt"):
+    for suffix in (".gz", ".csv", ".jsonl", ".ndjson", ".json", ".txt", ".parquet", ".pq"):
         stem = stem.removesuffix(suffix)
     return p.with_name(stem + ".rejects.csv")
 
@@ -845,14 +868,18 @@ def score_file(
         A detector, or the folder of a saved bundle.
     source : path-like, ``"-"`` or binary file object
         The input CSV, plain or gzip-compressed (detected from its first bytes);
-        ``"-"`` reads stdin.
+        ``"-"`` reads stdin. A Parquet file (its magic bytes) is read by
+        :mod:`gavae_ids.scoring_parquet`: columns matched by name, the same
+        validation and reject reasons; ``header`` and ``trailing_fields`` do not
+        apply.
     out : path-like, ``"-"`` or binary file object, default="-"
-        Where the scores go; a path ending in ``.gz`` is gzip-compressed.
+        Where the scores go; a path ending in ``.gz`` is gzip-compressed,
+        one ending in ``.parquet`` is written as Parquet.
     rejects : path-like or binary file object, optional
         Where rejected rows go (CSV ``row,reason,record``). By default
         ``<out stem>.rejects.csv`` beside a file output; with stdout output,
         the first rejected rows are logged as warnings and all are counted.
-    fmt : {"csv", "jsonl"}, optional
+    fmt : {"csv", "jsonl", "parquet"}, optional
         Output format; by default from ``out``'s extension, else CSV.
     threshold : float, optional
         A row is an attack when 1 − P(normal) ≥ ``threshold``; by default when
@@ -924,28 +951,28 @@ def score_file(
             if torch_threads is not None:
                 stack.enter_context(_torch_threads(torch_threads))
             stream, name = stack.enter_context(_open_input(source))
-            inp, prefix = _plan_input(det.schema, stream, header=header,
-                                      trailing_fields=trailing_fields,
-                                      extra_columns=extra_columns, name=name)  # fmt: skip
-            summary.notes = inp.notes
-            summary.trailing_fields = inp.trailing
-            for note in inp.notes:
+            reader = _reader(det.schema, stream, name, header=header,
+                             trailing_fields=trailing_fields, extra_columns=extra_columns,
+                             chunk_size=chunk_size)  # fmt: skip
+            summary.source = name
+            summary.notes = reader.notes
+            summary.trailing_fields = reader.trailing
+            for note in reader.notes:
                 log.info("%s: %s", name, note)
             # Only now, with the header checked, is anything created or written.
             ostream, summary.output = stack.enter_context(_open_output(out))
             rstream = None
             if rejects is not None:
                 rstream, summary.rejects = stack.enter_context(_open_output(rejects))
-            writer = _ScoreWriter(ostream, det.classes_, fmt, decimals)
+            writer = _score_writer(ostream, det.classes_, fmt, decimals)
             writer.header()
+            stack.callback(writer.close)
             rejects_out = _RejectWriter(rstream)
             stack.callback(rejects_out.close)
             reasons: Counter[str] = Counter()
             details: dict[str, Counter[str]] = {}
-            chunks = _prepared_chunks(det, _BlockParser(det.schema, inp),
-                                      _line_blocks(stream, chunk_size, prefix))  # fmt: skip
             with progress_bar("scoring", None, verbose) as task:
-                for chunk in _prefetch(chunks):
+                for chunk in _prefetch(reader.chunks(det)):
                     _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
                                  threshold)  # fmt: skip
                     rate = summary.total / max(time.perf_counter() - t0, 1e-9)
@@ -957,6 +984,51 @@ def score_file(
     summary.reject_details = {k: dict(details[k].most_common()) for k in summary.reject_reasons}
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+class _CsvReader:
+    """The reader stage for CSV text: the layout of the whole file, then encoded chunks."""
+
+    def __init__(self, schema: TrainingSchema, stream, name: str, *, header: bool,
+                 trailing_fields, extra_columns: str, chunk_size: int):  # fmt: skip
+        self.stream = stream
+        self.chunk_size = chunk_size
+        self.input, self.prefix = _plan_input(schema, stream, header=header,
+                                              trailing_fields=trailing_fields,
+                                              extra_columns=extra_columns, name=name)  # fmt: skip
+        self.parser = _BlockParser(schema, self.input)
+        self.notes = self.input.notes
+        self.trailing = self.input.trailing
+
+    def chunks(self, det: Detector):
+        blocks = _line_blocks(self.stream, self.chunk_size, self.prefix)
+        return _prepared_chunks(det, self.parser, blocks)
+
+
+def _reader(schema: TrainingSchema, stream, name: str, *, header: bool, trailing_fields,
+            extra_columns: str, chunk_size: int):  # fmt: skip
+    """The reader stage for ``stream``: Parquet (from its magic bytes) or CSV.
+
+    A reader has ``notes``, ``trailing`` (header-less CSV only) and
+    ``chunks(det)``, which yields :class:`_Chunk` objects; a new input format
+    plugs in here.
+    """
+    if stream.peek(4)[:4] == b"PAR1":
+        from gavae_ids.scoring_parquet import ParquetReader
+
+        return ParquetReader(schema, stream, name, extra_columns=extra_columns,
+                             chunk_size=chunk_size)  # fmt: skip
+    return _CsvReader(schema, stream, name, header=header, trailing_fields=trailing_fields,
+                      extra_columns=extra_columns, chunk_size=chunk_size)  # fmt: skip
+
+
+def _score_writer(stream, classes, fmt: str, decimals: int):
+    """The writer stage: ``header()``, ``write(rows, pred, proba, attack, unseen)``, ``close()``."""
+    if fmt == "parquet":
+        from gavae_ids.scoring_parquet import ParquetScoreWriter
+
+        return ParquetScoreWriter(stream, classes, decimals)
+    return _ScoreWriter(stream, classes, fmt, decimals)
 
 
 @dataclass

@@ -17,8 +17,9 @@ import pandas as pd
 from gavae_ids.datasets import BENCHMARKS, load_benchmark
 from gavae_ids.detector import Detector, check_bundleable
 from gavae_ids.exceptions import DataError
-from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
-from gavae_ids.preprocessing import fit_preprocessing
+from gavae_ids.methods import QUICK_ROWS_PER_CLASS, stratified_rows
+from gavae_ids.model_card import fit_with_card
+from gavae_ids.pipeline import build_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +98,6 @@ def parse_params(items) -> dict:
     return out
 
 
-def build_estimator(method: str, *, layout=None, quick: bool = False, random_state=0,
-                    verbose: bool = True, **params):  # fmt: skip
-    """:func:`gavae_ids.methods.build_method`, refused early when it cannot be bundled."""
-    est = build_method(method, layout=layout, quick=quick, random_state=random_state,
-                       verbose=verbose, **params)  # fmt: skip
-    check_bundleable(est, method)
-    return est
-
-
 def train_detector(
     dataset: str,
     method: str = "gavae-dnn",
@@ -124,13 +116,18 @@ def train_detector(
     outlier_filter: bool = False,
     save_gavae: bool = True,
     overwrite: bool = False,
+    validation: float = 0.2,
+    cv: int | None = None,
     **params,
 ) -> Detector:
     """Train a detector on the training data of ``dataset`` and (optionally) save its bundle.
 
-    Steps: load the training data; optionally drop MAD outliers (paper §3.5);
-    fit the one-hot + min-max preprocessing on the training rows only; fit the
-    classifier of ``method``; write the bundle to ``out``.
+    Steps: load the training data; hold out a stratified validation split (or
+    run k-fold CV); fit the :class:`~gavae_ids.pipeline.DetectionPipeline` of
+    ``method`` (optional MAD outlier filter, paper §3.5; one-hot + min-max
+    preprocessing fitted on the training rows only; the classifier and its
+    sampler); measure it into a :class:`~gavae_ids.model_card.ModelCard`;
+    write the bundle to ``out``.
 
     Parameters
     ----------
@@ -165,17 +162,29 @@ def train_detector(
         Put the fitted GAVAE (gavae-dnn only) in the bundle's ``gavae/``.
     overwrite : bool, default=False
         Replace an existing bundle at ``out``.
+    validation : float, default=0.2
+        Hold out this stratified fraction of the training rows (seed
+        ``random_state``): the bundled model is trained on the rest and the
+        model card measures it on the held-out rows. ``0``: train on all rows,
+        no figures.
+    cv : int, optional
+        Instead of the holdout: stratified ``cv``-fold cross-validation figures,
+        then a refit on all rows (the bundled model).
     **params
         Method parameters, e.g. ``epochs=20`` or ``sampler__n_iter=500``.
 
     Returns
     -------
     Detector
-        The trained detector (its ``manifest_`` is set when it was saved).
+        The trained detector (its ``manifest_`` is set when it was saved; its
+        ``model_card`` holds the validation figures and ``quality_warnings``).
     """
     t0 = time.perf_counter()
-    # Refuse unknown or unbundleable methods before any data is read.
-    build_estimator(method, quick=quick, random_state=random_state, verbose=verbose, **params)
+    # Built before any data is read, so unknown or unbundleable methods are refused at once;
+    # the GAVAE sampler gets the preprocessing's layout when the pipeline is fitted.
+    pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
+                          random_state=random_state, verbose=verbose, **params)  # fmt: skip
+    check_bundleable(pipe.classifier, method)
     data = load_training_data(
         dataset,
         data_home=data_home,
@@ -193,27 +202,27 @@ def train_detector(
         rows = stratified_rows(y.to_numpy(), QUICK_ROWS_PER_CLASS, random_state)
         X, y = X.iloc[rows], y.iloc[rows]
         info["quick"] = f"at most {QUICK_ROWS_PER_CLASS} rows per class ({len(y)} rows)"
-    X, y, pre, report = fit_preprocessing(X, y, categorical=data["categorical"],
-                                          numeric=data["numeric"],
-                                          outlier_filter=outlier_filter)  # fmt: skip
-    if report is not None:
-        info["outlier_filter"] = {str(c): int(r) for c, r in report["removed"].items()}
-    Xt = pre.transform(X)
-    est = build_estimator(method, layout=pre.layout_, quick=quick, random_state=random_state,
-                          verbose=verbose, **params)  # fmt: skip
-    log.info("fitting %s on %d rows × %d features", method, *Xt.shape)
-    est.fit(Xt, y.to_numpy())
-    sampler = getattr(est, "sampler_", None) if save_gavae else None
+    pipe.set_params(categorical=data["categorical"], numeric=data["numeric"])
+    log.info("fitting %s on %d rows", method, len(y))
+    fitted, card = fit_with_card(pipe, X, y, normal_label=normal, method=method,
+                                 validation=validation, cv=cv,
+                                 random_state=random_state)  # fmt: skip
+    if fitted.outlier_report_ is not None:
+        removed = fitted.outlier_report_["removed"]
+        info["outlier_filter"] = {str(c): int(r) for c, r in removed.items()}
+    sampler = getattr(fitted.classifier_, "sampler_", None) if save_gavae else None
     if sampler is not None and not callable(getattr(sampler, "save", None)):
         sampler = None  # e.g. SMOTE: nothing to keep
     info.update(
-        rows_trained=int(len(y)),
-        class_counts={str(k): int(v) for k, v in y.value_counts().sort_index().items()},
+        rows_trained=int(sum(fitted.class_counts_.values())),
+        class_counts=dict(sorted(fitted.class_counts_.items())),
+        validation=card.evaluation["description"],
         random_state=random_state,
         params={k: _jsonable(v) for k, v in params.items()},
         fit_seconds=round(time.perf_counter() - t0, 3),
     )
-    det = Detector(pre, est, normal_label=normal, method=method, sampler=sampler, info=info)
+    det = Detector.from_pipeline(fitted, normal_label=normal, method=method, sampler=sampler,
+                                 info=info, model_card=card)  # fmt: skip
     if out is not None:
         det.save(out, overwrite=overwrite)
     return det

@@ -1,7 +1,8 @@
 """Hyperparameter search with stratified k-fold cross-validation (the paper tunes by grid
 search + 5-fold CV): the plain function behind ``gavae-ids tune``.
 
-Only the training data are used. Each fold fits the preprocessing and the whole
+Only the training data are used. Each fold fits the
+:class:`~gavae_ids.pipeline.DetectionPipeline` — the preprocessing and the whole
 method — oversampling included, for GAVAE-DNN and the SMOTE/CTGAN peers — on its
 training part alone, then scores the held-out part, so nothing of a validation
 fold leaks into what is fitted. The nominal vocabulary is taken from the whole
@@ -36,7 +37,7 @@ from sklearn.model_selection import ParameterGrid, ParameterSampler, StratifiedK
 from gavae_ids._progress import progress_bar
 from gavae_ids.exceptions import DataError
 from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
-from gavae_ids.preprocessing import TabularPreprocessor
+from gavae_ids.pipeline import build_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +107,12 @@ def candidates(grid: dict, random_state: int = 0) -> list[dict]:
 
 def _fold_task(X, y, train_idx, val_idx, categorical, vocab, grid, params, seed, scorer,
                quick):  # fmt: skip
-    pre = TabularPreprocessor(categorical=categorical, categories=vocab).fit(X.iloc[train_idx])
-    est = build_method(grid["method"], layout=pre.layout_, random_state=seed, verbose=False,
-                       quick=quick, **params)  # fmt: skip
+    pipe = build_pipeline(grid["method"], categorical=categorical, categories=vocab,
+                          random_state=seed, verbose=False, quick=quick, **params)  # fmt: skip
     t0 = time.perf_counter()
-    est.fit(pre.transform(X.iloc[train_idx]), y[train_idx])
+    pipe.fit(X.iloc[train_idx], y[train_idx])
     fit_s = time.perf_counter() - t0
-    score = scorer(est, pre.transform(X.iloc[val_idx]), y[val_idx])
+    score = scorer(pipe, X.iloc[val_idx], y[val_idx])
     return float(score), fit_s
 
 

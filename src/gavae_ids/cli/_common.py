@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
@@ -53,7 +52,3 @@ def register_commands(app: typer.Typer) -> None:
                 continue
             raise
         mod.register(app)
-
-
-def as_path(p: str | Path | None) -> Path | None:
-    return None if p is None else Path(p)

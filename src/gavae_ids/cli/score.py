@@ -1,7 +1,11 @@
-"""``gavae-ids score``: score a traffic CSV with a model bundle (see :mod:`gavae_ids.scoring`).
+"""``gavae-ids score``: score traffic files with a model bundle.
+
+One file: :func:`gavae_ids.scoring.score_file`; several, a folder, a glob or
+``--engine dask``: :func:`gavae_ids.scoring_jobs.score_files`.
 
 Exit status: 0 when scored; 2 on an input error (nothing written); 3 when the
-share of rejected rows exceeds ``--max-reject-rate`` (everything written).
+share of rejected rows exceeds ``--max-reject-rate`` (everything written) — in a
+job of several files, over all rows or in any one file.
 """
 
 from __future__ import annotations
@@ -23,21 +27,32 @@ def register(app: typer.Typer) -> None:
 @guarded
 def score_cmd(
     model_dir: str = typer.Argument(..., help="Model bundle folder (from gavae-ids train)."),
-    input_csv: str = typer.Argument(
-        ..., metavar="INPUT", help="CSV to score, plain or gzip; '-' reads stdin."
+    inputs: list[str] = typer.Argument(
+        ...,
+        metavar="INPUT...",
+        help="CSV (plain or gzip) or Parquet file to score; '-' reads stdin. Several files, "
+        "a folder or a quoted glob ('flows/*.parquet') are scored as one job into the "
+        "--out folder, one output per input.",
     ),
     out: str = typer.Option(
         "-",
         "--out",
         "-o",
-        help="Output file ('-': stdout); .gz compresses; .jsonl/.ndjson selects JSON Lines.",
+        help="Output file ('-': stdout); .gz compresses; .jsonl/.ndjson selects JSON Lines, "
+        ".parquet Parquet. With several inputs or --engine dask: a folder.",
     ),
-    fmt: str = typer.Option(None, "--format", "-f", help="csv or jsonl (default: from --out)."),
+    fmt: str = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="csv, jsonl or parquet (default: from --out; for a folder, parquet when every "
+        "input is Parquet, else csv).",
+    ),
     rejects: str = typer.Option(
         None,
         "--rejects",
         help="Rejected rows (CSV: row, reason, "
-        "record); default <out>.rejects.csv beside a file output.",
+        "record); default <out>.rejects.csv beside a file output, <out>/_rejects/ for a folder.",
     ),
     threshold: float = typer.Option(
         None,
@@ -83,30 +98,65 @@ def score_cmd(
         min=1,
         help="Torch threads for the classifier (reading and parsing use one more).",
     ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local (this process) or dask (one task per file on a Dask cluster; needs "
+        "pip install 'gavae-ids[dask]').",
+    ),
+    scheduler: str = typer.Option(
+        None,
+        "--scheduler",
+        help="--engine dask: address of a running Dask scheduler (tcp://host:8786); "
+        "default: a local cluster on 127.0.0.1.",
+    ),
+    workers: int = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="--engine dask without --scheduler: worker processes (default: CPU cores).",
+    ),
     quiet: bool = QuietOption,
 ) -> None:
     """Score every row of INPUT: class, class probabilities, attack flag, unseen categories.
 
+    Several inputs (files, a folder, a quoted glob) make one job, written to the --out
+    folder: one output per input file, row numbers and rejects per file.
+
     Exit status 3 when more than --max-reject-rate of the rows were rejected.
     """
+    from gavae_ids.exceptions import DataError
     from gavae_ids.scoring import score_file
+    from gavae_ids.scoring_jobs import is_multi_input, score_files
 
-    summary = score_file(
-        model_dir, input_csv, out, rejects=rejects, fmt=fmt, threshold=threshold,
-        header=not no_header, trailing_fields=trailing_fields, extra_columns=extra_columns,
-        chunk_size=chunk_size, torch_threads=threads, verbose=not quiet,
-    )  # fmt: skip
+    kw = dict(fmt=fmt, threshold=threshold, header=not no_header,
+              trailing_fields=trailing_fields, extra_columns=extra_columns,
+              chunk_size=chunk_size, torch_threads=threads, verbose=not quiet)  # fmt: skip
+    if is_multi_input(inputs) or engine != "local" or scheduler or workers:
+        if rejects is not None:
+            raise DataError("--rejects names one file; a job writes <out>/_rejects/<input>.csv")
+        summary = score_files(model_dir, inputs, out, engine=engine, scheduler=scheduler,
+                              workers=workers, **kw)  # fmt: skip
+    else:
+        summary = score_file(model_dir, inputs[0], out, rejects=rejects, **kw)
     for note in summary.notes:
         sys.stderr.write(f"note: {note}\n")
     sys.stderr.write(summary.line() + "\n")
     if summary.rejected:
         sys.stderr.write("rejected rows by reason (most common first):\n")
         sys.stderr.write(summary.reasons_text(5) + "\n")
-    if summary.reject_rate > max_reject_rate:
+    # A job fails when all its rows together or any one file exceed the rate: a misread
+    # file among many good ones must not hide in the total.
+    over = [f for f in getattr(summary, "files", []) if f.reject_rate > max_reject_rate]
+    for f in over:
+        sys.stderr.write(f"  {f.rejected:>12,} of {f.total:,} rows rejected "
+                         f"({f.reject_rate:.1%}) from {f.source}\n")  # fmt: skip
+    if summary.reject_rate > max_reject_rate or over:
+        where = f"; {len(over)} file(s) listed above" if over else ""
         sys.stderr.write(
             f"error: {summary.rejected:,} of {summary.total:,} rows rejected "
-            f"({summary.reject_rate:.1%}), more than --max-reject-rate {max_reject_rate:g}; "
-            "the file may be misread (header? --no-header? --trailing-fields?) — see the "
-            "reasons above\n"
+            f"({summary.reject_rate:.1%}){where}, more than --max-reject-rate "
+            f"{max_reject_rate:g}; the file may be misread (header? --no-header? "
+            "--trailing-fields?) — see the reasons above\n"
         )
         raise typer.Exit(EXIT_TOO_MANY_REJECTS)

@@ -66,6 +66,21 @@ def train_cmd(
         help="best_config.json from 'gavae-ids tune' (its method and "
         "parameters; --param overrides).",
     ),
+    validation: float = typer.Option(
+        0.2,
+        "--validation",
+        min=0.0,
+        max=0.9,
+        help="Hold out this stratified fraction of the training rows for the model card; the "
+        "bundled model is trained on the rest. 0: train on all rows, no quality figures.",
+    ),
+    cv: int = typer.Option(
+        None,
+        "--cv",
+        min=2,
+        help="Instead of --validation: K-fold CV figures for the model card, then a refit on "
+        "all rows (the bundled model).",
+    ),
     no_gavae: bool = typer.Option(False, "--no-gavae", help="Leave the GAVAE out of the bundle."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle at --out."),
@@ -98,7 +113,7 @@ def train_cmd(
             verbose=not quiet, csv_path=input_csv, label=label, categorical=names(categorical),
             drop=names(drop) or (), normal_label=normal_label,
             train_split="train" if full_train else "train20", outlier_filter=outliers,
-            save_gavae=not no_gavae, overwrite=force, **params,
+            save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv, **params,
         )  # fmt: skip
     # What the user must know about the model they got: one line each, after training.
     for w in caught:
@@ -106,6 +121,10 @@ def train_cmd(
             typer.echo(f"warning: {w.message}", err=True)
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    if det.model_card is not None:
+        typer.echo(det.model_card.to_markdown())
+    for w in det.quality_warnings:
+        typer.echo(f"warning: {w}", err=True)
     typer.echo(
         f"wrote {out}: {det.method} on {det.info.get('rows_trained', '?'):,} rows, "
         f"classes {', '.join(det.classes_)} (normal: {det.normal_label}), "

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gavae_ids._validate import describe_bad, to_finite
 from gavae_ids.exceptions import DataError
 
 
@@ -92,29 +93,9 @@ def to_numeric(df: pd.DataFrame, columns: Sequence[str], *, path, header: bool) 
     """Convert ``columns`` to float64; the first bad cell raises a DataError naming it."""
     out = {}
     for col in columns:
-        s = df[col]
-        num = pd.to_numeric(s, errors="coerce")
-        arr = num.to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            value = s.iloc[i]
-            what = "empty value" if value == "" else f"value {value!r} is not a finite number"
-            raise DataError(what, path=path, row=i + (2 if header else 1), column=col)
+        arr, bad = to_finite(df[col])
+        if bad is not None:
+            raise DataError(describe_bad(df[col].iloc[bad]), path=path,
+                            row=bad + (2 if header else 1), column=col)  # fmt: skip
         out[col] = arr
     return pd.DataFrame(out, index=df.index)
-
-
-def check_frame_numeric(X: pd.DataFrame, columns: Sequence[str], *, source="input") -> None:
-    """Validate an in-memory frame: numeric columns must be finite numbers."""
-    for col in columns:
-        try:
-            arr = pd.to_numeric(X[col], errors="coerce").to_numpy(dtype=np.float64)
-        except (TypeError, ValueError):
-            raise DataError("not numeric", path=source, column=col) from None
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"value {X[col].iloc[i]!r} is not a finite number", path=source, row=i, column=col
-            )

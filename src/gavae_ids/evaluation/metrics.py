@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.metrics import auc as _area
-from sklearn.metrics import roc_curve
+from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, roc_curve
 
 from gavae_ids.exceptions import DataError
 
@@ -289,9 +289,10 @@ def confusion(y_true, y_pred, labels=None) -> np.ndarray:
     if len(yt) == 0:
         raise DataError("no samples to evaluate")
     labels = resolve_labels(yt, yp, labels)
+    # Checked first: scikit-learn would silently drop samples of a class not in `labels`.
     k = len(labels)
-    flat = _encode(yt, labels, "y_true") * k + _encode(yp, labels, "y_pred")
-    return np.bincount(flat, minlength=k * k).reshape(k, k).astype(np.int64)
+    return confusion_matrix(_encode(yt, labels, "y_true"), _encode(yp, labels, "y_pred"),
+                            labels=np.arange(k)).astype(np.int64)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- per class
@@ -334,6 +335,18 @@ def _one_vs_all(tp, fp, fn, tn) -> dict[str, float]:
     }
 
 
+def _one_vs_all_counts(cm: np.ndarray) -> np.ndarray:
+    """Per-class ``[[tn, fp], [fn, tp]]`` of a confusion matrix, shape (k, 2, 2).
+
+    scikit-learn's :func:`~sklearn.metrics.multilabel_confusion_matrix` does the
+    counting: every cell (true i, predicted j) is one sample weighted by its count.
+    """
+    k = cm.shape[0]
+    true_idx, pred_idx = np.divmod(np.arange(k * k), k)
+    return multilabel_confusion_matrix(true_idx, pred_idx, sample_weight=cm.ravel(),
+                                       labels=np.arange(k)).astype(np.int64)  # fmt: skip
+
+
 def per_class_metrics(cm, labels) -> pd.DataFrame:
     """One-vs-all metrics of every class from a confusion matrix.
 
@@ -366,13 +379,10 @@ def per_class_metrics(cm, labels) -> pd.DataFrame:
         raise DataError(f"confusion matrix of shape {cm.shape} does not match {len(labels)} labels")
     if (cm < 0).any():
         raise DataError("confusion matrix holds negative counts")
-    total = int(cm.sum())
+    mcm = _one_vs_all_counts(cm)
     rows = []
     for i in range(len(labels)):
-        tp = int(cm[i, i])
-        fn = int(cm[i, :].sum()) - tp
-        fp = int(cm[:, i].sum()) - tp
-        tn = total - tp - fn - fp
+        (tn, fp), (fn, tp) = (int(v) for v in mcm[i, 0]), (int(v) for v in mcm[i, 1])
         rows.append(
             {
                 "support": tp + fn,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from gavae_ids._validate import describe_bad, to_finite
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
 from gavae_ids.preprocessing.layout import FeatureLayout, OneHotBlock
 
@@ -117,19 +118,16 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         try:
             arr = df[list(numeric)].to_numpy(dtype=np.float64)
         except (TypeError, ValueError):
+            arr = None  # text somewhere: convert column by column to name the cell
+        if arr is None or not np.isfinite(arr).all():
             for c in numeric:
-                conv = pd.to_numeric(df[c], errors="coerce")
-                if conv.isna().any():
-                    i = int(conv.isna().to_numpy().argmax())
-                    raise DataError(
-                        f"value {df[c].iloc[i]!r} is not a number", row=i, column=c
-                    ) from None
-            raise
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            r, c = np.argwhere(bad)[0]
-            raise DataError(f"value {arr[r, c]!r} is not a finite number", row=int(r),
-                            column=numeric[c])  # fmt: skip
+                _, bad = to_finite(df[c])
+                if bad is not None:
+                    # 1-based position in the table (DataError.row), with the index label.
+                    raise DataError(f"{describe_bad(df[c].iloc[bad])} (index {df.index[bad]!r})",
+                                    row=bad + 1, column=c)  # fmt: skip
+        if arr is None:  # numbers written as text, e.g. "3": all finite once converted
+            arr = np.column_stack([to_finite(df[c])[0] for c in numeric])
         return _signed_log1p(arr) if self.log1p else arr
 
     def _build_layout(self) -> None:

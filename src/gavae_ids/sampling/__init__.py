@@ -1,10 +1,5 @@
 """Oversamplers: the GAVAE as an imbalanced-learn sampler."""
 
-from gavae_ids.sampling.gavae_sampler import (
-    AcceptanceWarning,
-    GAVAESampler,
-    SmallClassWarning,
-    discriminator_history,
-)
+from gavae_ids.sampling.gavae_sampler import AcceptanceWarning, GAVAESampler, SmallClassWarning
 
-__all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning", "discriminator_history"]
+__all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning"]

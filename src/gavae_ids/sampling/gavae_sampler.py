@@ -47,7 +47,7 @@ from gavae_ids.training.gavae_loop import (
     train_gavae,
 )
 
-__all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning", "discriminator_history"]
+__all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning"]
 
 logger = logging.getLogger(__name__)
 
@@ -884,14 +884,6 @@ class GAVAESampler(BaseOverSampler):
     def _label(self, value):
         """Map a JSON label back onto the matching entry of ``classes_``."""
         return self.classes_[self._class_index(np.asarray([value], dtype=self.classes_.dtype)[0])]
-
-
-def discriminator_history(sampler: GAVAESampler) -> pd.DataFrame:
-    """Per-class discriminator accuracy of a fitted sampler: columns iteration, class, accuracy.
-
-    Same as :meth:`GAVAESampler.discriminator_history`; the data of the paper's Fig. 7.
-    """
-    return sampler.discriminator_history()
 
 
 def _py(value):
