@@ -352,8 +352,12 @@ def add_novelty(run: dict, model, Xtr, ytr, encoded: dict, cfg: ReproduceConfig)
     from gavae_ids.novelty import evaluate_novelty
 
     log.info("seed %d: novelty flag of GAVAE-DNN", run["seed"])
-    ev = evaluate_novelty(model, Xtr, ytr, encoded, NORMAL,
-                          fpr_budget=cfg.novelty_fpr_budget)  # fmt: skip
+    try:
+        ev = evaluate_novelty(model, Xtr, ytr, encoded, NORMAL,
+                              fpr_budget=cfg.novelty_fpr_budget)  # fmt: skip
+    except DataError as e:  # e.g. the classifier's validation split cannot be re-drawn
+        log.warning("seed %d: novelty flag not evaluated: %s", run["seed"], e)
+        return []
     for name, subsets in ev["summary"].items():
         for subset, values in subsets.items():
             run["summary"][name].setdefault(subset, {}).update(values)
