@@ -106,6 +106,26 @@ def test_augmentation_of_every_seed_is_pooled(runs, tmp_path):
     assert not (tmp_path / "again").exists()  # refused before writing anything
 
 
+def test_novelty_curves_of_every_seed_are_pooled_and_redrawn(runs, tmp_path):
+    dirs = [_copy(d, tmp_path / d.name) for d in runs]
+    for seed, d in enumerate(dirs):
+        pd.DataFrame({"seed": seed, "test_set": "KDDTest+", "quantile": [0.9, 0.99],
+                      "validation_added_fpr": [0.05, 0.01], "chosen": [False, True],
+                      "dr_unseen": [0.7, 0.6 + seed / 10], "base_dr_unseen": 0.5,
+                      "dr_seen": [0.9, 0.9], "base_dr_seen": 0.85, "fpr": [0.1, 0.05],
+                      "base_fpr": 0.04}).to_csv(d / "novelty_curve.csv", index=False)  # fmt: skip
+    res = merge_runs(dirs, tmp_path / "merged")
+    pooled = pd.read_csv(tmp_path / "merged" / "novelty_curve.csv")
+    assert sorted(pooled["seed"].unique()) == [0, 1] and len(pooled) == 4
+    assert len(res["novelty"]["curve"]) == 4
+    fig = tmp_path / "merged" / res["figures"]["novelty:KDDTest+"]
+    assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (dirs[1] / "novelty_curve.csv").unlink()
+    with pytest.raises(DataError, match="has no novelty curve") as e:
+        merge_runs(dirs, tmp_path / "again")
+    assert str(dirs[1]) in str(e.value)
+
+
 def test_aggregate_augmentation_orders_classes_and_pools_rates():
     rows = pd.DataFrame({"class": ["U2R", "DoS", "U2R", "DoS"], "real": [5, 9, 5, 9],
                          "generated": [4, 0, 6, 0], "attempts": [10, 0, 10, 0],

@@ -165,3 +165,24 @@ def test_report_measures_the_fidelity_of_gavae_and_smote_rows(quick_run):
     assert set(fid["sampler"]) == {"gavae", "smote"}
     assert fid["c2st_auc"].between(0, 1).all() and fid["coverage"].between(0, 1).all()
     assert "## Fidelity of the generated rows (seed 0)" in report
+
+
+def test_novelty_is_chosen_on_training_rows_and_reported_beside_the_plain_view(quick_run):
+    out, results, report = quick_run
+    curve = pd.read_csv(out / "novelty_curve.csv")
+    budget = results["config"]["novelty_fpr_budget"]
+    for _, part in curve.groupby(["seed", "test_set"]):
+        (chosen,) = part.loc[part["chosen"], "quantile"]
+        # the smallest quantile whose flags stay within the budget on validation rows
+        ok = part.loc[part["validation_added_fpr"] <= budget, "quantile"]
+        assert chosen == (ok.min() if len(ok) else part["quantile"].max())
+        # the flag only adds attacks: DR and FPR never fall below the classifier's own
+        assert (part["dr_unseen"] >= part["base_dr_unseen"] - 1e-12).all()
+        assert (part["fpr"] >= part["base_fpr"] - 1e-12).all()
+    rows = parse_markdown_table(report, "Seen vs unseen attack types — KDDTest+")
+    gavae = next(r for r in rows if r["Method"] == "GAVAE-DNN")
+    agg = results["aggregate"]["KDDTest+"]["unseen"]["GAVAE-DNN"]["novelty_binary_recall"]
+    cell = gavae["With novelty: binary DR (unseen attacks)"]
+    assert parse_pct(cell)[0] == pytest.approx(100 * agg["mean"], abs=0.006)
+    assert "novelty:KDDTest+" in results["figures"]
+    assert "## What the paper's numbers can mean — KDDTest+" in report

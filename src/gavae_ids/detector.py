@@ -16,6 +16,8 @@ that could run code when read::
                           (LightGBM's text format) or model.skops (scikit-learn
                           forests); a ResampledClassifier nests its classifier's
       gavae/              optional: the fitted GAVAE sampler's save folder
+      novelty.json        optional: the novelty flag's per-class loss thresholds
+                          (:mod:`gavae_ids.novelty`; needs gavae/)
 
 :meth:`Detector.load` checks that every listed file is present and unaltered
 (checksums), refuses a bundle of another format version, warns when it was
@@ -59,6 +61,9 @@ MANIFEST = "manifest.json"
 PREPROCESSOR = "preprocessor.json"
 CLASSIFIER_DIR = "classifier"
 GAVAE_DIR = "gavae"
+NOVELTY_FILE = "novelty.json"
+#: What :meth:`Detector.predict` returns for a novel row when asked to (``novelty=True``).
+NOVEL_LABEL = "novel"
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
@@ -264,6 +269,8 @@ class Detector:
         self.normal_index_ = int(np.flatnonzero(self.classes_ == self.normal_label)[0])
         self.schema = TrainingSchema.from_preprocessor(preprocessor)
         self.manifest_: dict | None = None
+        #: The novelty flag's thresholds (:meth:`fit_novelty`), or None.
+        self.novelty_ = None
 
     @classmethod
     def from_pipeline(cls, pipeline, **kw) -> Detector:
@@ -348,9 +355,19 @@ class Detector:
         """Class probabilities of raw records; columns follow ``classes_``."""
         return self.predict_proba_encoded(self.encode(X)[0])
 
-    def predict(self, X) -> np.ndarray:
-        """Predicted class of every raw record."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+    def predict(self, X, *, novelty: bool = False) -> np.ndarray:
+        """Predicted class of every raw record.
+
+        With ``novelty=True`` a novel record (:meth:`novel`) is labelled
+        :data:`NOVEL_LABEL` (``"novel"``) instead of its predicted class.
+        """
+        Xt = self.encode(X)[0]
+        pred_idx = self.predict_proba_encoded(Xt).argmax(axis=1)
+        labels = self.classes_[pred_idx]
+        if novelty:
+            labels = labels.copy()
+            labels[self.novel_mask_encoded(Xt, pred_idx)] = NOVEL_LABEL
+        return labels
 
     def attack_mask(self, proba: np.ndarray, threshold: float | None = None) -> np.ndarray:
         """Which rows are attacks, given their class probabilities.
@@ -365,9 +382,102 @@ class Detector:
             raise DataError(f"threshold must lie in [0, 1], got {threshold}")
         return (1.0 - proba[:, self.normal_index_]) >= threshold
 
-    def is_attack(self, X, threshold: float | None = None) -> np.ndarray:
-        """Boolean attack flag of every raw record (see :meth:`attack_mask`)."""
-        return self.attack_mask(self.predict_proba(X), threshold)
+    def is_attack(self, X, threshold: float | None = None, *, novelty: bool = False) -> np.ndarray:
+        """Boolean attack flag of every raw record (see :meth:`attack_mask`).
+
+        With ``novelty=True`` a novel record (:meth:`novel`) is an attack too.
+        """
+        Xt = self.encode(X)[0]
+        proba = self.predict_proba_encoded(Xt)
+        flags = self.attack_mask(proba, threshold)
+        if novelty:
+            flags = flags | self.novel_mask_encoded(Xt, proba.argmax(axis=1))
+        return flags
+
+    # -- novelty ---------------------------------------------------------------------------
+    def _novelty_sampler(self):
+        sampler = self.sampler
+        if sampler is None:
+            sampler = getattr(self.classifier, "sampler_", None)
+        if sampler is None or not callable(getattr(sampler, "reconstruction_error", None)):
+            raise NotFittedError(
+                "the novelty flag needs the fitted GAVAE: this detector has none (train a "
+                "gavae-dnn detector, or load the bundle with load_gavae=True)"
+            )
+        return sampler
+
+    def fit_novelty(self, X, y, *, fpr_budget: float | None = None, quantile: float | None = None,
+                    X_validation=None, y_validation=None):  # fmt: skip
+        """Choose the novelty flag's per-class thresholds on training records.
+
+        Parameters
+        ----------
+        X, y
+            Raw training records and their classes. Without ``X_validation`` they
+            must be the very rows a GAVAE-DNN classifier was fitted on (seeded
+            with an integer): its validation split is re-drawn, the GAVAE's rows
+            give the thresholds and the held-out rows choose the quantile.
+        fpr_budget : float, optional
+            Largest share of normal validation rows (called normal by the
+            classifier) that the flag may mark (default
+            :data:`gavae_ids.novelty.DEFAULT_FPR_BUDGET`).
+        quantile : float, optional
+            Use this quantile of the training rows' losses instead of choosing one.
+        X_validation, y_validation : optional
+            Held-out training records that choose the quantile; ``X, y`` then give
+            the thresholds.
+
+        Returns
+        -------
+        NoveltyThresholds
+            Also kept as ``novelty_`` and saved with the bundle.
+        """
+        from gavae_ids import novelty as N
+
+        sampler = self._novelty_sampler()
+        budget = N.DEFAULT_FPR_BUDGET if fpr_budget is None else fpr_budget
+        Xt = self.encode(X)[0]
+        y = np.asarray(y).astype(str)
+        if len(y) != len(Xt):
+            raise DataError(f"X has {len(Xt)} rows but y has {len(y)}")
+        if X_validation is None:
+            thr, _ = N.calibrate_for_classifier(self.classifier, Xt, y, self.normal_label,
+                                                fpr_budget=budget, quantile=quantile)  # fmt: skip
+        else:
+            Xv = self.encode(X_validation)[0]
+            yv = np.asarray(y_validation).astype(str)
+            if len(yv) != len(Xv):
+                raise DataError(f"X_validation has {len(Xv)} rows but y_validation has {len(yv)}")
+            pred = self.classes_[self.predict_proba_encoded(Xv).argmax(axis=1)]
+            thr, _ = N.calibrate(sampler, list(self.classes_), self.normal_label, Xt, y, Xv, yv,
+                                 pred, fpr_budget=budget, quantile=quantile)  # fmt: skip
+        self.novelty_ = thr
+        return thr
+
+    def novel_mask_encoded(self, Xt, pred_idx) -> np.ndarray:
+        """Novel rows among already encoded rows, given their predicted class indices.
+
+        A row is novel when its GAVAE reconstruction loss under its predicted class
+        (index into ``classes_``) exceeds that class's threshold (:meth:`fit_novelty`).
+        """
+        if self.novelty_ is None:
+            raise NotFittedError("no novelty thresholds: call fit_novelty(X_train, y_train) "
+                                 "first, or load a bundle saved with them")  # fmt: skip
+        pred_idx = np.asarray(pred_idx, dtype=np.intp)
+        if len(pred_idx) != len(Xt):
+            raise DataError(f"{len(Xt)} rows but {len(pred_idx)} predicted classes")
+        if len(pred_idx) == 0:
+            return np.zeros(0, dtype=bool)
+        if pred_idx.min() < 0 or pred_idx.max() >= len(self.classes_):
+            raise DataError(f"predicted class indices must lie in 0..{len(self.classes_) - 1}")
+        sampler = self._novelty_sampler()
+        losses = sampler.reconstruction_error(Xt, self.classes_[pred_idx].astype(str))
+        return self.novelty_.mask(losses, pred_idx)
+
+    def novel(self, X) -> np.ndarray:
+        """Boolean novelty flag of every raw record (see :mod:`gavae_ids.novelty`)."""
+        Xt = self.encode(X)[0]
+        return self.novel_mask_encoded(Xt, self.predict_proba_encoded(Xt).argmax(axis=1))
 
     # -- saving ----------------------------------------------------------------------------
     def manifest(self) -> dict:
@@ -383,6 +493,7 @@ class Detector:
             "method": self.method,
             "classifier": {"class": type(self.classifier).__name__, "path": CLASSIFIER_DIR},
             "gavae": gavae,
+            "novelty": None if self.novelty_ is None else {"path": NOVELTY_FILE},
             "classes": list(self.classes_),
             "label_map": {str(i): c for i, c in enumerate(self.classes_)},
             "normal_label": self.normal_label,
@@ -428,6 +539,11 @@ class Detector:
                 self.model_card.save(tmp)
             if self.sampler is not None:
                 self.sampler.save(tmp / GAVAE_DIR)
+            if self.novelty_ is not None:
+                if self.sampler is None:
+                    raise ModelFileError("novelty thresholds need the GAVAE in the bundle; "
+                                         "build the Detector with sampler=")  # fmt: skip
+                self.novelty_.save(tmp / NOVELTY_FILE)
             manifest = self.manifest()
             manifest["files"] = {
                 p.relative_to(tmp).as_posix(): sha256_file(p)
@@ -447,16 +563,17 @@ class Detector:
 
     # -- loading ---------------------------------------------------------------------------
     @classmethod
-    def load(cls, path, *, load_gavae: bool = False, device: str | None = None) -> Detector:
+    def load(cls, path, *, load_gavae: bool | None = None, device: str | None = None) -> Detector:
         """Read a bundle written by :meth:`save`.
 
         Parameters
         ----------
         path : path-like
             The bundle folder.
-        load_gavae : bool, default=False
+        load_gavae : bool, optional
             Also load the GAVAE sampler (``gavae/``), when the bundle has one.
-            Its files are checksum-verified either way.
+            Its files are checksum-verified either way. Default: only when the
+            bundle holds novelty thresholds (the flag needs the GAVAE).
         device : str, optional
             Where the classifier runs (``"cpu"``, ``"cuda"``, ``"auto"``); by
             default the device setting it was trained with (``"auto"``).
@@ -490,6 +607,9 @@ class Detector:
             classifier = _classifier_class(str(clf_info["class"])).load(clf_dir, **kw)
             sampler = None
             gavae = manifest.get("gavae")
+            novelty = manifest.get("novelty")
+            if load_gavae is None:
+                load_gavae = bool(novelty)
             if load_gavae and gavae:
                 sampler = _sampler_class().load(_inside(path, gavae.get("path", GAVAE_DIR)))
             card = None
@@ -505,6 +625,14 @@ class Detector:
             raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({e!r})") from None
         except (DataError, NotFittedError) as e:
             raise ModelFileError(f"{path}: inconsistent bundle ({e})") from None
+        if novelty:
+            from gavae_ids.novelty import NoveltyThresholds
+
+            rel = novelty.get("path", NOVELTY_FILE) if isinstance(novelty, dict) else NOVELTY_FILE
+            det.novelty_ = NoveltyThresholds.load(_inside(path, str(rel)))
+            if det.novelty_.classes != list(det.classes_):
+                raise ModelFileError(f"{path}: the novelty thresholds' classes differ from the "
+                                     "classifier's")  # fmt: skip
         _check_consistent(path, det, manifest)
         det.manifest_ = manifest
         for w in det.quality_warnings:

@@ -34,6 +34,7 @@ from gavae_ids.reproduce import (
     bars_figure,
     best_baseline,
     figure_slug,
+    novelty_outputs,
     seed_span,
     seeds_note,
     write_outputs,
@@ -160,6 +161,10 @@ def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> dict:
     figures, roc = _seed_figures(source, results, out)
     for name in tests:  # Figs. 10/11 show mean ± std over seeds: redraw them
         figures[f"bars:{name}"] = bars_figure(results, name, out)
+    results.pop("novelty", None)
+    curve = _novelty_curve(inputs)
+    if curve is not None:  # the novelty curve is a mean over seeds: redraw it
+        figures.update(novelty_outputs(results, curve, out))
     results["figures"] = figures
     results["roc_methods"] = roc
     known = [e["wall_seconds"] for e in merged_from if e["wall_seconds"] is not None]
@@ -379,6 +384,33 @@ def _augmentation(inputs: list[_Run]) -> pd.DataFrame | None:
         raise DataError(f"augmentation.csv lacks {', '.join(sorted(need - set(aug.columns)))}",
                         path=inputs[0].path)  # fmt: skip
     return aug.sort_values("seed", kind="stable").reset_index(drop=True)
+
+
+def _novelty_curve(inputs: list[_Run]) -> pd.DataFrame | None:
+    """The novelty curves of every input (``novelty_curve.csv``), or None if no input has one."""
+    frames = {}
+    for r in inputs:
+        if (r.path / "novelty_curve.csv").is_file():
+            try:
+                frames[r.path] = _read_csv(r.path / "novelty_curve.csv")
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+                raise DataError(f"not a readable CSV ({e})",
+                                path=r.path / "novelty_curve.csv") from None  # fmt: skip
+        elif r.results is not None and (r.results.get("novelty") or {}).get("curve"):
+            frames[r.path] = pd.DataFrame(r.results["novelty"]["curve"])
+    if not frames:
+        return None
+    lacking = [r.path for r in inputs if r.path not in frames]
+    if lacking:
+        raise DataError(f"has no novelty curve while {next(iter(frames))} has one; merge "
+                        "runs that all evaluated the novelty flag (or none)",
+                        path=lacking[0])  # fmt: skip
+    curve = pd.concat(frames.values(), ignore_index=True)
+    need = {"seed", "test_set", "quantile", "fpr", "base_fpr", "chosen"}
+    if not need <= set(curve.columns):
+        raise DataError(f"novelty_curve.csv lacks {', '.join(sorted(need - set(curve.columns)))}",
+                        path=inputs[0].path)  # fmt: skip
+    return curve
 
 
 def _seed_figures(source: _Run, results: dict, out: Path) -> tuple[dict, dict]:

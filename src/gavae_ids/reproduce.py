@@ -13,6 +13,7 @@ and writes a run directory::
       figures/*.png        Fig. 7, Figs. 8/9 (UMAP), Figs. 10/11, ROC, confusion matrices
       discriminator_history.csv
       augmentation.csv
+      novelty_curve.csv    GAVAE-DNN's novelty flag per seed × test set × quantile
       models/              seed-0 GAVAE-DNN (classifier + GAVAE) as safetensors + JSON
 
 Test sets are never used for training, early stopping or tuning: the torch
@@ -72,6 +73,10 @@ class ReproduceConfig:
     quick_test_rows: int = 3000
     umap_per_class: int = 500
     method_params: dict = field(default_factory=dict)
+    # GAVAE-DNN's novelty flag (gavae_ids.novelty): evaluated beside the plain predictions,
+    # its quantile chosen on training rows for this budget of added validation FPR.
+    novelty: bool = True
+    novelty_fpr_budget: float = 0.02
 
     def __post_init__(self):
         if self.dataset not in DATASETS:
@@ -86,6 +91,9 @@ class ReproduceConfig:
             )
         if self.first_seed < 0:
             raise DataError(f"--first-seed must be 0 or more, got {self.first_seed}")
+        if not 0.0 <= self.novelty_fpr_budget <= 1.0:
+            raise DataError(f"--novelty-fpr-budget must lie in [0, 1], got "
+                            f"{self.novelty_fpr_budget}")  # fmt: skip
 
     @property
     def seed_list(self) -> list[int]:
@@ -232,7 +240,7 @@ def reproduce(
 
     (out / "config.json").write_text(json.dumps({**asdict(cfg), "methods": list(methods),
                                                  "device": device}, indent=2))  # fmt: skip
-    runs, aug_rows, first = [], [], {}
+    runs, aug_rows, first, novelty_rows = [], [], {}, []
     for seed in cfg.seed_list:
         for method in methods:
             pipe = build_pipeline(registry_name(method), categorical=train.categorical,
@@ -257,6 +265,8 @@ def reproduce(
                                          for n, e in evals.items()},
                          "summary": {n: {s: _flat(r) for s, r in e.items()}
                                      for n, e in evals.items()}})  # fmt: skip
+            if method == "GAVAE-DNN" and cfg.novelty:
+                novelty_rows += add_novelty(runs[-1], model, Xtr, ytr, encoded, cfg)
             if method == "GAVAE-DNN":
                 rep = pd.DataFrame(model.augmentation_report_)
                 rep["seed"] = seed
@@ -312,6 +322,8 @@ def reproduce(
         "protocol_notes": protocol_notes(cfg, exp, device),
     }
     figures = make_figures(results, first, Xtr, ytr, out, cfg, verbose)
+    if novelty_rows:
+        figures.update(novelty_outputs(results, pd.DataFrame(novelty_rows), out))
     results["figures"] = figures
     if "GAVAE-DNN" in first:
         from gavae_ids.fidelity import run_fidelity_section
@@ -330,6 +342,54 @@ def reproduce(
 
 
 SUBSETS = ("all", "seen", "unseen")
+
+
+def add_novelty(run: dict, model, Xtr, ytr, encoded: dict, cfg: ReproduceConfig) -> list[dict]:
+    """Evaluate GAVAE-DNN's novelty flag (:mod:`gavae_ids.novelty`) for one fitted seed.
+
+    Adds the :data:`gavae_ids.novelty.SUMMARY_KEYS` at the quantile chosen on the
+    training rows to ``run["summary"]`` (so they reach ``metrics.csv`` and the
+    aggregate) and the thresholds to ``run["novelty"]``; returns the curve rows of
+    every quantile, tagged with the seed.
+    """
+    from gavae_ids.novelty import evaluate_novelty
+
+    log.info("seed %d: novelty flag of GAVAE-DNN", run["seed"])
+    try:
+        ev = evaluate_novelty(model, Xtr, ytr, encoded, NORMAL,
+                              fpr_budget=cfg.novelty_fpr_budget)  # fmt: skip
+    except DataError as e:  # e.g. the classifier's validation split cannot be re-drawn
+        log.warning("seed %d: novelty flag not evaluated: %s", run["seed"], e)
+        return []
+    for name, subsets in ev["summary"].items():
+        for subset, values in subsets.items():
+            run["summary"][name].setdefault(subset, {}).update(values)
+    run["novelty"] = ev["thresholds"].to_dict()
+    return [{"seed": run["seed"], **row} for row in ev["curve"]]
+
+
+def novelty_outputs(results: dict, curve: pd.DataFrame, out: Path) -> dict[str, str]:
+    """Write ``novelty_curve.csv`` and the DR-on-unseen vs FPR figure; set ``results["novelty"]``.
+
+    Returns the figure keys (``novelty:<test set>``) → paths relative to ``out``.
+    """
+    from gavae_ids.evaluation import figures as F
+
+    curve = curve.sort_values(["seed", "test_set", "quantile"], kind="stable")
+    curve.to_csv(out / "novelty_curve.csv", index=False)
+    results["novelty"] = {"fpr_budget": results["config"].get("novelty_fpr_budget"),
+                          "curve": curve.to_dict(orient="records")}  # fmt: skip
+    figs = {}
+    for name, part in curve.groupby("test_set", sort=False):
+        if "dr_unseen" not in part or part["dr_unseen"].isna().all():
+            continue
+        p = F.plot_novelty_curve(
+            part,
+            out / "figures" / f"novelty_{figure_slug(name)}.png",
+            title=f"{results['dataset_title']} — {name}: GAVAE-DNN novelty flag",
+        )
+        figs[f"novelty:{name}"] = str(p.relative_to(out))
+    return figs
 
 
 def aggregate_runs(runs, methods, test_names) -> dict:
@@ -430,6 +490,7 @@ def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
         "data, made before augmentation; the test sets are used only for evaluation.",
         seeds_note(cfg.seed_list),
         _hyperparameters_note(cfg),
+        novelty_note(cfg),
         "Metrics: from the confusion matrix; per class one-vs-all; 'macro' = unweighted mean "
         "over classes (NaN classes skipped); 'binary' = attack (any non-normal class) vs "
         "normal; DR = recall; FPR = FP/(FP+TN); G-mean = sqrt(recall·specificity); AUC from "
@@ -447,6 +508,17 @@ def protocol_notes(cfg: ReproduceConfig, exp: dict, device: str) -> list[str]:
                      "paper's Table 5/7 protocol (train 175,341 / test 82,332) could not be "
                      "followed; see the ceiling above.")  # fmt: skip
     return notes
+
+
+def novelty_note(cfg: ReproduceConfig) -> str:
+    if not cfg.novelty:
+        return "Novelty flag: off (--no-novelty)."
+    return (f"Novelty flag (GAVAE-DNN): a row is novel when its Eq. 7 reconstruction loss under "
+            "its predicted class exceeds a quantile of the losses of that class's training "
+            "rows (those the GAVAE was fitted on); the quantile is the smallest that flags at "
+            f"most {100 * cfg.novelty_fpr_budget:g} % of the normal validation rows the "
+            "classifier calls normal (validation rows = the classifier's held-out training "
+            "rows; --novelty-fpr-budget). Test data play no part in choosing it.")  # fmt: skip
 
 
 def seeds_note(seeds) -> str:

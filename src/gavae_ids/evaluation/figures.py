@@ -192,3 +192,64 @@ def plot_confusion_matrices(matrices: Mapping[str, np.ndarray], labels: Sequence
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 1, 0.97))  # room for the suptitle
     return _save(fig, path)
+
+
+def plot_novelty_curve(curve: pd.DataFrame, path, *, title: str):
+    """Detection rate against false positive rate of the novelty flag, over its quantiles.
+
+    ``curve`` holds one row per seed × quantile of one test set with columns
+    ``quantile``, ``fpr``, ``dr_unseen``, ``dr_seen`` (optional), ``base_fpr``,
+    ``base_dr_unseen``, ``base_dr_seen`` (optional) and ``chosen``; points are
+    means over seeds, the plain classifier (no flag) a separate marker, and the
+    quantile chosen on training data is circled for each seed.
+    """
+    mean = curve.groupby("quantile", sort=True).mean(numeric_only=True)
+    fig, ax = plt.subplots(figsize=(6.2, 4.4))
+    for col, base, label, color in (
+        ("dr_unseen", "base_dr_unseen", "unseen attack types", "C3"),
+        ("dr_seen", "base_dr_seen", "seen attack types", "C0"),
+    ):
+        if col not in mean or mean[col].isna().all():
+            continue
+        ax.plot(
+            100 * mean["fpr"],
+            100 * mean[col],
+            "-o",
+            ms=3,
+            color=color,
+            label=f"DR on {label}, with novelty",
+        )
+        ax.plot(
+            100 * mean["base_fpr"].iloc[0],
+            100 * mean[base].iloc[0],
+            "s",
+            ms=8,
+            color=color,
+            mfc="white",
+            label=f"DR on {label}, classifier alone",
+        )
+        chosen = curve[curve["chosen"].astype(bool)]
+        ax.plot(
+            100 * chosen["fpr"],
+            100 * chosen[col],
+            "o",
+            ms=11,
+            mfc="none",
+            color="k",
+            label="quantile chosen on training data" if color == "C3" else None,
+        )
+    for q, r in mean.iterrows():
+        if q in (0.5, 0.8, 0.9, 0.95, 0.99, 1.0) and "dr_unseen" in r:
+            ax.annotate(
+                f"q={q:g}",
+                (100 * r["fpr"], 100 * r["dr_unseen"]),
+                fontsize=7,
+                xytext=(3, -9),
+                textcoords="offset points",
+            )
+    ax.set_xlabel("binary FPR on normal test rows, %")
+    ax.set_ylabel("binary detection rate, %")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title, fontsize=9)
+    return _save(fig, path)
