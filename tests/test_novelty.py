@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
@@ -200,3 +201,36 @@ def test_novel_mask_encoded_checks_its_inputs(gavae_detector):
     with pytest.raises(DataError, match="indices"):
         gavae_detector.novel_mask_encoded(Xt, [0, 99])
     assert gavae_detector.novel_mask_encoded(Xt[:0], []).shape == (0,)
+
+
+def test_score_writes_the_novel_column_and_counts_novel_rows_as_attacks(gavae_detector,
+                                                                       nsl_small, nsl_test,
+                                                                       tmp_path):  # fmt: skip
+    from gavae_ids.scoring import score_file
+
+    X, y = nsl_small["X"], nsl_small["y"].to_numpy()
+    half = np.arange(len(y)) % 2 == 0
+    gavae_detector.fit_novelty(X[half], y[half], X_validation=X[~half], y_validation=y[~half],
+                               quantile=0.5)  # fmt: skip
+    records = nsl_test.X.iloc[:300].reset_index(drop=True)
+    src = tmp_path / "in.csv"
+    records.to_csv(src, index=False)
+    plain = score_file(gavae_detector, src, tmp_path / "plain.csv", verbose=False, chunk_size=64)
+    s = score_file(gavae_detector, src, tmp_path / "novel.csv", verbose=False, chunk_size=64,
+                   novelty=True)  # fmt: skip
+    out = pd.read_csv(tmp_path / "novel.csv")
+    base = pd.read_csv(tmp_path / "plain.csv")
+    assert list(out.columns) == [*base.columns, "novel"] and plain.novel is None
+    novel = gavae_detector.novel(records)
+    np.testing.assert_array_equal(out["novel"].to_numpy() == 1, novel)
+    np.testing.assert_array_equal(out["is_attack"].to_numpy() == 1,
+                                  gavae_detector.is_attack(records, novelty=True))  # fmt: skip
+    assert s.novel == novel.sum() > 0 and s.attacks == int(out["is_attack"].sum())
+    assert "novel" in s.line()
+    score_file(gavae_detector, src, tmp_path / "novel.parquet", verbose=False, novelty=True)
+    pq = pd.read_parquet(tmp_path / "novel.parquet")
+    np.testing.assert_array_equal(pq["novel"].to_numpy(), novel)
+    gavae_detector.novelty_ = None
+    with pytest.raises(DataError, match="no novelty thresholds"):
+        score_file(gavae_detector, src, tmp_path / "x.csv", verbose=False, novelty=True)
+    assert not (tmp_path / "x.csv").exists()

@@ -118,6 +118,9 @@ class ScoreSummary:
         Scored rows flagged as attacks.
     unseen : int
         Scored rows with a categorical value unseen in training.
+    novel : int or None
+        With the novelty flag (``novelty=True``): scored rows flagged novel (also
+        counted in ``attacks``); ``None`` without it.
     seconds : float
         Wall time, reading to last write.
     source : str or None
@@ -142,6 +145,7 @@ class ScoreSummary:
     rejected: int = 0
     attacks: int = 0
     unseen: int = 0
+    novel: int | None = None
     seconds: float = 0.0
     source: str | None = None
     output: str | None = None
@@ -186,6 +190,8 @@ class ScoreSummary:
             f"in {self.seconds:.2f} s ({self.rows_per_second:,.0f} rows/s); "
             f"{self.attacks:,} attacks, {self.unseen:,} with unseen categories"
         )
+        if self.novel is not None:
+            s += f", {self.novel:,} novel (counted as attacks)"
         if self.rejected and self.rejects:
             s += f"; rejects in {self.rejects}"
         return s
@@ -672,13 +678,20 @@ def _csv_cell(s: str) -> str:
     return buf.getvalue()
 
 
+def score_columns(classes, novelty: bool = False) -> list[str]:
+    """Columns of the scored output, in order (``novel`` last, with the novelty flag)."""
+    cols = ["row", "prediction", *[f"p_{c}" for c in classes], "is_attack", "unseen_category"]
+    return [*cols, "novel"] if novelty else cols
+
+
 class _ScoreWriter:
     """Writes scored rows as CSV or JSON Lines, assembling the text with numpy."""
 
-    def __init__(self, stream, classes, fmt: str, decimals: int):
+    def __init__(self, stream, classes, fmt: str, decimals: int, novelty: bool = False):
         self.stream = stream
         self.fmt = fmt
         self.decimals = decimals
+        self.novelty = novelty
         self.classes = [str(c) for c in classes]
         if fmt == "csv":
             self.labels = [_csv_cell(c).encode() for c in self.classes]
@@ -688,14 +701,13 @@ class _ScoreWriter:
             self.flags = [b"false", b"true"]
 
     def columns(self) -> list[str]:
-        return ["row", "prediction", *[f"p_{c}" for c in self.classes], "is_attack",
-                "unseen_category"]  # fmt: skip
+        return score_columns(self.classes, self.novelty)
 
     def header(self) -> None:
         if self.fmt == "csv":
             self.stream.write((",".join(_csv_cell(c) for c in self.columns()) + "\n").encode())
 
-    def write(self, rows, pred, proba, attack, unseen) -> None:
+    def write(self, rows, pred, proba, attack, unseen, novel=None) -> None:
         n = len(rows)
         if not n:
             return
@@ -706,6 +718,8 @@ class _ScoreWriter:
             _lookup_field(attack.astype(np.int64), self.flags),
             _lookup_field(unseen.astype(np.int64), self.flags),
         ]
+        if self.novelty:
+            fields.append(_lookup_field(novel.astype(np.int64), self.flags))
         if self.fmt == "csv":
             seps = [b","] * (len(fields) - 1) + [b"\n"]
             parts = [x for f, s in zip(fields, seps, strict=True) for x in (f, s)]
@@ -866,6 +880,7 @@ def score_file(
     chunk_size: int = DEFAULT_CHUNK_ROWS,
     decimals: int = 6,
     torch_threads: int | None = 1,
+    novelty: bool = False,
     verbose: bool = True,
 ) -> ScoreSummary:
     """Score every row of a traffic CSV with a detector; see the module docstring.
@@ -914,6 +929,12 @@ def score_file(
         keeps two cores busy; more torch threads than free cores make torch's
         thread pool spin and scoring several times slower. ``None`` keeps
         torch's setting.
+    novelty : bool, default=False
+        Add a ``novel`` column (the bundle's novelty flag,
+        :meth:`gavae_ids.detector.Detector.novel_mask_encoded`: the GAVAE's
+        reconstruction loss under the predicted class above that class's
+        threshold) and count novel rows as attacks in ``is_attack``. Needs a
+        bundle saved with novelty thresholds.
     verbose : bool
         Progress bar with rows/s on stderr.
 
@@ -953,8 +974,14 @@ def score_file(
     from gavae_ids.detector import Detector
 
     det = model if isinstance(model, Detector) else Detector.load(model)
+    if novelty and getattr(det, "novelty_", None) is None:
+        raise DataError(
+            "the bundle has no novelty thresholds: the novelty flag needs a GAVAE detector "
+            "whose thresholds were chosen on its training data (Detector.fit_novelty, then save)",
+            path=model if not isinstance(model, Detector) else None,
+        )
     t0 = time.perf_counter()
-    summary = ScoreSummary()
+    summary = ScoreSummary(novel=0 if novelty else None)
     try:
         with contextlib.ExitStack() as stack:
             if torch_threads is not None:
@@ -973,7 +1000,7 @@ def score_file(
             rstream = None
             if rejects is not None:
                 rstream, summary.rejects = stack.enter_context(_open_output(rejects))
-            writer = _score_writer(ostream, det.classes_, fmt, decimals)
+            writer = _score_writer(ostream, det.classes_, fmt, decimals, novelty)
             writer.header()
             stack.callback(writer.close)
             rejects_out = _RejectWriter(rstream)
@@ -983,7 +1010,7 @@ def score_file(
             with progress_bar("scoring", None, verbose) as task:
                 for chunk in _prefetch(reader.chunks(det)):
                     _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
-                                 threshold)  # fmt: skip
+                                 threshold, novelty)  # fmt: skip
                     rate = summary.total / max(time.perf_counter() - t0, 1e-9)
                     status = f"{rate:,.0f} rows/s, {summary.rejected:,} rejected"
                     task.advance(chunk.n_lines, status=status)
@@ -1031,13 +1058,14 @@ def _reader(schema: TrainingSchema, stream, name: str, *, header: bool, trailing
                       extra_columns=extra_columns, chunk_size=chunk_size)  # fmt: skip
 
 
-def _score_writer(stream, classes, fmt: str, decimals: int):
-    """The writer stage: ``header()``, ``write(rows, pred, proba, attack, unseen)``, ``close()``."""
+def _score_writer(stream, classes, fmt: str, decimals: int, novelty: bool = False):
+    """The writer stage: ``header()``, ``write(rows, pred, proba, attack, unseen[, novel])``,
+    ``close()``."""
     if fmt == "parquet":
         from gavae_ids.scoring_parquet import ParquetScoreWriter
 
-        return ParquetScoreWriter(stream, classes, decimals)
-    return _ScoreWriter(stream, classes, fmt, decimals)
+        return ParquetScoreWriter(stream, classes, decimals, novelty)
+    return _ScoreWriter(stream, classes, fmt, decimals, novelty)
 
 
 @dataclass
@@ -1119,11 +1147,17 @@ def _prefetch(iterator, depth: int = 2):
 
 
 def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, details,
-                 threshold):  # fmt: skip
+                 threshold, novelty: bool = False):  # fmt: skip
     if len(chunk.rows):
         proba = det.predict_proba_encoded(chunk.Xt)
+        pred = proba.argmax(axis=1)
         attack = det.attack_mask(proba, threshold)
-        writer.write(chunk.rows, proba.argmax(axis=1), proba, attack, chunk.unseen)
+        novel = None
+        if novelty:
+            novel = det.novel_mask_encoded(chunk.Xt, pred)
+            attack = attack | novel
+            summary.novel += int(novel.sum())
+        writer.write(chunk.rows, pred, proba, attack, chunk.unseen, novel)
         summary.scored += len(chunk.rows)
         summary.attacks += int(attack.sum())
         summary.unseen += int(chunk.unseen.sum())

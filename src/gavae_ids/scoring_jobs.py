@@ -76,6 +76,7 @@ class ScoreOptions:
     chunk_size: int = DEFAULT_CHUNK_ROWS
     decimals: int = 6
     torch_threads: int | None = 1
+    novelty: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,8 @@ def combine(summaries: list[ScoreSummary], *, seconds: float, output, rejects,
         job.rejected += s.rejected
         job.attacks += s.attacks
         job.unseen += s.unseen
+        if s.novel is not None:
+            job.novel = (job.novel or 0) + s.novel
         reasons.update(s.reject_reasons)
         for kind, d in s.reject_details.items():
             details.setdefault(kind, Counter()).update(d)
@@ -278,6 +281,7 @@ def score_files(
     chunk_size: int = DEFAULT_CHUNK_ROWS,
     decimals: int = 6,
     torch_threads: int | None = 1,
+    novelty: bool = False,
     verbose: bool = True,
     _task=None,
 ) -> JobSummary:
@@ -304,7 +308,7 @@ def score_files(
         Dask local cluster only: worker processes (default: the CPU cores).
     fmt : {"csv", "jsonl", "parquet"}, optional
         Output format; by default Parquet when every input is Parquet, else CSV.
-    threshold, header, trailing_fields, extra_columns, chunk_size, decimals, torch_threads
+    threshold, header, trailing_fields, extra_columns, chunk_size, decimals, torch_threads, novelty
         As for :func:`gavae_ids.scoring.score_file`, applied to every file.
     verbose : bool
         A progress bar over files on stderr.
@@ -351,7 +355,7 @@ def score_files(
     opts = ScoreOptions(fmt=fmt, threshold=threshold, header=header,
                         trailing_fields=check_trailing_fields(trailing_fields),
                         extra_columns=extra_columns, chunk_size=chunk_size, decimals=decimals,
-                        torch_threads=torch_threads)  # fmt: skip
+                        torch_threads=torch_threads, novelty=novelty)  # fmt: skip
     units = plan_units(sources, out_dir, fmt)
     from gavae_ids.detector import Detector
 
@@ -359,6 +363,9 @@ def score_files(
         raise DataError("the Dask engine loads the model on each worker: pass the bundle "
                         "folder, not a Detector")  # fmt: skip
     det = model if isinstance(model, Detector) else Detector.load(model)
+    if novelty and getattr(det, "novelty_", None) is None:
+        raise DataError("the bundle has no novelty thresholds: the novelty flag needs a GAVAE "
+                        "detector whose thresholds were chosen on its training data")  # fmt: skip
     check_inputs(det.schema, units, opts)
     t0 = time.perf_counter()
     (Path(out_dir) / REJECTS_DIR).mkdir(parents=True, exist_ok=True)

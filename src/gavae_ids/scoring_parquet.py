@@ -221,27 +221,29 @@ def _records(table) -> list[str]:
 class ParquetScoreWriter:
     """Writes scored rows as Parquet, one row group per chunk (see the module docstring)."""
 
-    def __init__(self, stream, classes, decimals: int):
+    def __init__(self, stream, classes, decimals: int, novelty: bool = False):
         self.pa, self.pq, _ = pyarrow()
         self.stream = stream
         self.decimals = decimals
+        self.novelty = novelty
         self.classes = [str(c) for c in classes]
         self.writer = None
 
     def columns(self) -> list[str]:
-        return ["row", "prediction", *[f"p_{c}" for c in self.classes], "is_attack",
-                "unseen_category"]  # fmt: skip
+        from gavae_ids.scoring import score_columns
+
+        return score_columns(self.classes, self.novelty)
 
     def _schema(self):
         pa = self.pa
         types = [pa.int64(), pa.string(), *[pa.float64()] * len(self.classes), pa.bool_(),
-                 pa.bool_()]  # fmt: skip
+                 pa.bool_(), *([pa.bool_()] if self.novelty else [])]  # fmt: skip
         return pa.schema(list(zip(self.columns(), types, strict=True)))
 
     def header(self) -> None:
         self.writer = self.pq.ParquetWriter(self.stream, self._schema())
 
-    def write(self, rows, pred, proba, attack, unseen) -> None:
+    def write(self, rows, pred, proba, attack, unseen, novel=None) -> None:
         if not len(rows):
             return
         scale = 10.0**self.decimals
@@ -250,6 +252,8 @@ class ParquetScoreWriter:
         probs = [p[:, j] for j in range(p.shape[1])]
         arrays = [np.asarray(rows, dtype=np.int64), labels, *probs,
                   np.asarray(attack, dtype=bool), np.asarray(unseen, dtype=bool)]  # fmt: skip
+        if self.novelty:
+            arrays.append(np.asarray(novel, dtype=bool))
         schema = self._schema()
         table = self.pa.Table.from_arrays(
             [self.pa.array(a, type=t) for a, t in zip(arrays, schema.types, strict=True)],

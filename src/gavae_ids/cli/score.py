@@ -99,6 +99,13 @@ def score_cmd(
         help="Threads of the classifier: torch threads, or n_jobs of a tree model "
         "(reading and parsing use one more).",
     ),
+    novelty: bool = typer.Option(
+        False,
+        "--novelty",
+        help="Add a 'novel' column (the GAVAE reconstructs the row worse than its training "
+        "rows of the predicted class) and count novel rows as attacks; needs a bundle with "
+        "novelty thresholds (gavae-dnn).",
+    ),
     engine: str = typer.Option(
         "local",
         "--engine",
@@ -119,7 +126,8 @@ def score_cmd(
     ),
     quiet: bool = QuietOption,
 ) -> None:
-    """Score every row of INPUT: class, class probabilities, attack flag, unseen categories.
+    """Score every row of INPUT: class, class probabilities, attack flag, unseen categories
+    (and, with --novelty, a novel flag).
 
     Several inputs (files, a folder, a quoted glob) make one job, written to the --out
     folder: one output per input file, row numbers and rejects per file.
@@ -132,7 +140,8 @@ def score_cmd(
 
     kw = dict(fmt=fmt, threshold=threshold, header=not no_header,
               trailing_fields=trailing_fields, extra_columns=extra_columns,
-              chunk_size=chunk_size, torch_threads=threads, verbose=not quiet)  # fmt: skip
+              chunk_size=chunk_size, torch_threads=threads, novelty=novelty,
+              verbose=not quiet)  # fmt: skip
     if is_multi_input(inputs) or engine != "local" or scheduler or workers:
         if rejects is not None:
             raise DataError("--rejects names one file; a job writes <out>/_rejects/<input>.csv")
