@@ -121,7 +121,7 @@ def test_novelty_curves_of_every_seed_are_pooled_and_redrawn(runs, tmp_path):
     fig = tmp_path / "merged" / res["figures"]["novelty:KDDTest+"]
     assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     (dirs[1] / "novelty_curve.csv").unlink()
-    with pytest.raises(DataError, match="has no novelty curve") as e:
+    with pytest.raises(DataError, match="has no novelty_curve.csv") as e:
         merge_runs(dirs, tmp_path / "again")
     assert str(dirs[1]) in str(e.value)
 

@@ -360,57 +360,53 @@ def _devices(merged_from: list[dict]) -> str:
     return ", ".join(f"{e['device']} ({seeds_text(e['seeds'])})" for e in merged_from)
 
 
-def _augmentation(inputs: list[_Run]) -> pd.DataFrame | None:
+def _per_run_table(inputs: list[_Run], name: str, from_results, need: set[str],
+                   lacking_note: str) -> pd.DataFrame | None:  # fmt: skip
+    """The table ``name`` of every input (its CSV, else ``from_results(results)``), stacked.
+
+    None when no input has one; a DataError when only some do (``lacking_note`` says
+    why every run needs it) or a column of ``need`` is missing.
+    """
     frames = {}
     for r in inputs:
-        if (r.path / "augmentation.csv").is_file():
+        if (r.path / name).is_file():
             try:
-                frames[r.path] = _read_csv(r.path / "augmentation.csv")
+                frames[r.path] = _read_csv(r.path / name)
             except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-                raise DataError(f"not a readable CSV ({e})",
-                                path=r.path / "augmentation.csv") from None  # fmt: skip
-        elif r.results is not None and r.results.get("augmentation"):
-            frames[r.path] = pd.DataFrame(r.results["augmentation"]["per_seed"])
+                raise DataError(f"not a readable CSV ({e})", path=r.path / name) from None
+        elif r.results is not None and (rows := from_results(r.results)):
+            frames[r.path] = pd.DataFrame(rows)
     if not frames:
         return None
     lacking = [r.path for r in inputs if r.path not in frames]
     if lacking:
-        raise DataError(f"has no augmentation.csv while {next(iter(frames))} has one; the "
-                        "GAVAE-DNN augmentation of every seed is needed",
+        raise DataError(f"has no {name} while {next(iter(frames))} has one; {lacking_note}",
                         path=lacking[0])  # fmt: skip
-    aug = pd.concat(frames.values(), ignore_index=True)
-    need = {"class", "real", "generated", "attempts", "accepted", "seed"}
-    if not need <= set(aug.columns):
-        raise DataError(f"augmentation.csv lacks {', '.join(sorted(need - set(aug.columns)))}",
+    table = pd.concat(frames.values(), ignore_index=True)
+    if not need <= set(table.columns):
+        raise DataError(f"{name} lacks {', '.join(sorted(need - set(table.columns)))}",
                         path=inputs[0].path)  # fmt: skip
-    return aug.sort_values("seed", kind="stable").reset_index(drop=True)
+    return table
+
+
+def _augmentation(inputs: list[_Run]) -> pd.DataFrame | None:
+    aug = _per_run_table(
+        inputs, "augmentation.csv",
+        lambda res: (res.get("augmentation") or {}).get("per_seed"),
+        {"class", "real", "generated", "attempts", "accepted", "seed"},
+        "the GAVAE-DNN augmentation of every seed is needed",
+    )  # fmt: skip
+    return None if aug is None else aug.sort_values("seed", kind="stable").reset_index(drop=True)
 
 
 def _novelty_curve(inputs: list[_Run]) -> pd.DataFrame | None:
     """The novelty curves of every input (``novelty_curve.csv``), or None if no input has one."""
-    frames = {}
-    for r in inputs:
-        if (r.path / "novelty_curve.csv").is_file():
-            try:
-                frames[r.path] = _read_csv(r.path / "novelty_curve.csv")
-            except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-                raise DataError(f"not a readable CSV ({e})",
-                                path=r.path / "novelty_curve.csv") from None  # fmt: skip
-        elif r.results is not None and (r.results.get("novelty") or {}).get("curve"):
-            frames[r.path] = pd.DataFrame(r.results["novelty"]["curve"])
-    if not frames:
-        return None
-    lacking = [r.path for r in inputs if r.path not in frames]
-    if lacking:
-        raise DataError(f"has no novelty curve while {next(iter(frames))} has one; merge "
-                        "runs that all evaluated the novelty flag (or none)",
-                        path=lacking[0])  # fmt: skip
-    curve = pd.concat(frames.values(), ignore_index=True)
-    need = {"seed", "test_set", "quantile", "fpr", "base_fpr", "chosen"}
-    if not need <= set(curve.columns):
-        raise DataError(f"novelty_curve.csv lacks {', '.join(sorted(need - set(curve.columns)))}",
-                        path=inputs[0].path)  # fmt: skip
-    return curve
+    return _per_run_table(
+        inputs, "novelty_curve.csv",
+        lambda res: (res.get("novelty") or {}).get("curve"),
+        {"seed", "test_set", "quantile", "fpr", "base_fpr", "chosen"},
+        "merge runs that all evaluated the novelty flag (or none)",
+    )  # fmt: skip
 
 
 def _seed_figures(source: _Run, results: dict, out: Path) -> tuple[dict, dict]:

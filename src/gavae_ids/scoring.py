@@ -866,6 +866,19 @@ def _model_threads(det, n: int):
 
 
 # -- the driver ----------------------------------------------------------------------------
+def check_options(*, extra_columns: str, chunk_size: int, threshold: float | None,
+                  decimals: int) -> None:  # fmt: skip
+    """Refuse scoring options out of range, one line each (before anything is read)."""
+    if extra_columns not in EXTRA_COLUMNS:
+        raise DataError(f"extra_columns must be one of {EXTRA_COLUMNS}, got {extra_columns!r}")
+    if chunk_size < 1:
+        raise DataError(f"chunk_size must be positive, got {chunk_size}")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise DataError(f"threshold must lie in [0, 1], got {threshold}")
+    if not 0 <= decimals <= 15:
+        raise DataError(f"decimals must lie in 0..15, got {decimals}")
+
+
 def score_file(
     model,
     source,
@@ -957,15 +970,9 @@ def score_file(
     >>> print(s.line())  # doctest: +SKIP
     scored 22,543 / rejected 1 / total 22,544 rows in 0.31 s (72,000 rows/s); ...
     """
-    if extra_columns not in EXTRA_COLUMNS:
-        raise DataError(f"extra_columns must be one of {EXTRA_COLUMNS}, got {extra_columns!r}")
+    check_options(extra_columns=extra_columns, chunk_size=chunk_size, threshold=threshold,
+                  decimals=decimals)  # fmt: skip
     trailing_fields = check_trailing_fields(trailing_fields)
-    if chunk_size < 1:
-        raise DataError(f"chunk_size must be positive, got {chunk_size}")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise DataError(f"threshold must lie in [0, 1], got {threshold}")
-    if not 0 <= decimals <= 15:
-        raise DataError(f"decimals must lie in 0..15, got {decimals}")
     fmt = output_format(out, fmt)
     if rejects is None:
         rejects = default_rejects_path(out)

@@ -41,10 +41,10 @@ from pathlib import Path
 from gavae_ids.exceptions import DataError, GavaeIdsError
 from gavae_ids.scoring import (
     DEFAULT_CHUNK_ROWS,
-    EXTRA_COLUMNS,
     ScoreSummary,
     _open_input,
     _reader,
+    check_options,
     check_trailing_fields,
     output_format,
     score_file,
@@ -338,14 +338,8 @@ def score_files(
                         "has the workers it has")  # fmt: skip
     if workers is not None and workers < 1:
         raise DataError(f"workers must be at least 1, got {workers}")
-    if extra_columns not in EXTRA_COLUMNS:
-        raise DataError(f"extra_columns must be one of {EXTRA_COLUMNS}, got {extra_columns!r}")
-    if chunk_size < 1:
-        raise DataError(f"chunk_size must be positive, got {chunk_size}")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise DataError(f"threshold must lie in [0, 1], got {threshold}")
-    if not 0 <= decimals <= 15:
-        raise DataError(f"decimals must lie in 0..15, got {decimals}")
+    check_options(extra_columns=extra_columns, chunk_size=chunk_size, threshold=threshold,
+                  decimals=decimals)  # fmt: skip
     if _is_stdio(out_dir):
         raise DataError("scoring several files needs an output folder (--out scored/)")
     sources = expand_inputs(inputs)
