@@ -1,7 +1,8 @@
 """The novelty flag of a finished NSL-KDD run's saved GAVAE-DNN, through the Detector API.
 
 A ``gavae-ids reproduce`` run keeps its first seed's GAVAE-DNN, GAVAE and
-preprocessor in ``models/``. This script rebuilds a :class:`gavae_ids.Detector`
+preprocessor in ``models/`` (a model bundle since issue #16; older runs hold the
+three parts side by side — both are read). This script rebuilds a :class:`gavae_ids.Detector`
 from them, chooses the novelty thresholds with :meth:`Detector.fit_novelty` on the
 run's own training file (the classifier's validation split is re-drawn from its
 seed, so the quantile is chosen on held-out *training* rows only), and prints,
@@ -44,11 +45,15 @@ def main() -> None:
     if config["dataset"] != "nsl-kdd":
         raise SystemExit("only NSL-KDD runs have seen/unseen attack types")
     models = args.run_dir / "models"
-    pre = TabularPreprocessor.load_json(models / "preprocessor.json")
-    clf = GAVAEDNNClassifier.load(models / "gavae_dnn", device="cpu")
-    sampler = GAVAESampler.load(models / "gavae")
-    clf.sampler_ = sampler
-    det = Detector(pre, clf, normal_label="Normal", method="gavae-dnn", sampler=sampler)
+    if (models / "manifest.json").is_file():  # runs since models/ became a model bundle
+        det = Detector.load(models, device="cpu", load_gavae=True)
+        det.classifier.sampler_ = det.sampler
+    else:  # older runs: preprocessor.json, gavae_dnn/, gavae/
+        pre = TabularPreprocessor.load_json(models / "preprocessor.json")
+        clf = GAVAEDNNClassifier.load(models / "gavae_dnn", device="cpu")
+        sampler = GAVAESampler.load(models / "gavae")
+        clf.sampler_ = sampler
+        det = Detector(pre, clf, normal_label="Normal", method="gavae-dnn", sampler=sampler)
     keys = ("dataset", "train_split", "quick", "quick_rows_per_class", "quick_test_rows")
     exp = load_experiment(ReproduceConfig(**{k: config[k] for k in keys if k in config}),
                           args.data_dir)  # the run's own training rows and test rows  # fmt: skip

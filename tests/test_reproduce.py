@@ -42,8 +42,8 @@ def test_every_artefact_is_written(quick_run):
     out, results, _ = quick_run
     for name in ("config.json", "metrics.json", "metrics.csv", "report.md",
                  "discriminator_history.csv", "augmentation.csv",
-                 "models/preprocessor.json", "models/gavae_dnn/weights.safetensors",
-                 "models/gavae/config.json"):  # fmt: skip
+                 "models/manifest.json", "models/preprocessor.json",
+                 "models/classifier/weights.safetensors", "models/gavae/config.json"):  # fmt: skip
         assert (out / name).is_file(), name
     figs = sorted(p.name for p in (out / "figures").glob("*.png"))
     assert "fig7_discriminator.png" in figs and "umap_original_vs_generated.png" in figs
@@ -54,6 +54,21 @@ def test_every_artefact_is_written(quick_run):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 5000
     assert set(results["test_sets"]) == {"KDDTest+", "KDDTest-21"}
     assert results["seeds"] == [0, 1] and len(results["runs"]) == 2 * len(results["methods"])
+
+
+def test_the_saved_model_is_a_bundle_that_score_reads(quick_run, nsl_test, tmp_path):
+    from gavae_ids.detector import Detector
+    from gavae_ids.scoring import score_file
+
+    out, results, _ = quick_run
+    det = Detector.load(out / "models")
+    assert det.method == "gavae-dnn" and det.sampler is not None
+    assert (det.novelty_ is not None) == bool(results.get("novelty"))
+    src = tmp_path / "in.csv"
+    nsl_test.X.iloc[:50].to_csv(src, index=False)
+    s = score_file(out / "models", src, tmp_path / "out.csv", verbose=False,
+                   novelty=det.novelty_ is not None)  # fmt: skip
+    assert (s.scored, s.rejected) == (50, 0)
 
 
 def test_report_tables_parse_back_to_the_json(quick_run):

@@ -14,7 +14,7 @@ and writes a run directory::
       discriminator_history.csv
       augmentation.csv
       novelty_curve.csv    GAVAE-DNN's novelty flag per seed × test set × quantile
-      models/              seed-0 GAVAE-DNN (classifier + GAVAE) as safetensors + JSON
+      models/              seed-0 GAVAE-DNN as a model bundle (gavae-ids score reads it)
 
 Test sets are never used for training, early stopping or tuning: the torch
 classifiers carve their validation split out of the training data.
@@ -335,7 +335,12 @@ def reproduce(
         )  # fmt: skip
         per_class.reset_index().to_csv(out / "fidelity.csv", index=False)
     if "GAVAE-DNN" in first:
-        _save_models(first["GAVAE-DNN"][0], pre, out / "models")
+        novelty = next((r.get("novelty") for r in runs if r["method"] == "GAVAE-DNN"
+                        and r["seed"] == cfg.first_seed), None)  # fmt: skip
+        _save_models(first["GAVAE-DNN"][0], pre, out / "models", novelty=novelty,
+                     info={"dataset": cfg.dataset, "source": train.name,
+                           "protocol": exp["protocol"], "random_state": cfg.first_seed,
+                           "rows_trained": int(len(ytr))})  # fmt: skip
     results["wall_seconds"] = time.perf_counter() - t_start
     write_outputs(results, out, figures)
     return results
@@ -621,11 +626,18 @@ def make_figures(results, first, Xtr, ytr, out: Path, cfg, verbose) -> dict[str,
     return figs
 
 
-def _save_models(model, pre: TabularPreprocessor, path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    pre.save_json(path / "preprocessor.json")
-    model.save(path / "gavae_dnn")
-    model.sampler_.save(path / "gavae")
+def _save_models(model, pre: TabularPreprocessor, path: Path, *, novelty=None,
+                 info=None) -> None:  # fmt: skip
+    """The first seed's GAVAE-DNN as a model bundle (``gavae-ids score`` reads it), with its
+    GAVAE and, when the run evaluated it, the novelty thresholds chosen on training rows."""
+    from gavae_ids.detector import Detector
+    from gavae_ids.novelty import NoveltyThresholds
+
+    det = Detector(pre, model, normal_label=NORMAL, method="gavae-dnn", sampler=model.sampler_,
+                   info=info)  # fmt: skip
+    if novelty:
+        det.novelty_ = NoveltyThresholds.from_dict(novelty)
+    det.save(path, overwrite=True)
 
 
 def write_outputs(results: dict, out: Path, figures: dict[str, str]) -> None:
