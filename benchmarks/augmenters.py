@@ -13,8 +13,10 @@ metrics, tables and JSON are those of ``gavae-ids reproduce``):
   GAVAE-augmented data (a strong tree model; internal early stopping off, so no
   synthetic row validates it);
 * ``SMOTE+RF`` and ``GAVAE+RF``: the paper's random forest (100 trees) on SMOTE- and
-  GAVAE-augmented data, beside ``RF`` on the original data (not in the default list:
-  ask for them with ``--methods``).
+  GAVAE-augmented data, beside ``RF`` on the original data; likewise ``LightGBM``,
+  ``SMOTE+LightGBM``, ``GAVAE+LightGBM`` (the library's registered methods, all
+  :class:`gavae_ids.classifiers.ResampledClassifier`; not in the default list: ask for
+  them with ``--methods``).
 
 ``--hyperparameters paper`` (default, as ``gavae-ids reproduce``) runs every GAVAE
 with :data:`gavae_ids.methods.PAPER_GAVAE`; ``defaults`` with the library's defaults.
@@ -41,54 +43,25 @@ import logging
 
 import numpy as np
 from imblearn.combine import SMOTEENN
-from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.ensemble import HistGradientBoostingClassifier
+from imblearn.over_sampling import ADASYN, RandomOverSampler
 
 from gavae_ids.classifiers import (
     DNNClassifier,
     GAVAEDNNClassifier,
-    make_random_forest,
+    HGBClassifier,
+    ResampledClassifier,
     register_method,
 )
 from gavae_ids.classifiers.registry import available_methods
 from gavae_ids.reproduce import ReproduceConfig, reproduce
 from gavae_ids.sampling import GAVAESampler
 
-
-class ResampledClassifier(ClassifierMixin, BaseEstimator):
-    """Fit ``classifier`` on the output of ``sampler`` (None: on the data as given)."""
-
-    def __init__(self, classifier=None, sampler=None, random_state=None):
-        self.classifier = classifier
-        self.sampler = sampler
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        Xr, yr = X, y
-        if self.sampler is not None:
-            s = clone(self.sampler)
-            if "random_state" in s.get_params():
-                s.set_params(random_state=self.random_state)
-            Xr, yr = s.fit_resample(X, y)
-        self.classifier_ = clone(self.classifier).set_params(random_state=self.random_state)
-        self.classifier_.fit(Xr, yr)
-        self.classes_ = self.classifier_.classes_
-        return self
-
-    def predict(self, X):
-        return self.classifier_.predict(X)
-
-    def predict_proba(self, X):
-        return self.classifier_.predict_proba(X)
-
-
 #: Eq. 8 scale so large that every decoded candidate passes Eq. 9 (k must be finite).
 _NO_FILTER = 1e12
 
 
 def _hgb():
-    return HistGradientBoostingClassifier(early_stopping=False, max_iter=200)
+    return HGBClassifier(early_stopping=False, max_iter=200)
 
 
 def _smoteenn_dnn(**kw):
@@ -105,11 +78,8 @@ METHODS = {
     "HGB": lambda **kw: ResampledClassifier(classifier=_hgb(), **kw),
     "GAVAE+HGB": lambda **kw: ResampledClassifier(classifier=_hgb(), sampler=GAVAESampler(),
                                                   **kw),
-    "SMOTE+RF": lambda **kw: ResampledClassifier(classifier=make_random_forest(),
-                                                 sampler=SMOTE(), **kw),
-    "GAVAE+RF": lambda **kw: ResampledClassifier(classifier=make_random_forest(),
-                                                 sampler=GAVAESampler(), **kw),
 }  # fmt: skip
+# SMOTE+RF, GAVAE+RF (and the LightGBM ones) are the library's registered methods.
 
 
 def main(argv=None) -> None:

@@ -14,11 +14,17 @@ temporary file. The process is pinned to ``--cores`` CPU cores (default 2).
 
 Without ``--model`` a DNN with the GAVAE-DNN's architecture (122-80-40-20-5 on
 NSL-KDD; identical inference cost) is trained for one epoch on
-KDDTrain+_20Percent; pass ``--model DIR`` to time any bundle.
+KDDTrain+_20Percent; ``--method rf`` (or ``lgbm``, ``gavae-rf``, any method a
+bundle can hold) trains that method with its defaults on KDDTrain+_20Percent
+instead (``--param NAME=VALUE`` to change them), saves and reloads its bundle;
+pass ``--model DIR`` to time any bundle. For tree models the "threads" of the
+table are the classifier's ``n_jobs`` (torch threads do not matter to them).
 
 Usage::
 
     python benchmarks/bench_scoring.py                      # 2 cores, ≥ 1 M rows
+    python benchmarks/bench_scoring.py --method rf          # a random-forest bundle
+    python benchmarks/bench_scoring.py --method lgbm --param n_estimators=50
     python benchmarks/bench_scoring.py --model runs/model --rows 2000000 --gzip
     python benchmarks/bench_scoring.py --profile            # time per stage, one thread
 """
@@ -73,11 +79,18 @@ def build_input(data_home: Path, rows: int, folder: Path, with_gzip: bool) -> di
 
 def get_detector(args, folder: Path):
     from gavae_ids.detector import Detector
-    from gavae_ids.training_api import train_detector
+    from gavae_ids.training_api import parse_params, train_detector
 
     if args.model:
         return Detector.load(args.model, device=args.device), f"bundle {args.model}"
     t = time.perf_counter()
+    if args.method:
+        params = parse_params(args.param)
+        train_detector("nsl-kdd", method=args.method, data_home=args.data_dir,
+                       out=folder / "model", verbose=False, **params)  # fmt: skip
+        det = Detector.load(folder / "model", device=args.device)
+        return det, (f"{args.method} {params or '(defaults)'} on KDDTrain+_20Percent "
+                     f"({time.perf_counter() - t:.1f} s to train)")  # fmt: skip
     torch.set_num_threads(1)  # a tiny net: more threads only wait on each other
     det = train_detector("nsl-kdd", method="dnn", data_home=args.data_dir, out=folder / "model",
                          verbose=False, epochs=1, validation_fraction=0.0,
@@ -87,9 +100,17 @@ def get_detector(args, folder: Path):
     return det, f"DNN 1 epoch on KDDTrain+_20Percent ({time.perf_counter() - t:.1f} s to train)"
 
 
+def model_threads(det, n: int | None) -> None:
+    """Set the threads of a tree model's ``predict_proba`` (``n_jobs``), where it has them."""
+    for est in (det.classifier, getattr(det.classifier, "classifier_", None)):
+        if n is not None and est is not None and "n_jobs" in est.get_params(deep=False):
+            est.set_params(n_jobs=n)
+
+
 def time_end_to_end(det, src: Path, out: Path, repeats: int, **kw) -> list[float]:
     from gavae_ids.scoring import score_file
 
+    model_threads(det, kw.get("torch_threads"))
     rates, cpu = [], []
     for _ in range(repeats):
         c0 = time.process_time()
@@ -107,6 +128,7 @@ CPU_SECONDS: list[float] = []  # CPU seconds (all threads) per 1 M rows, per end
 def time_model(det, Xt: np.ndarray, repeats: int, threads: int) -> list[float]:
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
+    model_threads(det, threads)
     try:
         det.predict_proba_encoded(Xt[:10_000])  # warm-up
         rates = []
@@ -125,6 +147,7 @@ def stage_breakdown(det, src: Path, chunk_size: int) -> dict[str, float]:
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
+    model_threads(det, 1)
     t = dict.fromkeys(("read", "field check + parse", "encode", "model", "format + write"), 0.0)
     try:
         with open(src, "rb") as f, open(os.devnull, "wb") as sink:
@@ -165,6 +188,14 @@ def fmt(rates: list[float]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", help="bundle folder (default: train a small DNN)")
+    ap.add_argument("--method", help="train this method's bundle instead (e.g. rf, lgbm)")
+    ap.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="--method: a parameter (repeatable), e.g. n_estimators=50",
+    )
     ap.add_argument("--data-dir", default=None, help="dataset folder (default $GAVAE_IDS_DATA)")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeats", type=int, default=3)
@@ -195,17 +226,18 @@ def main() -> None:
         print(f"\n{'rows/s':50s} {'median':>12s} {'best':>12s} {'CPU s/1M':>8s}")
         out_csv, out_jsonl = folder / "scored.csv", folder / "scored.jsonl"
         kw = {"chunk_size": args.chunk_size}
+        one = {"torch_threads": 1, **kw}
         rows = [
-            ("end to end, CSV → CSV (1 torch thread + reader)",
+            ("end to end, CSV → CSV (1 model thread + reader)",
              time_end_to_end(det, inp["csv"], out_csv, args.repeats, torch_threads=1, **kw)),
             ("end to end, CSV → JSON Lines",
              time_end_to_end(det, inp["csv"], out_jsonl, args.repeats, torch_threads=1, **kw)),
-            ("end to end, CSV → CSV, torch threads = 2",
+            ("end to end, CSV → CSV, model threads = 2",
              time_end_to_end(det, inp["csv"], out_csv, args.repeats, torch_threads=2, **kw)),
         ]  # fmt: skip
         if "gz" in inp:
-            rows.append(("end to end, gzip CSV → CSV",
-                         time_end_to_end(det, inp["gz"], out_csv, args.repeats, **kw)))  # fmt: skip
+            rates = time_end_to_end(det, inp["gz"], out_csv, args.repeats, **one)
+            rows.append(("end to end, gzip CSV → CSV", rates))
         test = load_nsl_kdd("test", data_home=data_home)
         Xt, _ = det.encode(test.X)
         Xt = np.tile(Xt, (math.ceil(args.rows / len(Xt)), 1))

@@ -17,6 +17,10 @@ from gavae_ids.classifiers import (
     DNNClassifier,
     EncoderMismatchError,
     GAVAEDNNClassifier,
+    HGBClassifier,
+    LightGBMClassifier,
+    ResampledClassifier,
+    RFClassifier,
     SVMClassifier,
     SynthesizerOverSampler,
     available_methods,
@@ -95,6 +99,12 @@ def _expected_failures(estimator) -> dict:
     if isinstance(estimator, CNNClassifier):
         return {"check_methods_subset_invariance": "float32 conv results vary in the 7th "
                 "digit with batch size on some CPUs"}  # fmt: skip
+    if isinstance(estimator, RFClassifier):
+        # As for scikit-learn's own forest: bootstrap draws differ between weighted and
+        # repeated rows.
+        return {check: "bootstrap (as RandomForestClassifier)" for check in (
+            "check_sample_weight_equivalence_on_dense_data",
+            "check_sample_weight_equivalence_on_sparse_data")}  # fmt: skip
     return {}
 
 
@@ -105,6 +115,14 @@ def _expected_failures(estimator) -> dict:
         GAVAEDNNClassifier(sampler=tiny_gavae(), frozen_epochs=2, finetune_epochs=20, **TINY),
         SVMClassifier(random_state=0),
         SVMClassifier(max_exact_samples=10, n_components=20, random_state=0),
+        RFClassifier(n_estimators=5, n_jobs=2, random_state=0),
+        HGBClassifier(max_iter=5, random_state=0),
+        LightGBMClassifier(n_estimators=5, n_jobs=1, random_state=0),
+        ResampledClassifier(
+            sampler=RandomOverSampler(),
+            random_state=0,
+            classifier=RFClassifier(n_estimators=5, n_jobs=1),
+        ),  # fmt: skip
     ],
     expected_failed_checks=_expected_failures,
 )
@@ -386,3 +404,99 @@ def test_loading_never_calls_an_untrusted_name(tmp_path):
     smote = _from_json({"__estimator__": "imblearn.over_sampling._smote.base.SMOTE",
                         "params": {"k_neighbors": 3}})  # fmt: skip
     assert type(smote).__name__ == "SMOTE" and smote.k_neighbors == 3
+
+
+# -- tree models and "resample, then fit" ------------------------------------------------------
+
+
+def test_forest_probabilities_do_not_depend_on_n_jobs(blobs):
+    """scikit-learn adds the trees' outputs in thread order; ours are those of n_jobs=1."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = blobs
+    X = np.tile(X, (30, 1)) + np.float32(1e-3) * np.arange(30 * len(X))[:, None] % 1
+    ref = RandomForestClassifier(n_estimators=20, n_jobs=1, random_state=0).fit(X[:300], y)
+    ours = RFClassifier(n_estimators=20, n_jobs=3, random_state=0).fit(X[:300], y)
+    ours.predict_block_rows = 512  # several blocks for the threads
+    np.testing.assert_array_equal(ours.predict_proba(X), ref.predict_proba(X))
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+def test_lightgbm_results_do_not_depend_on_threads(blobs):
+    X, y = blobs
+    one = LightGBMClassifier(n_estimators=20, n_jobs=1, random_state=0).fit(X, y)
+    two = LightGBMClassifier(n_estimators=20, n_jobs=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(one.predict_proba(X), two.predict_proba(X))
+    assert list(one.classes_) == ["dos", "normal", "probe"]
+    binary = LightGBMClassifier(n_estimators=5, n_jobs=1).fit(X, y == "normal")
+    proba = binary.predict_proba(X)
+    assert proba.shape == (len(X), 2) and (binary.predict(X) == (proba[:, 1] > 0.5)).all()
+
+
+@pytest.mark.parametrize("cls", [RFClassifier, HGBClassifier, LightGBMClassifier])
+def test_tree_models_save_and_load_identically(cls, blobs, tmp_path):
+    X, y = blobs
+    params = {"max_iter": 5} if cls is HGBClassifier else {"n_estimators": 5, "n_jobs": 1}
+    clf = cls(random_state=0, **params).fit(X, y)
+    clf.save(tmp_path / "m")
+    loaded = cls.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert loaded.get_params() == clf.get_params()
+    with pytest.raises(ModelFileError, match="holds a"):
+        (RFClassifier if cls is not RFClassifier else HGBClassifier).load(tmp_path / "m")
+
+
+def test_resampled_classifier_seeds_resamples_and_clones(blobs):
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    X, y = blobs
+    keep = np.r_[np.flatnonzero(y != "probe"), np.flatnonzero(y == "probe")[:15]]
+    X, y = X[keep], y[keep]
+    clf = ResampledClassifier(sampler=RandomOverSampler(),
+                              classifier=RFClassifier(n_estimators=5, n_jobs=1),
+                              random_state=3)  # fmt: skip
+    a, b = clone(clf).fit(X, y), clone(clf).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert a.sampler_.random_state is not None and a.classifier_.random_state is not None
+    assert clf.sampler.random_state is None  # the parameters stay untouched
+    assert a.n_train_ == 3 * np.unique(y, return_counts=True)[1].max()
+    other = clone(clf).set_params(random_state=4).fit(X, y)
+    assert other.classifier_.random_state != a.classifier_.random_state
+    scores = cross_val_score(clf, X, y, cv=3, scoring="f1_macro")
+    assert scores.shape == (3,) and scores.min() > 0.5
+    plain = ResampledClassifier(classifier=RFClassifier(n_estimators=5, n_jobs=1)).fit(X, y)
+    assert plain.sampler_ is None and plain.n_train_ == len(y)
+
+
+def test_resampled_classifier_round_trip_keeps_its_parameters(blobs, tmp_path):
+    X, y = blobs
+    lgbm = LightGBMClassifier(n_estimators=5, n_jobs=1)
+    clf = ResampledClassifier(sampler=RandomOverSampler(), classifier=lgbm, random_state=0)
+    clf.fit(X, y)
+    clf.save(tmp_path / "m")
+    loaded = ResampledClassifier.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert type(loaded.sampler).__name__ == "RandomOverSampler"
+    assert loaded.classifier.get_params() == clf.classifier.get_params()
+    assert loaded.sampler_ is None  # the fitted sampler is saved apart, if at all
+
+
+def test_tree_methods_are_registered():
+    for name in ("rf", "lgbm", "smote-lgbm", "gavae-lgbm", "smote-rf", "gavae-rf"):
+        assert name in available_methods()
+    assert isinstance(get_method("rf"), RFClassifier)
+    lgbm = get_method("smote-lgbm", k_neighbors=3, num_leaves=7, random_state=1)
+    assert lgbm.sampler.k_neighbors == 3 and lgbm.classifier.num_leaves == 7
+    assert lgbm.random_state == 1
+    assert isinstance(get_method("gavae-rf").sampler, GAVAESampler)
+
+
+def test_resampling_failure_names_the_smallest_class(blobs):
+    from gavae_ids.classifiers import make_smote_rf
+    from gavae_ids.exceptions import DataError
+
+    X, y = blobs
+    keep = np.r_[np.flatnonzero(y != "probe"), np.flatnonzero(y == "probe")[:3]]
+    with pytest.raises(DataError, match="SMOTE could not resample.*'probe' with 3 row"):
+        make_smote_rf(n_estimators=3, n_jobs=1).fit(X[keep], y[keep])

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gavae_ids.classifiers import DNNClassifier, make_random_forest
+from gavae_ids.classifiers import DNNClassifier, make_knn, make_random_forest
 from gavae_ids.datasets import NSL_KDD_FEATURES
 from gavae_ids.detector import (
     BUNDLE_FORMAT,
@@ -185,7 +185,7 @@ def test_manifest_paths_cannot_leave_the_bundle(bundle_copy):
 
 def test_unknown_classifier_class_is_refused(bundle_copy):
     _edit_manifest(bundle_copy, lambda m: m["classifier"].update({"class": "os.system"}))
-    with pytest.raises(ModelFileError, match="not a gavae-ids torch classifier"):
+    with pytest.raises(ModelFileError, match="not a gavae-ids classifier"):
         Detector.load(bundle_copy)
 
 
@@ -218,8 +218,9 @@ def test_save_refuses_to_clobber(detector, bundle_copy, tmp_path):
 
 def test_sklearn_models_cannot_be_bundled():
     with pytest.raises(ModelFileError, match="pickl"):
-        check_bundleable(make_random_forest(), "rf")
+        check_bundleable(make_knn(), "knn")
     check_bundleable(DNNClassifier(), "dnn")
+    check_bundleable(make_random_forest(), "rf")
 
 
 def test_detector_checks_normal_label(detector):
@@ -230,7 +231,7 @@ def test_detector_checks_normal_label(detector):
 # -- train_detector ----------------------------------------------------------------------------
 def test_train_detector_refuses_sklearn_methods_before_reading_data(tmp_path):
     with pytest.raises(ModelFileError, match="cannot be saved in a model bundle"):
-        train_detector("nsl-kdd", method="rf", data_home=tmp_path / "no-data", out=tmp_path / "m")
+        train_detector("nsl-kdd", method="knn", data_home=tmp_path / "no-data", out=tmp_path / "m")
     assert not (tmp_path / "m").exists()
 
 
@@ -301,3 +302,186 @@ def test_train_keeps_going_when_a_class_has_one_row(tmp_path):
     assert "'rare' has 1 row; it is left out of oversampling" in result.output
     det = Detector.load(tmp_path / "m", load_gavae=True)
     assert "rare" in det.classes_ and det.sampler.skipped_classes_ == ["rare"]
+
+
+# -- tree models in bundles (LightGBM text, skops with an allow-list) -------------------------
+TREES = {
+    "rf": {"n_estimators": 15},
+    "lgbm": {"n_estimators": 15, "n_jobs": 1},
+    "smote-lgbm": {"classifier__n_estimators": 10, "classifier__n_jobs": 1},
+    "gavae-rf": {"classifier__n_estimators": 10, "sampler__n_iter": 5, "sampler__max_attempts": 2,
+                 "sampler__device": "cpu"},
+    "hgb": None,  # HGBClassifier, not a registered method: built below
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tree_bundles(nsl_small, tmp_path_factory):
+    """One small detector per tree kind, saved: name → (detector, bundle path)."""
+    from gavae_ids.classifiers import HGBClassifier
+    from gavae_ids.methods import build_method
+
+    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
+    Xt, y = pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy()
+    root = tmp_path_factory.mktemp("tree-bundles")
+    out = {}
+    for name, params in TREES.items():
+        if params is None:
+            est = HGBClassifier(max_iter=10, random_state=0)
+        else:
+            est = build_method(name, layout=pre.layout_, random_state=0, verbose=False, **params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a 5-step GAVAE fills few rare rows
+            est.fit(Xt, y)
+        det = Detector(
+            pre,
+            est,
+            normal_label="Normal",
+            method=name,
+            sampler=getattr(est, "sampler_", None) if name == "gavae-rf" else None,
+        )
+        out[name] = det, det.save(root / name)
+    return out
+
+
+def _rehash(bundle):
+    """Rewrite every checksum (inner config.json files, then the manifest), as an attacker
+    who can write the whole folder would: only the allow-lists stand in the way then."""
+    from gavae_ids._hashing import sha256_file
+
+    for cfg in sorted(bundle.rglob("config.json"), key=lambda p: -len(p.parts)):
+        meta = json.loads(cfg.read_text())
+        if "files" in meta:
+            meta["files"] = {k: sha256_file(cfg.parent / k) for k in meta["files"]}
+            cfg.write_text(json.dumps(meta))
+    m = json.loads((bundle / "manifest.json").read_text())
+    m["files"] = {k: sha256_file(bundle / k) for k in m["files"]}
+    (bundle / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.mark.parametrize("name", sorted(TREES))
+def test_tree_bundle_round_trip_gives_identical_probabilities(name, tree_bundles, records):
+    det, path = tree_bundles[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no version or rebuild warnings
+        loaded = Detector.load(path, load_gavae=True)
+    np.testing.assert_array_equal(loaded.predict_proba(records), det.predict_proba(records))
+    assert type(loaded.classifier) is type(det.classifier)
+    files = json.loads((path / "manifest.json").read_text())["files"]
+    assert not any(f.endswith((".pkl", ".pickle", ".joblib")) for f in files)
+    assert any(f.endswith(("model.txt", "model.skops")) for f in files)
+    assert (loaded.sampler is not None) == (name == "gavae-rf")
+
+
+def test_tampered_skops_file_is_refused(tree_bundles, tmp_path):
+    path = shutil.copytree(tree_bundles["rf"][1], tmp_path / "m")
+    f = path / "classifier" / "model.skops"
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="model.skops: checksum does not match"):
+        Detector.load(path)
+
+
+def test_tampered_lightgbm_text_is_refused(tree_bundles, tmp_path):
+    path = shutil.copytree(tree_bundles["lgbm"][1], tmp_path / "m")
+    f = path / "classifier" / "model.txt"
+    f.write_text(f.read_text().replace("leaf_value=", "leaf_value=9", 1))
+    with pytest.raises(ModelFileError, match="model.txt: checksum does not match"):
+        Detector.load(path)
+    # With every checksum rewritten, the damaged text is still refused, by LightGBM's parser
+    # or by the check of trees per round against config.json.
+    f.write_text("tree\nversion=v4\nnum_class=5\n" + "garbage\n" * 3)
+    _rehash(path)
+    with pytest.raises(ModelFileError, match="model.txt"):
+        Detector.load(path)
+
+
+TRAPPED: list = []
+
+
+class Trap:
+    """Records it if anything ever builds it from a file."""
+
+    def __setstate__(self, state):
+        TRAPPED.append(state)
+
+
+def test_skops_file_with_a_type_outside_the_allow_list_is_refused_unbuilt(tree_bundles, tmp_path):
+    import os
+
+    import skops.io as sio
+
+    path = shutil.copytree(tree_bundles["rf"][1], tmp_path / "m")
+    forest = Detector.load(path).classifier
+    forest.trap_, forest.hook_ = Trap(), os.system
+    sio.dump(forest, path / "classifier" / "model.skops")
+    _rehash(path)  # checksums all match: only the type allow-list stands in the way
+    with pytest.raises(ModelFileError, match=r"model.skops: holds the type\(s\) .*system.*Trap"):
+        Detector.load(path)
+    assert TRAPPED == []
+
+
+def test_resampled_bundle_names_only_loadable_classifier_classes(tree_bundles, tmp_path):
+    path = shutil.copytree(tree_bundles["smote-lgbm"][1], tmp_path / "m")
+    cfg = path / "classifier" / "config.json"
+    for bad in ("system", "make_random_forest", "ResampledClassifier.load"):
+        meta = json.loads(cfg.read_text())
+        meta["config"]["classifier_class"] = bad
+        cfg.write_text(json.dumps(meta))
+        _rehash(path)
+        with pytest.raises(
+            ModelFileError, match="not a gavae-ids classifier this version can load"
+        ):
+            Detector.load(path)
+
+
+@pytest.mark.parametrize("name", ["RandomForestClassifier", "make_random_forest", "os.system"])
+def test_manifest_cannot_name_a_class_we_do_not_export(name, tree_bundles, tmp_path):
+    path = shutil.copytree(tree_bundles["rf"][1], tmp_path / "m")
+    _edit_manifest(path, lambda m: m["classifier"].update({"class": name}))
+    with pytest.raises(ModelFileError, match="not a gavae-ids classifier"):
+        Detector.load(path)
+
+
+def test_bundling_needs_the_trees_extra_and_a_bundleable_inner_classifier(monkeypatch):
+    import importlib.util
+
+    from gavae_ids.classifiers import ResampledClassifier, make_smote_rf
+
+    check_bundleable(make_smote_rf(), "smote-rf")
+    with pytest.raises(ModelFileError, match="pickl"):
+        check_bundleable(ResampledClassifier(classifier=make_knn()), "smote-knn")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "skops" else real(name, *a))  # fmt: skip
+    with pytest.raises(ModelFileError, match=r"'skops': pip install 'gavae-ids\[trees\]'"):
+        check_bundleable(make_smote_rf(), "smote-rf")
+
+
+def test_scoring_a_tree_bundle_streams_and_counts_rejects(tree_bundles, nsl_test, tmp_path):
+    from gavae_ids.scoring import score_file
+
+    det, path = tree_bundles["lgbm"]
+    rows = nsl_test.X.iloc[:300]
+    src = tmp_path / "in.csv"
+    text = rows.to_csv(index=False).splitlines()
+    text.insert(10, "not,a,row")
+    src.write_text("\n".join(text) + "\n")
+    s = score_file(path, src, tmp_path / "out.csv", verbose=False, chunk_size=64)
+    assert (s.total, s.scored, s.rejected) == (301, 300, 1)
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert (out["prediction"].to_numpy() == det.predict(rows)).all()
+    assert (tmp_path / "out.rejects.csv").read_text().count("\n") == 2  # header + the row
+
+
+def test_train_detector_with_tree_methods(tmp_path, nsl_small):
+    df = nsl_small["X"].assign(kind=nsl_small["y"])
+    path = tmp_path / "flows.csv"
+    df.to_csv(path, index=False)
+    det = train_detector("csv", method="smote-rf", csv_path=path, label="kind", verbose=False,
+                         out=tmp_path / "m", classifier__n_estimators=5)  # fmt: skip
+    assert det.classifier.classifier_.n_estimators == 5 and det.sampler is None
+    loaded = Detector.load(tmp_path / "m")
+    assert loaded.method == "smote-rf"
+    np.testing.assert_array_equal(loaded.predict_proba(df), det.predict_proba(df))

@@ -65,3 +65,32 @@ def test_reproduce_k_reaches_gavae_dnn_only_and_config_wins():
     assert run_params(given, "GAVAE-DNN") == {"sampler__k": 2.0}
     est = build_method("gavae-dnn", **run_params(cfg, "GAVAE-DNN"))
     assert est.sampler.k == 0.5
+
+
+@pytest.mark.parametrize("method", ["gavae-rf", "gavae-lgbm"])
+def test_tree_methods_give_their_gavae_the_layout(method, nsl_small_encoded):
+    _, _, layout = nsl_small_encoded
+    est = build_method(method, layout=layout, quick=True, paper=True, verbose=False,
+                       device="cpu")  # fmt: skip
+    assert est.sampler.layout is layout and est.sampler.verbose is False
+    assert est.sampler.n_iter == QUICK_PARAMS["sampler__n_iter"]
+    assert est.sampler.numeric_output == "bernoulli"  # the paper preset reaches it
+
+
+def test_scikit_learn_verbose_is_not_a_progress_bar():
+    assert build_method("rf", verbose=True).verbose == 0
+    assert build_method("gavae-rf", verbose=True).classifier.verbose == 0
+
+
+def test_tree_method_names_in_reports():
+    from gavae_ids.reproduce import TREE_METHODS, display_name, registry_name, resolve_methods
+
+    assert resolve_methods(["lightgbm", "GAVAE+LightGBM", "smote-lgbm", "gavae-rf", "rf"]) == (
+        "LightGBM", "GAVAE+LightGBM", "SMOTE+LightGBM", "GAVAE+RF", "RF")  # fmt: skip
+    for name in TREE_METHODS:
+        assert display_name(registry_name(name)) == name
+        build_method(registry_name(name))
+    with pytest.raises(
+        DataError, match=r"unknown or unavailable method\(s\) xgb; available: .*GAVAE\+LightGBM"
+    ):
+        resolve_methods(["xgb"])

@@ -11,18 +11,25 @@ that could run code when read::
       model_card.json     optional: validation figures vs the majority baseline, and
       model_card.md       warnings when the model is no better (:mod:`gavae_ids.model_card`)
       preprocessor.json   the fitted TabularPreprocessor (one-hot + min-max, JSON)
-      classifier/         the classifier's own save folder (safetensors + JSON)
+      classifier/         the classifier's own save folder: config.json plus
+                          weights.safetensors (torch classifiers), model.txt
+                          (LightGBM's text format) or model.skops (scikit-learn
+                          forests); a ResampledClassifier nests its classifier's
       gavae/              optional: the fitted GAVAE sampler's save folder
 
 :meth:`Detector.load` checks that every listed file is present and unaltered
 (checksums), refuses a bundle of another format version, warns when it was
-written by other library versions, and reads weights with safetensors and
-everything else as JSON — no pickle, no ``torch.load``.
+written by other library versions, and reads weights with safetensors, trees
+with LightGBM's text parser or skops, and everything else as JSON — no pickle,
+no ``torch.load``. The manifest can name only classifier classes exported by
+:mod:`gavae_ids.classifiers` (:func:`~gavae_ids.classifiers.loadable_class`), and
+a skops file only scikit-learn's estimators and the types of
+:data:`gavae_ids.classifiers.trees.SKOPS_TYPES`: any other type is refused
+before anything in the file is built.
 
-Only classifiers that save themselves as weights + JSON (the torch classifiers
-of :mod:`gavae_ids.classifiers`) can be bundled. scikit-learn models (KNN, SVM,
-RF) could only be stored by pickling, and unpickling a file runs code from it,
-so they are refused.
+Classifiers without such a ``save``/``load`` (scikit-learn's KNN and SVM, any
+plain scikit-learn model) could only be stored by pickling, and unpickling a
+file runs code from it, so they are refused.
 """
 
 from __future__ import annotations
@@ -142,27 +149,43 @@ def _is_bundleable(estimator) -> bool:
 def check_bundleable(estimator, method: str | None = None) -> None:
     """Raise :class:`ModelFileError` when ``estimator`` cannot be stored in a bundle.
 
-    A bundle stores weights (safetensors) and JSON only. Estimators without
-    ``save``/``load`` in that form — scikit-learn's KNN, SVM, RF — would need
-    pickle, which is refused because loading a pickle executes code from the file.
+    A bundle stores weights (safetensors), tree models (LightGBM text, skops with
+    an allow-list) and JSON only. Estimators without ``save``/``load`` in such a
+    form — scikit-learn's KNN, SVM — would need pickle, which is refused because
+    loading a pickle executes code from the file. Checked too: the optional
+    packages saving needs (``skops``, ``lightgbm``), and the classifier a
+    :class:`~gavae_ids.classifiers.ResampledClassifier` wraps.
     """
+    import importlib.util
+
+    from gavae_ids.classifiers.registry import loadable_class
+
     name = method or type(estimator).__name__
-    if _is_bundleable(estimator):
-        try:
-            if _classifier_class(type(estimator).__name__) is type(estimator):
-                return
-        except ModelFileError:
-            pass
+    if not _is_bundleable(estimator):
+        raise ModelFileError(
+            f"method {name!r} ({type(estimator).__name__}) cannot be saved in a model bundle: "
+            "bundles hold only safetensors weights, LightGBM/skops tree files and JSON, and "
+            "this model could only be stored by pickling, which would run code from the file "
+            "when loaded. Use a method such as gavae-dnn, dnn, rf, gavae-rf or lgbm for a "
+            "detector you want to save"
+        )
+    try:
+        exported = loadable_class(type(estimator).__name__) is type(estimator)
+    except ModelFileError:
+        exported = False
+    if not exported:
         raise ModelFileError(
             f"method {name!r}: class {type(estimator).__name__} is not exported by "
             "gavae_ids.classifiers, so a bundle could not name it safely for loading"
         )
-    raise ModelFileError(
-        f"method {name!r} ({type(estimator).__name__}) cannot be saved in a model bundle: "
-        "bundles hold only safetensors weights and JSON, and scikit-learn models can only be "
-        "stored by pickling, which would run code from the file when loaded. Use a torch "
-        "classifier (e.g. gavae-dnn, dnn, cnn) for a detector you want to save"
-    )
+    for module in getattr(estimator, "_saving_requires", ()):
+        if importlib.util.find_spec(module) is None:
+            raise ModelFileError(
+                f"method {name!r}: saving a {type(estimator).__name__} needs the optional "
+                f"package {module!r}: pip install 'gavae-ids[trees]'"
+            )
+    for part in getattr(estimator, "_bundle_parts", list)():
+        check_bundleable(part, method)
 
 
 def _classifier_class(name: str):
@@ -171,14 +194,9 @@ def _classifier_class(name: str):
     Only names exported there are accepted, so a manifest cannot make us import
     or run anything else.
     """
-    import gavae_ids.classifiers as classifiers
+    from gavae_ids.classifiers.registry import loadable_class
 
-    cls = getattr(classifiers, name, None) if name.isidentifier() else None
-    if not (isinstance(cls, type) and callable(getattr(cls, "load", None))):
-        raise ModelFileError(
-            f"classifier class {name!r} is not a gavae-ids torch classifier this version can load"
-        )
-    return cls
+    return loadable_class(name)
 
 
 def _sampler_class():

@@ -67,8 +67,9 @@ def build_method(method: str, *, layout=None, quick: bool = False, random_state=
     ``random_state``, ``verbose`` and ``device`` are set where the method has
     them. For ``gavae-dnn`` the GAVAE sampler gets ``layout`` so its decoder
     generates valid one-hot blocks (as does any layout-less GAVAESampler given as
-    a method's ``sampler`` parameter). ``params`` go through ``set_params``
-    (nested ones as ``sampler__n_iter``); unknown names are refused.
+    a method's ``sampler`` parameter: ``gavae-rf``, ``gavae-lgbm``). ``params`` go
+    through ``set_params`` (nested ones as ``sampler__n_iter``); unknown names are
+    refused.
     ``paper`` applies :data:`PAPER_PARAMS` first, then ``quick`` applies
     :data:`QUICK_PARAMS`; ``params`` win over both.
     """
@@ -84,7 +85,8 @@ def build_method(method: str, *, layout=None, quick: bool = False, random_state=
         raise DataError(str(e)) from None
     keys = set(est.get_params(deep=False))
     base = {"random_state": random_state}
-    if type(est).__module__.startswith("gavae_ids."):
+    if type(est).__module__.startswith("gavae_ids.") and not getattr(est, "_sklearn_verbose",
+                                                                      False):  # fmt: skip
         # Only our estimators: scikit-learn's `verbose` means log lines, not a progress bar.
         base["verbose"] = verbose
         if device is not None:

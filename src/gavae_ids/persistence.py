@@ -1,9 +1,14 @@
-"""Saving models as safetensors weights + a JSON config with library versions.
+"""Saving models as safetensors weights (or another data-only format) + a JSON config.
 
-A saved model is a folder holding ``weights.safetensors`` and ``config.json``.
+A saved torch model is a folder holding ``weights.safetensors`` and ``config.json``.
 The JSON records the format version, the library versions it was written with
 and a SHA-256 of the weights file, checked on load. Nothing in the folder is
 ever executed or unpickled: safetensors holds raw tensors and JSON holds data.
+
+Tree models keep their trees in a format of their own beside the same
+``config.json`` (:func:`save_config`, :func:`verified_file`): LightGBM's text
+model, or a skops file whose every type is checked against an allow-list
+before anything in it is built (:mod:`gavae_ids.classifiers.trees`).
 """
 
 from __future__ import annotations
@@ -80,6 +85,40 @@ def read_config(path, kind: str | None = None) -> dict:
             f"{cfg_path}: written by gavae-ids {saved}, read by {__version__}", stacklevel=2
         )
     return meta
+
+
+def save_config(path, config: dict, kind: str, files=(), versions=None) -> Path:
+    """Write ``config.json`` for a model whose data sit in ``files`` of the folder ``path``.
+
+    The SHA-256 of every file is recorded, and checked by :func:`verified_file`.
+    ``versions`` adds library versions (e.g. ``{"lightgbm": "4.6.0"}``) to the usual ones.
+    """
+    path = Path(path)
+    meta = {
+        "format": "gavae-ids-model",
+        "format_version": FORMAT_VERSION,
+        "kind": kind,
+        "versions": {**library_versions(), **(versions or {})},
+        "files": {name: sha256_file(path / name) for name in files},
+        "config": config,
+    }
+    (path / CONFIG_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+    return path
+
+
+def verified_file(path, meta: dict, name: str) -> Path:
+    """``path / name`` after checking it against the SHA-256 recorded in ``meta``."""
+    f = Path(path) / name
+    digest = (meta.get("files") or {}).get(name)
+    if digest is None:
+        raise ModelFileError(f"{Path(path) / CONFIG_FILE}: damaged (no checksum of {name})")
+    if not f.is_file():
+        raise ModelFileError(f"{f}: missing")
+    if sha256_file(f) != digest:
+        raise ModelFileError(
+            f"{f}: checksum does not match config.json; the file was altered or truncated"
+        )
+    return f
 
 
 def load_model(path, kind: str | None = None) -> tuple[dict[str, torch.Tensor], dict]:

@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 DATASETS = {"nsl-kdd": "NSL-KDD", "unsw-nb15": "UNSW-NB15"}
 PAPER_METHODS = ("KNN", "CNN", "DNN", "RF", "SVM", "GAVAE-DNN")
 PEER_METHODS = ("SMOTE+DNN", "CTGAN+DNN", "TVAE+DNN")
+#: Tree models beyond the paper (not in the default list: ask for them with ``methods``).
+TREE_METHODS = ("LightGBM", "SMOTE+LightGBM", "GAVAE+LightGBM", "SMOTE+RF", "GAVAE+RF")
 NORMAL = "Normal"
 
 
@@ -136,13 +138,14 @@ def _take(b, rows):
 
 
 def registry_name(method: str) -> str:
-    """Report name → registry name: ``"SMOTE+DNN"`` → ``"smote-dnn"``."""
-    return method.lower().replace("+", "-")
+    """Report name → registry name: ``"SMOTE+DNN"`` → ``"smote-dnn"``,
+    ``"GAVAE+LightGBM"`` → ``"gavae-lgbm"``."""
+    return method.strip().lower().replace("+", "-").replace("lightgbm", "lgbm")
 
 
 def display_name(method: str) -> str:
     """Registry or report name → the report's spelling (``"gavae-dnn"`` → ``"GAVAE-DNN"``)."""
-    known = {registry_name(m): m for m in PAPER_METHODS + PEER_METHODS}
+    known = {registry_name(m): m for m in PAPER_METHODS + PEER_METHODS + TREE_METHODS}
     return known.get(registry_name(method), method)
 
 

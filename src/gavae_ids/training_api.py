@@ -134,9 +134,10 @@ def train_detector(
     dataset : {"nsl-kdd", "unsw-nb15", "csv"}
         See :func:`load_training_data`; ``"csv"`` needs ``csv_path`` and ``label``.
     method : str, default="gavae-dnn"
-        A registered method that can be bundled (torch classifiers: ``gavae-dnn``,
-        ``dnn``, ``cnn``, ``smote-dnn``, …). scikit-learn models (KNN, SVM, RF)
-        are refused: they can only be stored by pickling.
+        A registered method that can be bundled: the torch classifiers (``gavae-dnn``,
+        ``dnn``, ``cnn``, ``smote-dnn``, …) and the tree models (``rf``, ``gavae-rf``,
+        ``smote-rf``, ``lgbm``, ``gavae-lgbm``, ``smote-lgbm``). KNN and SVM are
+        refused: they can only be stored by pickling.
     data_home : path-like, optional
         Dataset folder (default ``$GAVAE_IDS_DATA``).
     out : path-like, optional
@@ -159,7 +160,7 @@ def train_detector(
     outlier_filter : bool, default=False
         Drop per-class MAD outliers from the training rows first.
     save_gavae : bool, default=True
-        Put the fitted GAVAE (gavae-dnn only) in the bundle's ``gavae/``.
+        Put the fitted GAVAE (GAVAE methods only) in the bundle's ``gavae/``.
     overwrite : bool, default=False
         Replace an existing bundle at ``out``.
     validation : float, default=0.2

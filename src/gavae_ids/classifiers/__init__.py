@@ -4,6 +4,9 @@
 * :class:`DNNClassifier`, :class:`CNNClassifier` — the torch baselines;
 * :func:`make_knn`, :class:`SVMClassifier`, :func:`make_random_forest` — the classical ones;
 * peers: :func:`make_smote_dnn`, :func:`make_ctgan_dnn`, :func:`make_tvae_dnn`;
+* tree models a bundle can hold: :class:`RFClassifier`, :class:`HGBClassifier`,
+  :class:`LightGBMClassifier`, and :class:`ResampledClassifier` (resample, then fit
+  a classifier: GAVAE+RF, SMOTE+LightGBM, …);
 * :func:`get_method` / :func:`register_method` / :func:`available_methods` — by name.
 """
 
@@ -28,13 +31,33 @@ from gavae_ids.classifiers.peers import (
     make_smote_dnn,
     make_tvae_dnn,
 )
-from gavae_ids.classifiers.registry import available_methods, get_method, register_method
+from gavae_ids.classifiers.registry import (
+    available_methods,
+    get_method,
+    loadable_class,
+    register_method,
+)
+from gavae_ids.classifiers.trees import (
+    HGBClassifier,
+    LightGBMClassifier,
+    ResampledClassifier,
+    RFClassifier,
+    make_gavae_lgbm,
+    make_gavae_rf,
+    make_lightgbm,
+    make_smote_lgbm,
+    make_smote_rf,
+)
 
 __all__ = [
     "CNNClassifier",
     "DNNClassifier",
     "EncoderMismatchError",
     "GAVAEDNNClassifier",
+    "HGBClassifier",
+    "LightGBMClassifier",
+    "RFClassifier",
+    "ResampledClassifier",
     "SVMClassifier",
     "SynthesizerOverSampler",
     "TorchClassifier",
@@ -42,10 +65,16 @@ __all__ = [
     "ctgan_available",
     "get_method",
     "init_from_encoder",
+    "loadable_class",
     "make_ctgan_dnn",
+    "make_gavae_lgbm",
+    "make_gavae_rf",
+    "make_lightgbm",
     "make_knn",
     "make_random_forest",
     "make_smote_dnn",
+    "make_smote_lgbm",
+    "make_smote_rf",
     "make_svm",
     "make_tvae_dnn",
     "register_method",

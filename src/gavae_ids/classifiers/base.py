@@ -30,21 +30,24 @@ from gavae_ids.training.engine import as_tensors, fit_supervised, predict_logits
 logger = logging.getLogger(__name__)
 
 
-# Estimator-valued parameters (a sampler, its FeatureLayout) are saved as class name +
-# parameters. On load only the classes listed here are rebuilt, looked up in this table
-# (nothing is imported by a name read from the file): a file naming any other callable
-# — a function that deletes files, say — gets None, so loading never runs its code.
+# Estimator-valued parameters (a sampler, its FeatureLayout, a wrapped tree classifier) are
+# saved as class name + parameters. On load only the classes listed here are rebuilt, looked
+# up in this table (nothing is imported by a name read from the file): a file naming any
+# other callable — a function that deletes files, say — gets None, so loading never runs
+# its code.
 @functools.cache
 def _trusted_classes() -> dict[str, type]:
     from imblearn.combine import SMOTEENN
     from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 
     from gavae_ids.classifiers.peers import SynthesizerOverSampler
+    from gavae_ids.classifiers.trees import HGBClassifier, LightGBMClassifier, RFClassifier
     from gavae_ids.preprocessing.layout import FeatureLayout
     from gavae_ids.sampling.gavae_sampler import GAVAESampler
 
     classes = (GAVAESampler, SynthesizerOverSampler, SMOTE, ADASYN, RandomOverSampler,
-               SMOTEENN, FeatureLayout)  # fmt: skip
+               SMOTEENN, FeatureLayout, RFClassifier, HGBClassifier,
+               LightGBMClassifier)  # fmt: skip
     return {_qualname(c): c for c in classes}
 
 

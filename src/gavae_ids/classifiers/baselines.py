@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.ensemble import RandomForestClassifier
 from sklearn.kernel_approximation import Nystroem
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -31,10 +30,17 @@ def make_knn(*, n_neighbors: int = 5, weights: str = "uniform", n_jobs: int | No
 
 
 def make_random_forest(*, n_estimators: int = 100, max_features: str = "sqrt",
-                       n_jobs: int | None = None, random_state=None,
-                       **params) -> RandomForestClassifier:  # fmt: skip
-    """Random forest: 100 fully grown trees, √F features per split, Gini impurity."""
-    return RandomForestClassifier(
+                       n_jobs: int | None = -1, random_state=None,
+                       **params):  # fmt: skip
+    """Random forest: 100 fully grown trees, √F features per split, Gini impurity.
+
+    An :class:`~gavae_ids.classifiers.RFClassifier` (scikit-learn's forest, savable
+    in a model bundle). ``n_jobs=-1`` fits and predicts on all cores; the trees do
+    not depend on it.
+    """
+    from gavae_ids.classifiers.trees import RFClassifier
+
+    return RFClassifier(
         n_estimators=n_estimators, max_features=max_features, n_jobs=n_jobs,
         random_state=random_state, **params,
     )  # fmt: skip

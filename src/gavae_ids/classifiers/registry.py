@@ -2,7 +2,7 @@
 
 >>> from gavae_ids.classifiers import get_method, register_method
 >>> get_method("rf", random_state=0)
-RandomForestClassifier(random_state=0)
+RFClassifier(n_jobs=-1, random_state=0)
 >>> from sklearn.linear_model import LogisticRegression
 >>> register_method("logreg", LogisticRegression)
 >>> "logreg" in available_methods()
@@ -20,6 +20,14 @@ from gavae_ids.classifiers.cnn import CNNClassifier
 from gavae_ids.classifiers.dnn import DNNClassifier
 from gavae_ids.classifiers.gavae_dnn import GAVAEDNNClassifier
 from gavae_ids.classifiers.peers import make_ctgan_dnn, make_smote_dnn, make_tvae_dnn
+from gavae_ids.classifiers.trees import (
+    make_gavae_lgbm,
+    make_gavae_rf,
+    make_lightgbm,
+    make_smote_lgbm,
+    make_smote_rf,
+)
+from gavae_ids.exceptions import ModelFileError
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,30 @@ def available_methods(*, include_unavailable: bool = False) -> list[str]:
     ]  # fmt: skip
 
 
-# The paper's Tables 6–7 rows, then the peers beyond the paper.
+def loadable_class(name: str) -> type:
+    """The classifier class ``name`` that a saved model (or a bundle's manifest) may name.
+
+    Only classes exported by :mod:`gavae_ids.classifiers` that have ``save`` and
+    ``load`` are accepted — the one allow-list of loadable classifiers — so a
+    file cannot make us import or run anything else.
+
+    Raises
+    ------
+    ModelFileError
+        ``name`` is not such a class.
+    """
+    import gavae_ids.classifiers as classifiers
+
+    cls = getattr(classifiers, name, None) if name.isidentifier() else None
+    if not (isinstance(cls, type) and callable(getattr(cls, "load", None))
+            and callable(getattr(cls, "save", None))):  # fmt: skip
+        raise ModelFileError(
+            f"classifier class {name!r} is not a gavae-ids classifier this version can load"
+        )
+    return cls
+
+
+# The paper's Tables 6–7 rows, then the peers beyond the paper, then tree models.
 register_method("knn", make_knn)
 register_method("svm", make_svm)
 register_method("rf", make_random_forest)
@@ -90,3 +121,8 @@ register_method("gavae-dnn", GAVAEDNNClassifier)
 register_method("smote-dnn", make_smote_dnn)
 register_method("ctgan-dnn", make_ctgan_dnn, requires="ctgan")
 register_method("tvae-dnn", make_tvae_dnn, requires="ctgan")
+register_method("lgbm", make_lightgbm, requires="lightgbm")
+register_method("smote-lgbm", make_smote_lgbm, requires="lightgbm")
+register_method("gavae-lgbm", make_gavae_lgbm, requires="lightgbm")
+register_method("smote-rf", make_smote_rf)
+register_method("gavae-rf", make_gavae_rf)

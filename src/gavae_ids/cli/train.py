@@ -23,7 +23,7 @@ def train_cmd(
         None,
         "--method",
         "-m",
-        help="gavae-dnn (default), dnn, cnn, smote-dnn, … (torch classifiers only).",
+        help="gavae-dnn (default), dnn, cnn, smote-dnn, rf, gavae-rf, lgbm, gavae-lgbm, …",
     ),
     input_csv: Path = typer.Option(
         None,
