@@ -47,7 +47,7 @@ def test_the_budget_skips_a_candidate_and_says_so(threshold_table):
     assert rows["rf"]["status"] == "ok"  # the first (cheapest) always runs
     assert rows["dnn"]["status"].startswith("skipped: over budget")
     assert rows["dnn"]["folds"] == [] and rows["dnn"]["mean"] is None
-    assert sel.winner == "rf" and "did not finish" in sel.reason
+    assert sel.winner == "rf" and "skipped or failed" in sel.reason
     assert "skipped: over budget" in sel.to_markdown()
 
 

@@ -109,8 +109,8 @@ class AutoSelection:
             f"Stratified {self.folds}-fold CV on the training rows only ({cap}{self.rows:,} of "
             f"{self.rows_total:,}; seed {self.seed}); scorer `{self.scoring}`; time budget "
             f"{budget}; candidates run in {self.order}; ties (within {self.tie_tolerance}) go "
-            f"to the faster; {self.seconds:.0f} s in all. The winner was then trained on all "
-            "training rows as above.", "",
+            f"to the faster; {self.seconds:.0f} s in all. The winner was then trained as "
+            f"`--method {self.winner}` would be (see *Trained on / measured on*).", "",
             f"| candidate | mean {self.scoring} | std | per fold | fit s / fold | status |",
             "|---|---:|---:|---|---:|---|",
         ]  # fmt: skip
@@ -320,22 +320,21 @@ def _pick(table, scoring: str, folds: int) -> tuple[str, str]:
     tied = [r for r in ok if r["mean"] >= best - TIE_TOLERANCE]
     win = min(tied, key=lambda r: (r["fit_seconds"], -r["mean"]))
     others = sorted((r for r in ok if r is not win), key=lambda r: -r["mean"])
-    vs = ", ".join(f"{r['mean']:.4f} for {r['candidate']}" for r in others[:3])
+    vs = ", ".join(f"{r['mean']:.4f} {r['candidate']}" for r in others[:3])
+    vs = f" (vs {vs})" if vs else ""
     if win["mean"] == best:
-        reason = f"highest mean {scoring} over {folds} folds: {win['mean']:.4f}"
+        reason = f"highest mean {scoring} over {folds} folds: {win['mean']:.4f}{vs}"
+        if len(tied) > 1:
+            names = ", ".join(r["candidate"] for r in tied if r is not win)
+            reason += (f"; {names} within the {TIE_TOLERANCE} tie tolerance, and "
+                       f"{win['candidate']} is the fastest to fit")  # fmt: skip
     else:
         top = max(ok, key=lambda r: r["mean"])
-        reason = (f"mean {scoring} over {folds} folds {win['mean']:.4f}, within "
-                  f"{TIE_TOLERANCE} of the highest ({top['mean']:.4f}, {top['candidate']}), and "
+        reason = (f"mean {scoring} over {folds} folds {win['mean']:.4f}{vs}, within the "
+                  f"{TIE_TOLERANCE} tie tolerance of the highest ({top['candidate']}), and "
                   f"faster to fit ({win['fit_seconds']:.1f} s vs {top['fit_seconds']:.1f} s per "
                   "fold)")  # fmt: skip
-    if len(tied) > 1 and win["mean"] == best:
-        reason += (f"; tied within {TIE_TOLERANCE} with "
-                   f"{', '.join(r['candidate'] for r in tied if r is not win)}, and the fastest "
-                   "of them")  # fmt: skip
-    if vs:
-        reason += f" vs {vs}"
     n_skip = len(table) - len(ok)
     if n_skip:
-        reason += f" ({n_skip} candidate(s) did not finish: see the table)"
+        reason += f"; {n_skip} candidate(s) skipped or failed (see the table)"
     return win["candidate"], reason
