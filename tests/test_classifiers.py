@@ -422,11 +422,14 @@ def test_forest_probabilities_do_not_depend_on_n_jobs(blobs):
     np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
 
 
-def test_lightgbm_results_do_not_depend_on_threads(blobs):
+def test_lightgbm_is_deterministic_and_keeps_labels(blobs):
     X, y = blobs
-    one = LightGBMClassifier(n_estimators=20, n_jobs=1, random_state=0).fit(X, y)
-    two = LightGBMClassifier(n_estimators=20, n_jobs=2, random_state=0).fit(X, y)
+    params = dict(n_estimators=20, n_jobs=2, subsample=0.7, subsample_freq=1, random_state=0)
+    one = LightGBMClassifier(**params).fit(X, y)
+    two = LightGBMClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(one.predict_proba(X), two.predict_proba(X))
+    other = LightGBMClassifier(**{**params, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(other.predict_proba(X), one.predict_proba(X))
     assert list(one.classes_) == ["dos", "normal", "probe"]
     binary = LightGBMClassifier(n_estimators=5, n_jobs=1).fit(X, y == "normal")
     proba = binary.predict_proba(X)
@@ -492,11 +495,17 @@ def test_tree_methods_are_registered():
     assert isinstance(get_method("gavae-rf").sampler, GAVAESampler)
 
 
-def test_resampling_failure_names_the_smallest_class(blobs):
+def test_smote_shrinks_its_neighbourhood_for_tiny_classes_and_names_what_it_cannot_do(blobs):
     from gavae_ids.classifiers import make_smote_rf
     from gavae_ids.exceptions import DataError
 
     X, y = blobs
     keep = np.r_[np.flatnonzero(y != "probe"), np.flatnonzero(y == "probe")[:3]]
-    with pytest.raises(DataError, match="SMOTE could not resample.*'probe' with 3 row"):
-        make_smote_rf(n_estimators=3, n_jobs=1).fit(X[keep], y[keep])
+    clf = make_smote_rf(n_estimators=3, n_jobs=1)
+    with pytest.warns(UserWarning, match="'probe' has 3 rows.*using k_neighbors=2"):
+        clf.fit(X[keep], y[keep])
+    assert clf.sampler_.k_neighbors == 2 and clf.sampler.k_neighbors == 5
+    assert (clf.classifier_.classes_ == ["dos", "normal", "probe"]).all()
+    one = np.r_[np.flatnonzero(y != "probe"), np.flatnonzero(y == "probe")[:1]]
+    with pytest.raises(DataError, match="SMOTE could not resample.*'probe' with 1 row"):
+        clf.fit(X[one], y[one])

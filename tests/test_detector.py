@@ -485,3 +485,17 @@ def test_train_detector_with_tree_methods(tmp_path, nsl_small):
     loaded = Detector.load(tmp_path / "m")
     assert loaded.method == "smote-rf"
     np.testing.assert_array_equal(loaded.predict_proba(df), det.predict_proba(df))
+
+
+def test_loading_a_tree_bundle_without_the_extra_says_which_to_install(tree_bundles, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    extras = ("skops", "lightgbm")
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in extras else real(name, *a))  # fmt: skip
+    for name in ("rf", "lgbm"):
+        with pytest.raises(
+            ModelFileError, match=r"needs the optional package .*gavae-ids\[trees\]"
+        ):
+            Detector.load(tree_bundles[name][1])

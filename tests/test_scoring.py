@@ -338,7 +338,7 @@ def test_cli_train_then_score(data_home, tmp_path, raw_lines):
                               "--data-dir", str(data_home), "-q"])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "wrote" in res.stdout and Detector.load(out).method == "dnn"
-    res = runner.invoke(app, ["train", "--method", "rf", "-o", str(tmp_path / "rf"), "-q"])
+    res = runner.invoke(app, ["train", "--method", "knn", "-o", str(tmp_path / "knn"), "-q"])
     assert res.exit_code == 2 and "pickl" in res.stderr
     src = write(tmp_path, b"".join(raw_lines[:30]))
     res = runner.invoke(app, ["score", str(out), src, "--no-header", "-o",

@@ -30,6 +30,7 @@ two large binary dependencies, against skops' small pure-Python one).
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import numpy as np
@@ -59,10 +60,11 @@ SKOPS_TYPES = frozenset({
 })  # fmt: skip
 
 
-def _require(module: str, what: str):
+def _require(module: str, what: str, error: type[Exception] = ImportError):
+    """Import ``module`` of an optional package, or raise ``error`` naming the extra."""
     package = module.split(".")[0]
     if importlib.util.find_spec(package) is None:
-        raise ImportError(f"{what} needs the optional package {package!r}: {TREES_EXTRA}")
+        raise error(f"{what} needs the optional package {package!r}: {TREES_EXTRA}")
     return importlib.import_module(module)
 
 
@@ -89,6 +91,29 @@ def _seed_params(est, seed: int) -> None:
         est.set_params(random_state=seed)
 
 
+def _fit_neighbours(sampler, y) -> None:
+    """Shrink an integer ``k_neighbors`` to what the smallest class can give (warned)."""
+    from numbers import Integral
+
+    k = sampler.get_params(deep=False).get("k_neighbors")
+    if not isinstance(k, Integral) or isinstance(k, bool):
+        return
+    labels, counts = np.unique(y, return_counts=True)
+    grown = counts < counts.max()  # "auto"/"not majority": the classes SMOTE interpolates
+    smallest = int(counts[grown].min()) if grown.any() else int(counts.min())
+    if 2 <= smallest <= k:
+        import warnings
+
+        label = str(labels[grown][counts[grown].argmin()]) if grown.any() else "?"
+        warnings.warn(
+            f"{type(sampler).__name__}: class {label!r} has {smallest} rows, not more than "
+            f"k_neighbors={k}; using k_neighbors={smallest - 1}",
+            UserWarning,
+            stacklevel=3,
+        )
+        sampler.set_params(k_neighbors=smallest - 1)
+
+
 # -- scikit-learn forests, stored with skops ----------------------------------------------------
 def load_skops(file: Path, expected: type):
     """The estimator of the skops file ``file``, refused unless every type is allowed.
@@ -100,7 +125,7 @@ def load_skops(file: Path, expected: type):
         and :data:`SKOPS_TYPES` (nothing of it is built then), or holds
         something other than an ``expected``.
     """
-    sio = _require("skops.io", f"loading {file}")
+    sio = _require("skops.io", f"loading {file}", ModelFileError)
     import zipfile
 
     unreadable = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, AttributeError)
@@ -253,8 +278,10 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
     reg_alpha, reg_lambda : float, default=0.0
     class_weight : "balanced", dict or None, default=None
     n_jobs : int, default=-1
-        Threads of fitting and of ``predict_proba``; ``-1``: all cores. Results do
-        not depend on it (LightGBM runs with ``deterministic=True``).
+        Threads of fitting and of ``predict_proba``; ``-1``: ``OMP_NUM_THREADS`` when
+        set, else all cores. LightGBM runs with ``deterministic=True``: the same data,
+        parameters and ``n_jobs`` give the same model every time (another thread count
+        can change the last bits of its histograms' sums, and so, rarely, a split).
     random_state : int, RandomState or None
         Seeds LightGBM's sampling.
 
@@ -286,7 +313,12 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _threads(self) -> int:
-        return 0 if self.n_jobs is None or self.n_jobs < 1 else int(self.n_jobs)  # 0: OpenMP's
+        """Threads for LightGBM: ``n_jobs`` if positive, else OMP_NUM_THREADS when set, else
+        0 (OpenMP's default: all cores)."""
+        if self.n_jobs is not None and self.n_jobs >= 1:
+            return int(self.n_jobs)
+        env = os.environ.get("OMP_NUM_THREADS", "")
+        return int(env) if env.isdigit() and int(env) > 0 else 0
 
     def fit(self, X, y):
         """Fit the boosted trees on ``X`` (encoded features) and ``y`` (class labels)."""
@@ -365,7 +397,7 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
         """
         from gavae_ids.classifiers.base import _from_json
 
-        lgb = _require("lightgbm", f"loading {path}")
+        lgb = _require("lightgbm", f"loading {path}", ModelFileError)
         meta = read_config(path, kind=cls._kind())
         f = verified_file(path, meta, LIGHTGBM_FILE)
         config = meta["config"]
@@ -411,7 +443,11 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
     sampler : imblearn sampler or None, default=None
         ``None``: no resampling. A :class:`~gavae_ids.sampling.GAVAESampler`
         without a ``layout`` gets the preprocessing's one-hot layout from
-        :func:`gavae_ids.methods.build_method`.
+        :func:`gavae_ids.methods.build_method`. A neighbour-based sampler (SMOTE,
+        ADASYN: an integer ``k_neighbors``) whose smallest class to grow has no more
+        rows than ``k_neighbors`` uses that class's row count − 1 instead, with a
+        warning (SMOTE itself would stop with an error); a class of one row still
+        cannot be interpolated.
     classifier : classifier or None, default=None
         ``None``: :func:`~gavae_ids.classifiers.make_random_forest`. To be saved in
         a bundle it must be one with ``save``/``load`` (the tree classes of this
@@ -463,6 +499,7 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
         Xr, yr = X, y
         if self.sampler_ is not None:
             _seed_params(self.sampler_, sampler_seed)
+            _fit_neighbours(self.sampler_, y)
             try:
                 Xr, yr = self.sampler_.fit_resample(X, y)
             except ValueError as e:  # e.g. SMOTE on a class with fewer rows than neighbours
