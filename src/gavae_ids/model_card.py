@@ -94,6 +94,9 @@ class ModelCard:
         ``generated`` rows its sampler added (None without a sampler).
     warnings : list of str
         Why the model may not be fit for use; empty when none.
+    selection : dict or None
+        With ``--method auto``: :meth:`gavae_ids.auto.AutoSelection.to_dict` —
+        the CV table of the candidates, the winner and why.
     """
 
     method: str
@@ -105,6 +108,7 @@ class ModelCard:
     class_counts: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     margin: float = BASELINE_MARGIN
+    selection: dict | None = None
 
     # -- verdict ---------------------------------------------------------------------------
     @property
@@ -177,6 +181,10 @@ class ModelCard:
         lines = [f"# Model card: {self.method}", ""]
         if self.warnings:
             lines += [f"> **WARNING:** {w}" for w in self.warnings] + [""]
+        if self.selection is not None:
+            why = self.selection["reason"]
+            lines += [f"Method {self.method}, chosen by `--method auto`: {why} "
+                      "(see *Method selection* below).", ""]  # fmt: skip
         lines += [f"**Trained on / measured on.** {ev['description']}", "",
                   f"Classes: {', '.join(self.classes)} (normal: {self.normal_label}; "
                   "attack = any other class).", ""]  # fmt: skip
@@ -221,6 +229,11 @@ class ModelCard:
         note = ev.get("generated_note")
         if note:
             lines += ["", note]
+        if self.selection is not None:
+            from gavae_ids.auto import AutoSelection
+
+            lines += ["", "## Method selection (--method auto)", "",
+                      AutoSelection(**self.selection).to_markdown().rstrip("\n")]  # fmt: skip
         return "\n".join(lines) + "\n"
 
 

@@ -118,6 +118,11 @@ def train_detector(
     overwrite: bool = False,
     validation: float = 0.2,
     cv: int | None = None,
+    candidates=None,
+    scoring: str = "f1_macro",
+    auto_folds: int = 3,
+    time_budget: float | None = None,
+    cv_max_rows_per_class: int | None = 5000,
     **params,
 ) -> Detector:
     """Train a detector on the training data of ``dataset`` and (optionally) save its bundle.
@@ -138,6 +143,12 @@ def train_detector(
         ``dnn``, ``cnn``, ``smote-dnn``, …) and the tree models (``rf``, ``gavae-rf``,
         ``smote-rf``, ``lgbm``, ``gavae-lgbm``, ``smote-lgbm``). KNN and SVM are
         refused: they can only be stored by pickling.
+        ``"auto"``: pick one by stratified k-fold CV on the training rows
+        (:func:`gavae_ids.auto.select_method`; ``candidates``, ``scoring``,
+        ``auto_folds``, ``time_budget``, ``cv_max_rows_per_class``), then train
+        it exactly as if it had been named; the model card records the CV table
+        and why it won (``model_card.selection``), the bundle's method is the
+        winner's name and ``info["selected_by"]`` is ``"auto"``.
     data_home : path-like, optional
         Dataset folder (default ``$GAVAE_IDS_DATA``).
     out : path-like, optional
@@ -171,8 +182,15 @@ def train_detector(
     cv : int, optional
         Instead of the holdout: stratified ``cv``-fold cross-validation figures,
         then a refit on all rows (the bundled model).
+    candidates, scoring, auto_folds, time_budget, cv_max_rows_per_class
+        ``method="auto"`` only: candidate names (default
+        :data:`gavae_ids.auto.DEFAULT_CANDIDATES`), scikit-learn scorer name,
+        CV folds, seconds for the comparison (None: unlimited) and the
+        per-class row cap of the comparison (None: all rows; the refit of the
+        winner always uses all rows).
     **params
-        Method parameters, e.g. ``epochs=20`` or ``sampler__n_iter=500``.
+        Method parameters, e.g. ``epochs=20`` or ``sampler__n_iter=500``
+        (refused with ``method="auto"``: every candidate runs with its defaults).
 
     Returns
     -------
@@ -183,9 +201,20 @@ def train_detector(
     t0 = time.perf_counter()
     # Built before any data is read, so unknown or unbundleable methods are refused at once;
     # the GAVAE sampler gets the preprocessing's layout when the pipeline is fitted.
-    pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
-                          random_state=random_state, verbose=verbose, **params)  # fmt: skip
-    check_bundleable(pipe.classifier, method)
+    auto = str(method).lower() == "auto"
+    if auto:
+        from gavae_ids.auto import DEFAULT_CANDIDATES, check_scoring, order_candidates
+
+        if params:
+            raise DataError(f"method parameters ({', '.join(sorted(params))}) cannot be "
+                            "given with --method auto: every candidate runs with its "
+                            "defaults")  # fmt: skip
+        candidates = order_candidates(candidates or DEFAULT_CANDIDATES)
+        check_scoring(scoring)
+    else:
+        pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
+                              random_state=random_state, verbose=verbose, **params)  # fmt: skip
+        check_bundleable(pipe.classifier, method)
     data = load_training_data(
         dataset,
         data_home=data_home,
@@ -203,11 +232,28 @@ def train_detector(
         rows = stratified_rows(y.to_numpy(), QUICK_ROWS_PER_CLASS, random_state)
         X, y = X.iloc[rows], y.iloc[rows]
         info["quick"] = f"at most {QUICK_ROWS_PER_CLASS} rows per class ({len(y)} rows)"
+    selection = None
+    if auto:
+        from gavae_ids.auto import select_method
+
+        selection = select_method(X, y, candidates=candidates, scoring=scoring,
+                                  folds=auto_folds, time_budget=time_budget,
+                                  max_rows_per_class=cv_max_rows_per_class,
+                                  random_state=random_state, categorical=data["categorical"],
+                                  numeric=data["numeric"], outlier_filter=outlier_filter,
+                                  quick=quick, verbose=verbose)  # fmt: skip
+        method = selection.winner
+        log.info("auto selected %s: %s", method, selection.reason)
+        pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
+                              random_state=random_state, verbose=verbose)  # fmt: skip
     pipe.set_params(categorical=data["categorical"], numeric=data["numeric"])
     log.info("fitting %s on %d rows", method, len(y))
     fitted, card = fit_with_card(pipe, X, y, normal_label=normal, method=method,
                                  validation=validation, cv=cv,
                                  random_state=random_state)  # fmt: skip
+    if selection is not None:
+        card.selection = selection.to_dict()
+        info["selected_by"] = "auto"
     if fitted.outlier_report_ is not None:
         removed = fitted.outlier_report_["removed"]
         info["outlier_filter"] = {str(c): int(r) for c, r in removed.items()}

@@ -23,7 +23,34 @@ def train_cmd(
         None,
         "--method",
         "-m",
-        help="gavae-dnn (default), dnn, cnn, smote-dnn, rf, gavae-rf, lgbm, gavae-lgbm, …",
+        help="gavae-dnn (default), dnn, cnn, smote-dnn, rf, gavae-rf, lgbm, gavae-lgbm, …, "
+        "or auto: pick one by stratified k-fold CV on the training rows.",
+    ),
+    candidates: str = typer.Option(
+        None,
+        "--candidates",
+        help="--method auto: comma-separated methods to compare "
+        "(default gavae-dnn,dnn,rf,lgbm,gavae-lgbm,smote-lgbm, those installed).",
+    ),
+    scoring: str = typer.Option(
+        "f1_macro",
+        "--scoring",
+        help="--method auto: scikit-learn scorer to rank by (f1_macro, balanced_accuracy, …).",
+    ),
+    auto_folds: int = typer.Option(3, "--auto-folds", min=2, help="--method auto: CV folds."),
+    time_budget: float = typer.Option(
+        None,
+        "--time-budget",
+        min=0.0,
+        help="--method auto: seconds for the comparison; candidates run cheapest first and one "
+        "projected to overrun is skipped (listed as such).",
+    ),
+    cv_max_rows_per_class: int = typer.Option(
+        5000,
+        "--cv-max-rows-per-class",
+        min=0,
+        help="--method auto: compare on at most N random rows per class (0: all rows); the "
+        "winner is then trained on all rows.",
     ),
     input_csv: Path = typer.Option(
         None,
@@ -98,6 +125,8 @@ def train_cmd(
         from gavae_ids.tuning import load_best_config
 
         best = load_best_config(config)
+        if method is not None and method.lower() == "auto":
+            raise DataError("--config fixes the method; it cannot be combined with --method auto")
         if method is not None and method.lower() != best["method"].lower():
             raise DataError(f"--method {method} differs from the method {best['method']} "
                             f"tuned in {config}")  # fmt: skip
@@ -113,7 +142,10 @@ def train_cmd(
             verbose=not quiet, csv_path=input_csv, label=label, categorical=names(categorical),
             drop=names(drop) or (), normal_label=normal_label,
             train_split="train" if full_train else "train20", outlier_filter=outliers,
-            save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv, **params,
+            save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv,
+            candidates=names(candidates), scoring=scoring, auto_folds=auto_folds,
+            time_budget=time_budget, cv_max_rows_per_class=cv_max_rows_per_class or None,
+            **params,
         )  # fmt: skip
     # What the user must know about the model they got: one line each, after training.
     for w in caught:
@@ -125,8 +157,9 @@ def train_cmd(
         typer.echo(det.model_card.to_markdown())
     for w in det.quality_warnings:
         typer.echo(f"warning: {w}", err=True)
+    auto_note = " (chosen by --method auto)" if det.info.get("selected_by") == "auto" else ""
     typer.echo(
-        f"wrote {out}: {det.method} on {det.info.get('rows_trained', '?'):,} rows, "
+        f"wrote {out}: {det.method}{auto_note} on {det.info.get('rows_trained', '?'):,} rows, "
         f"classes {', '.join(det.classes_)} (normal: {det.normal_label}), "
         f"{len(det.schema.columns)} input columns"
     )

@@ -1,0 +1,141 @@
+"""``--method auto``: CV over candidate methods on the training rows, then a refit of the winner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gavae_ids.auto import TIE_TOLERANCE, _pick, order_candidates, select_method
+from gavae_ids.classifiers import registry
+from gavae_ids.exceptions import DataError
+
+
+@pytest.fixture(scope="module")
+def threshold_table():
+    """The label is an exact threshold on one integer column: a forest finds it at once."""
+    rng = np.random.RandomState(0)
+    n = 300
+    X = pd.DataFrame({"a": rng.randint(0, 100, n), "b": rng.rand(n),
+                      "proto": rng.choice(["tcp", "udp"], n)})  # fmt: skip
+    y = np.where(X["a"] >= 60, "attack", "normal")
+    return X, y
+
+
+def test_picks_the_clearly_better_candidate(threshold_table):
+    X, y = threshold_table
+    sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, verbose=False)
+    rows = {r["candidate"]: r for r in sel.table}
+    assert [r["candidate"] for r in sel.table] == ["rf", "dnn"]  # cheapest first
+    assert all(r["status"] == "ok" and len(r["folds"]) == 3 for r in sel.table)
+    assert rows["rf"]["mean"] > rows["dnn"]["mean"] + 0.05
+    assert sel.winner == "rf"
+    assert sel.reason.startswith("highest mean f1_macro over 3 folds")
+    assert rows["rf"]["mean"] == pytest.approx(np.mean(rows["rf"]["folds"]))
+    # same seed, same folds, same scores
+    again = select_method(X, y, candidates=["rf"], quick=True, verbose=False)
+    assert again.table[0]["folds"] == rows["rf"]["folds"]
+
+
+def test_the_budget_skips_a_candidate_and_says_so(threshold_table):
+    X, y = threshold_table
+    sel = select_method(X, y, candidates=["dnn", "rf"], time_budget=1e-6, quick=True,
+                        verbose=False)  # fmt: skip
+    rows = {r["candidate"]: r for r in sel.table}
+    assert rows["rf"]["status"] == "ok"  # the first (cheapest) always runs
+    assert rows["dnn"]["status"].startswith("skipped: over budget")
+    assert rows["dnn"]["folds"] == [] and rows["dnn"]["mean"] is None
+    assert sel.winner == "rf" and "skipped or failed" in sel.reason
+    assert "skipped: over budget" in sel.to_markdown()
+
+
+def test_unavailable_and_unbundleable_candidates_are_listed_as_skipped(
+    threshold_table, monkeypatch
+):
+    missing = registry._Entry(registry.make_lightgbm, requires="no_such_module_x")
+    monkeypatch.setitem(registry._METHODS, "fake-lgbm", missing)
+    X, y = threshold_table
+    sel = select_method(X, y, candidates=["rf", "fake-lgbm", "knn"], verbose=False)
+    rows = {r["candidate"]: r["status"] for r in sel.table}
+    assert rows["fake-lgbm"].startswith("skipped: not installed")
+    assert "no_such_module_x" in rows["fake-lgbm"]
+    assert rows["knn"].startswith("skipped: cannot be bundled")
+    assert sel.winner == "rf"
+
+
+def test_a_failing_candidate_is_listed_and_the_others_still_compete(threshold_table, monkeypatch):
+    from gavae_ids.classifiers import RFClassifier
+
+    class Broken(RFClassifier):
+        def fit(self, X, y):
+            raise RuntimeError("boom")
+
+    monkeypatch.setitem(registry._METHODS, "broken", registry._Entry(Broken))
+    monkeypatch.setattr("gavae_ids.auto._unusable", lambda m: None)
+    X, y = threshold_table
+    sel = select_method(X, y, candidates=["broken", "rf"], verbose=False)
+    rows = {r["candidate"]: r["status"] for r in sel.table}
+    assert rows["broken"] == "failed: RuntimeError: boom"
+    assert sel.winner == "rf"
+
+
+def test_ties_go_to_the_faster_candidate():
+    def row(name, mean, fit):
+        return {"candidate": name, "status": "ok", "mean": mean, "fit_seconds": fit}
+
+    table = [row("slow", 0.900, 10.0), row("fast", 0.900 - TIE_TOLERANCE / 2, 1.0),
+             row("worse", 0.80, 0.1)]  # fmt: skip
+    winner, reason = _pick(table, "f1_macro", 3)
+    assert winner == "fast" and "faster to fit" in reason and "slow" in reason
+    table[1]["mean"] = 0.900 - 2 * TIE_TOLERANCE  # no longer tied
+    assert _pick(table, "f1_macro", 3)[0] == "slow"
+    with pytest.raises(DataError, match="no candidate finished"):
+        _pick([{"candidate": "x", "status": "failed: E"}], "f1_macro", 3)
+
+
+def test_bad_requests_are_refused_before_any_fit(threshold_table):
+    X, y = threshold_table
+    with pytest.raises(DataError, match="unknown candidate method 'nope'"):
+        order_candidates(["rf", "nope"])
+    with pytest.raises(DataError, match="unknown --scoring 'f2_macro'"):
+        select_method(X, y, candidates=["rf"], scoring="f2_macro", verbose=False)
+    from gavae_ids.training_api import train_detector
+
+    with pytest.raises(DataError, match="cannot be given with --method auto"):
+        train_detector("csv", method="auto", csv_path="unused.csv", epochs=3)
+
+
+def test_train_auto_card_holds_the_table_and_the_refit_uses_all_rows(tmp_path):
+    from typer.testing import CliRunner
+
+    from gavae_ids.cli import app
+    from gavae_ids.detector import Detector, read_manifest
+
+    rng = np.random.RandomState(1)
+    n = 400
+    df = pd.DataFrame({"a": rng.randint(0, 100, n), "b": rng.randint(0, 7, n)})
+    df["label"] = np.where(df["a"] >= 70, "attack", np.where(df["b"] == 3, "scan", "normal"))
+    df.to_csv(tmp_path / "t.csv", index=False)
+    res = CliRunner().invoke(app, [
+        "train", "--dataset", "csv", "--input", str(tmp_path / "t.csv"), "--out",
+        str(tmp_path / "m"), "--method", "auto", "--candidates", "dnn,rf", "--quick",
+        "--cv-max-rows-per-class", "40", "--validation", "0", "--quiet",
+    ])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "## Method selection (--method auto)" in res.output
+    assert "(chosen by --method auto)" in res.output
+    det = Detector.load(tmp_path / "m")
+    sel = det.model_card.selection
+    assert det.method == sel["winner"] == read_manifest(tmp_path / "m")["method"]
+    assert det.info["selected_by"] == "auto"
+    assert {r["candidate"] for r in sel["table"]} == {"dnn", "rf"}
+    counts = df["label"].value_counts()
+    assert sel["rows"] == int(np.minimum(counts, 40).sum()) < n  # the comparison was capped
+    assert det.info["rows_trained"] == n  # ... the refit was not
+    card = json.loads((tmp_path / "m" / "model_card.json").read_text())
+    assert card["selection"]["table"] == sel["table"]
+    md = (tmp_path / "m" / "model_card.md").read_text()
+    assert f"chosen by `--method auto`: {sel['reason']}" in md
+    assert "| candidate | mean f1_macro |" in md
