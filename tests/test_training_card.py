@@ -129,3 +129,41 @@ def test_no_validation_and_a_class_too_small_to_validate(table):
     assert card.evaluation["unmeasured_classes"] == ["rare"]
     assert fitted.class_counts_["rare"] == 1 and card.metrics["per_class"]["rare"]["support"] == 0
     assert "rare had too few rows" in card.evaluation["description"]
+
+
+def test_train_keeps_novelty_thresholds_for_gavae_bundles_and_score_uses_them(tmp_path):
+    from typer.testing import CliRunner
+
+    from gavae_ids.cli import app
+
+    rng = np.random.RandomState(1)
+    n = 600
+    label = rng.choice(["normal"] * 4 + ["a", "b"], n)
+    df = pd.DataFrame({"s1": rng.normal(0, 1, n) + (label == "a") * 3,
+                       "s2": rng.normal(0, 1, n) + (label == "b") * 3, "label": label})  # fmt: skip
+    df.to_csv(tmp_path / "t.csv", index=False)
+    runner = CliRunner()
+    common = ["train", "--dataset", "csv", "--input", str(tmp_path / "t.csv"), "--quiet",
+              "--method", "gavae-dnn", "-p", "frozen_epochs=1", "-p", "finetune_epochs=1",
+              "-p", "sampler__n_iter=30"]  # fmt: skip
+    res = runner.invoke(app, [*common, "--out", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "novelty flag: quantile" in res.output and "holdout rows" in res.output
+    det = Detector.load(tmp_path / "m")
+    assert det.novelty_ is not None and det.novelty_.classes == list(det.classes_)
+    assert "novelty.json" in read_manifest(tmp_path / "m")["files"]
+    # The quantile was chosen on the 20 % holdout: the same split the card measured.
+    assert det.novelty_.calibration["n_validation"] == det.model_card.evaluation["rows_validation"]
+    X = df.drop(columns="label")
+    X.to_csv(tmp_path / "in.csv", index=False)
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "in.csv"), "--quiet",
+                              "--out", str(tmp_path / "o.csv"), "--novelty"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(tmp_path / "o.csv")
+    np.testing.assert_array_equal(out["novel"].to_numpy() == 1, det.novel(X))
+    # --no-novelty leaves them out, and score --novelty then says why in one line.
+    res = runner.invoke(app, [*common, "--out", str(tmp_path / "m2"), "--no-novelty"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(tmp_path / "m2"), str(tmp_path / "in.csv"),
+                              "--out", str(tmp_path / "o2.csv"), "--novelty"])  # fmt: skip
+    assert res.exit_code == 2 and "no novelty thresholds" in res.output

@@ -323,6 +323,7 @@ def fit_with_card(pipeline, X, y, *, normal_label: str, method: str, validation:
         if unmeasured:
             ev["unmeasured_classes"] = unmeasured
         fitted = clone(pipeline).fit(X.iloc[tr], y[tr])
+        fitted.holdout_rows_ = (tr, te)  # positions in X: fitted on tr, measured on te
         pred = np.asarray(fitted.predict(X.iloc[te])).astype(str)
         metrics = evaluate_predictions(y[te], pred, classes, normal_label)
         baseline = majority_baseline(y[tr], y[te], classes, normal_label)

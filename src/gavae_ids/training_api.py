@@ -12,11 +12,12 @@ import logging
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gavae_ids.datasets import BENCHMARKS, load_benchmark
 from gavae_ids.detector import Detector, check_bundleable
-from gavae_ids.exceptions import DataError
+from gavae_ids.exceptions import DataError, NotFittedError
 from gavae_ids.methods import QUICK_ROWS_PER_CLASS, stratified_rows
 from gavae_ids.model_card import fit_with_card
 from gavae_ids.pipeline import build_pipeline
@@ -123,6 +124,8 @@ def train_detector(
     auto_folds: int = 3,
     time_budget: float | None = None,
     cv_max_rows_per_class: int | None = 5000,
+    novelty: bool = True,
+    novelty_fpr_budget: float | None = None,
     **params,
 ) -> Detector:
     """Train a detector on the training data of ``dataset`` and (optionally) save its bundle.
@@ -188,6 +191,15 @@ def train_detector(
         CV folds, seconds for the comparison (None: unlimited) and the
         per-class row cap of the comparison (None: all rows; the refit of the
         winner always uses all rows).
+    novelty : bool, default=True
+        When the bundle keeps a GAVAE (gavae-dnn, gavae-rf, gavae-lgbm): choose
+        the novelty flag's thresholds (:meth:`Detector.fit_novelty`) — the
+        per-class losses from the rows the model was trained on, the quantile
+        on the holdout rows (or, without a holdout, on GAVAE-DNN's own
+        validation rows) — so ``gavae-ids score --novelty`` can use them.
+    novelty_fpr_budget : float, optional
+        Largest share of normal holdout rows the flag may mark (default
+        :data:`gavae_ids.novelty.DEFAULT_FPR_BUDGET`).
     **params
         Method parameters, e.g. ``epochs=20`` or ``sampler__n_iter=500``
         (refused with ``method="auto"``: every candidate runs with its defaults).
@@ -270,9 +282,36 @@ def train_detector(
     )
     det = Detector.from_pipeline(fitted, normal_label=normal, method=method, sampler=sampler,
                                  info=info, model_card=card)  # fmt: skip
+    if novelty and sampler is not None and callable(getattr(sampler, "reconstruction_error",
+                                                            None)):  # fmt: skip
+        det.info["novelty"] = _fit_novelty(det, fitted, X, y, novelty_fpr_budget)
     if out is not None:
         det.save(out, overwrite=overwrite)
     return det
+
+
+def _fit_novelty(det: Detector, fitted, X, y, fpr_budget) -> str:
+    """Choose the novelty thresholds of a GAVAE detector on training rows; a note of how."""
+    X = X.reset_index(drop=True)
+    y = np.asarray(y).astype(str)
+    split = getattr(fitted, "holdout_rows_", None)
+    try:
+        if split is not None:
+            tr, te = split
+            thr = det.fit_novelty(X.iloc[tr], y[tr], X_validation=X.iloc[te],
+                                  y_validation=y[te], fpr_budget=fpr_budget)  # fmt: skip
+            where = f"the {len(te):,} holdout rows"
+        else:
+            thr = det.fit_novelty(X, y, fpr_budget=fpr_budget)
+            where = "the classifier's own validation rows"
+    except (DataError, NotFittedError) as e:
+        det.novelty_ = None
+        log.warning("novelty flag not calibrated: %s", e)
+        return f"not calibrated: {e}"
+    return (
+        f"quantile {thr.quantile:g} of the training rows' GAVAE losses per class, chosen "
+        f"on {where} for an FPR budget of {thr.fpr_budget:g}"
+    )
 
 
 def _jsonable(v):

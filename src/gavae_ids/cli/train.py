@@ -109,6 +109,19 @@ def train_cmd(
         "all rows (the bundled model).",
     ),
     no_gavae: bool = typer.Option(False, "--no-gavae", help="Leave the GAVAE out of the bundle."),
+    novelty: bool = typer.Option(
+        True,
+        "--novelty/--no-novelty",
+        help="GAVAE methods: choose the novelty flag's thresholds on training rows and keep "
+        "them in the bundle (for 'score --novelty').",
+    ),
+    novelty_fpr_budget: float = typer.Option(
+        None,
+        "--novelty-fpr-budget",
+        min=0.0,
+        max=1.0,
+        help="Largest share of normal holdout rows the novelty flag may mark (default 0.02).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle at --out."),
     data_dir: str = DataDirOption,
@@ -145,7 +158,7 @@ def train_cmd(
             save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv,
             candidates=names(candidates), scoring=scoring, auto_folds=auto_folds,
             time_budget=time_budget, cv_max_rows_per_class=cv_max_rows_per_class or None,
-            **params,
+            novelty=novelty, novelty_fpr_budget=novelty_fpr_budget, **params,
         )  # fmt: skip
     # What the user must know about the model they got: one line each, after training.
     for w in caught:
@@ -163,3 +176,5 @@ def train_cmd(
         f"classes {', '.join(det.classes_)} (normal: {det.normal_label}), "
         f"{len(det.schema.columns)} input columns"
     )
+    if det.info.get("novelty"):
+        typer.echo(f"novelty flag: {det.info['novelty']}")
