@@ -101,14 +101,60 @@ def nsl_small_encoded(nsl_small):
 
 
 @pytest.fixture(scope="session")
-def small_detector(nsl_small):
-    """A tiny DNN on the slice above (seconds to fit), for the scoring tests."""
+def make_detector(nsl_small):
+    """``make_detector(seed=0, sampler=False, **info)``: a tiny DNN detector on the slice above
+    (seconds to fit); ``sampler=True`` adds a tiny GAVAE fitted on the same rows."""
+    import torch
+
     from gavae_ids.classifiers import DNNClassifier
     from gavae_ids.detector import Detector
     from gavae_ids.preprocessing import TabularPreprocessor
+    from gavae_ids.sampling import GAVAESampler
 
-    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
-    clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
-                        device="cpu", random_state=1)  # fmt: skip
-    clf.fit(pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy())
-    return Detector(pre, clf, normal_label="Normal", method="dnn")
+    def make(seed: int = 0, *, sampler: bool = False, **info):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
+            Xt, y = pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy()
+            clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
+                                device="cpu", random_state=seed).fit(Xt, y)  # fmt: skip
+            gavae = None
+            if sampler:
+                gavae = GAVAESampler(
+                    layout=pre.layout_,
+                    n_iter=40,
+                    batch_size=64,
+                    hidden=(16, 8),
+                    latent_dim=3,
+                    critic_hidden=(16,),
+                    device="cpu",
+                    random_state=seed,
+                    sampling_strategy={},
+                )
+                gavae.fit_resample(Xt, y)
+        finally:
+            torch.set_num_threads(threads)
+        return Detector(pre, clf, normal_label="Normal", method="dnn", sampler=gavae,
+                        info=info or None)  # fmt: skip
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def small_detector(make_detector):
+    """A tiny DNN detector, for the scoring tests."""
+    return make_detector(seed=1)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny networks on a shared 2-core box: a second intra-op thread only adds contention
+    (OpenMP threads waiting on each other make them many times slower). A module opts in
+    with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -28,23 +28,16 @@ from gavae_ids.classifiers import (
     get_method,
     init_from_encoder,
     register_method,
+    unregister_method,
     validation_split,
 )
-from gavae_ids.classifiers.registry import _METHODS
 from gavae_ids.exceptions import ModelFileError, NotFittedError
 from gavae_ids.nn.classifier_nets import ClassifierNet, CNN1DNet
 from gavae_ids.nn.common import MLPBackbone
 from gavae_ids.sampling.gavae_sampler import GAVAESampler
 from gavae_ids.training.engine import as_tensors, fit_supervised
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # Tiny networks on a shared 2-core box: a second intra-op thread only adds contention.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 TINY = dict(batch_size=32, lr=1e-2, device="cpu", random_state=0)
@@ -336,7 +329,10 @@ def test_registry_builds_by_name_and_accepts_new_methods():
         with pytest.raises(ValueError, match="already registered"):
             register_method("tiny-dnn", DNNClassifier)
     finally:
-        _METHODS.pop("tiny-dnn")
+        unregister_method("tiny-dnn")
+    assert "tiny-dnn" not in available_methods()
+    with pytest.raises(KeyError, match="unknown method 'tiny-dnn'"):
+        unregister_method("tiny-dnn")
 
 
 # -- real data: every model beats the majority class on held-out NSL-KDD rows ------------------

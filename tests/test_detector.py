@@ -23,18 +23,9 @@ from gavae_ids.preprocessing import TabularPreprocessor
 from gavae_ids.training_api import parse_params, resolve_normal_label, train_detector
 
 
-def make_detector(nsl_small, seed=0) -> Detector:
-    """A tiny DNN on ~1,200 real NSL-KDD rows: seconds, not minutes."""
-    pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
-    clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
-                        device="cpu", random_state=seed)  # fmt: skip
-    clf.fit(pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy())
-    return Detector(pre, clf, normal_label="Normal", method="dnn", info={"note": "test"})
-
-
 @pytest.fixture(scope="module")
-def detector(nsl_small):
-    return make_detector(nsl_small)
+def detector(make_detector):
+    return make_detector(seed=0, note="test")
 
 
 @pytest.fixture(scope="module")

@@ -56,14 +56,7 @@ CHECK_PARAMS = dict(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """These networks are too small to gain from threads, and on a busy machine
-    OpenMP threads waiting on each other make them many times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make_table(seed: int = 0, counts=(90, 40, 20)):

@@ -132,29 +132,9 @@ def test_thresholds_round_trip_through_json_and_refuse_damage(tmp_path):
 
 # -- the Detector ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def gavae_detector(nsl_small):
+def gavae_detector(make_detector):
     """A tiny DNN plus a tiny GAVAE on ~1,200 real NSL-KDD rows (seconds)."""
-    import torch
-
-    from gavae_ids.classifiers import DNNClassifier
-    from gavae_ids.detector import Detector
-    from gavae_ids.preprocessing import TabularPreprocessor
-    from gavae_ids.sampling import GAVAESampler
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
-        Xt, y = pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy()
-        clf = DNNClassifier(hidden=(16,), epochs=3, lr=1e-2, validation_fraction=0.0,
-                            device="cpu", random_state=0).fit(Xt, y)  # fmt: skip
-        sampler = GAVAESampler(layout=pre.layout_, n_iter=40, batch_size=64, hidden=(16, 8),
-                               latent_dim=3, critic_hidden=(16,), device="cpu",
-                               random_state=0, sampling_strategy={})  # fmt: skip
-        sampler.fit_resample(Xt, y)
-    finally:
-        torch.set_num_threads(threads)
-    return Detector(pre, clf, normal_label="Normal", method="dnn", sampler=sampler)
+    return make_detector(seed=0, sampler=True)
 
 
 def test_detector_needs_thresholds_before_flagging(gavae_detector, nsl_small):

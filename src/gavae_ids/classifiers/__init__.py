@@ -7,7 +7,8 @@
 * tree models a bundle can hold: :class:`RFClassifier`, :class:`HGBClassifier`,
   :class:`LightGBMClassifier`, and :class:`ResampledClassifier` (resample, then fit
   a classifier: GAVAE+RF, SMOTE+LightGBM, …);
-* :func:`get_method` / :func:`register_method` / :func:`available_methods` — by name.
+* :func:`get_method` / :func:`register_method` / :func:`unregister_method` /
+  :func:`available_methods` — by name.
 """
 
 from gavae_ids.classifiers.base import TorchClassifier, validation_split
@@ -36,6 +37,7 @@ from gavae_ids.classifiers.registry import (
     get_method,
     loadable_class,
     register_method,
+    unregister_method,
 )
 from gavae_ids.classifiers.trees import (
     HGBClassifier,
@@ -78,5 +80,6 @@ __all__ = [
     "make_svm",
     "make_tvae_dnn",
     "register_method",
+    "unregister_method",
     "validation_split",
 ]

@@ -61,6 +61,14 @@ def register_method(name: str, factory: Callable, *, requires: str | None = None
     _METHODS[key] = _Entry(factory, requires)
 
 
+def unregister_method(name: str) -> None:
+    """Remove the method ``name`` (case-insensitive); ``KeyError`` when it is not registered."""
+    key = name.lower()
+    if key not in _METHODS:
+        raise KeyError(f"unknown method {name!r}")
+    del _METHODS[key]
+
+
 def get_method(name: str, **params):
     """A new, unfitted classifier for method ``name`` built with ``params``.
 
