@@ -31,6 +31,10 @@ from gavae_ids.classifiers import (
     unregister_method,
     validation_split,
 )
+from gavae_ids.classifiers.registry import (
+    display_name,
+    method_key,
+)
 from gavae_ids.exceptions import ModelFileError, NotFittedError
 from gavae_ids.nn.classifier_nets import ClassifierNet, CNN1DNet
 from gavae_ids.nn.common import MLPBackbone
@@ -323,9 +327,12 @@ def test_registry_builds_by_name_and_accepts_new_methods():
     assert get_method("smote-dnn", epochs=2).sampler.k_neighbors == 5
     with pytest.raises(KeyError, match="unknown method 'xgb'; known: .*gavae-dnn"):
         get_method("xgb")
-    register_method("tiny-dnn", lambda **kw: DNNClassifier(hidden=(4,), **kw))
+    register_method("tiny-dnn", lambda **kw: DNNClassifier(hidden=(4,), **kw), display="Tiny DNN")
     try:
         assert get_method("tiny-dnn", epochs=1).hidden == (4,)
+        # One registry holds both spellings: the name and how reports write it.
+        assert get_method("Tiny DNN", epochs=1).hidden == (4,)
+        assert display_name("tiny-dnn") == "Tiny DNN" and method_key("TINY DNN") == "tiny-dnn"
         with pytest.raises(ValueError, match="already registered"):
             register_method("tiny-dnn", DNNClassifier)
     finally:

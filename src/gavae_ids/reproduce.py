@@ -147,14 +147,17 @@ def _take(b, rows):
 
 def registry_name(method: str) -> str:
     """Report name → registry name: ``"SMOTE+DNN"`` → ``"smote-dnn"``,
-    ``"GAVAE+LightGBM"`` → ``"gavae-lgbm"``."""
-    return method.strip().lower().replace("+", "-").replace("lightgbm", "lgbm")
+    ``"GAVAE+LightGBM"`` → ``"gavae-lgbm"`` (the registry knows both spellings)."""
+    from gavae_ids.classifiers.registry import method_key
+
+    return method_key(method)
 
 
 def display_name(method: str) -> str:
     """Registry or report name → the report's spelling (``"gavae-dnn"`` → ``"GAVAE-DNN"``)."""
-    known = {registry_name(m): m for m in PAPER_METHODS + PEER_METHODS + TREE_METHODS}
-    return known.get(registry_name(method), method)
+    from gavae_ids.classifiers.registry import display_name as _display
+
+    return _display(method)
 
 
 def resolve_methods(names) -> tuple[str, ...]:

@@ -34,13 +34,14 @@ from gavae_ids.exceptions import ModelFileError
 class _Entry:
     factory: Callable
     requires: str | None = None  # a module that must be importable
+    display: str | None = None  # the spelling of reports and tables (default: the name)
 
 
 _METHODS: dict[str, _Entry] = {}
 
 
 def register_method(name: str, factory: Callable, *, requires: str | None = None,
-                    overwrite: bool = False) -> None:  # fmt: skip
+                    display: str | None = None, overwrite: bool = False) -> None:  # fmt: skip
     """Make ``factory(**params)`` available as ``get_method(name, **params)``.
 
     Parameters
@@ -52,13 +53,32 @@ def register_method(name: str, factory: Callable, *, requires: str | None = None
     requires : str, optional
         A module the method needs; without it the method is left out of
         :func:`available_methods`.
+    display : str, optional
+        How reports and tables spell it (``"GAVAE+LightGBM"``); default ``name``.
+        Either spelling is accepted wherever a method name is.
     overwrite : bool, default=False
         Replace an existing entry instead of raising ``ValueError``.
     """
     key = name.lower()
     if key in _METHODS and not overwrite:
         raise ValueError(f"method {name!r} is already registered; pass overwrite=True")
-    _METHODS[key] = _Entry(factory, requires)
+    _METHODS[key] = _Entry(factory, requires, display)
+
+
+def method_key(name: str) -> str:
+    """The registry name of ``name``, given either spelling (``"SMOTE+DNN"`` → ``"smote-dnn"``);
+    an unknown name comes back lower-cased."""
+    key = name.strip().lower()
+    if key in _METHODS:
+        return key
+    by_display = {(e.display or k).lower(): k for k, e in _METHODS.items()}
+    return by_display.get(key, key)
+
+
+def display_name(name: str) -> str:
+    """How reports spell the method ``name`` (either spelling); unknown names unchanged."""
+    entry = _METHODS.get(method_key(name))
+    return name if entry is None else (entry.display or method_key(name))
 
 
 def unregister_method(name: str) -> None:
@@ -79,7 +99,7 @@ def get_method(name: str, **params):
     ImportError
         The method's optional dependency is missing.
     """
-    key = name.lower()
+    key = method_key(name)
     if key not in _METHODS:
         raise KeyError(f"unknown method {name!r}; known: {', '.join(sorted(_METHODS))}")
     entry = _METHODS[key]
@@ -120,17 +140,17 @@ def loadable_class(name: str) -> type:
 
 
 # The paper's Tables 6–7 rows, then the peers beyond the paper, then tree models.
-register_method("knn", make_knn)
-register_method("svm", make_svm)
-register_method("rf", make_random_forest)
-register_method("cnn", CNNClassifier)
-register_method("dnn", DNNClassifier)
-register_method("gavae-dnn", GAVAEDNNClassifier)
-register_method("smote-dnn", make_smote_dnn)
-register_method("ctgan-dnn", make_ctgan_dnn, requires="ctgan")
-register_method("tvae-dnn", make_tvae_dnn, requires="ctgan")
-register_method("lgbm", make_lightgbm, requires="lightgbm")
-register_method("smote-lgbm", make_smote_lgbm, requires="lightgbm")
-register_method("gavae-lgbm", make_gavae_lgbm, requires="lightgbm")
-register_method("smote-rf", make_smote_rf)
-register_method("gavae-rf", make_gavae_rf)
+register_method("knn", make_knn, display="KNN")
+register_method("svm", make_svm, display="SVM")
+register_method("rf", make_random_forest, display="RF")
+register_method("cnn", CNNClassifier, display="CNN")
+register_method("dnn", DNNClassifier, display="DNN")
+register_method("gavae-dnn", GAVAEDNNClassifier, display="GAVAE-DNN")
+register_method("smote-dnn", make_smote_dnn, display="SMOTE+DNN")
+register_method("ctgan-dnn", make_ctgan_dnn, requires="ctgan", display="CTGAN+DNN")
+register_method("tvae-dnn", make_tvae_dnn, requires="ctgan", display="TVAE+DNN")
+register_method("lgbm", make_lightgbm, requires="lightgbm", display="LightGBM")
+register_method("smote-lgbm", make_smote_lgbm, requires="lightgbm", display="SMOTE+LightGBM")
+register_method("gavae-lgbm", make_gavae_lgbm, requires="lightgbm", display="GAVAE+LightGBM")
+register_method("smote-rf", make_smote_rf, display="SMOTE+RF")
+register_method("gavae-rf", make_gavae_rf, display="GAVAE+RF")
