@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from gavae_ids.datasets import load_benchmark
+from gavae_ids.datasets.benchmarks import BENCHMARK_TITLES
 from gavae_ids.datasets.unsw_nb15 import accuracy_ceiling
 from gavae_ids.evaluation import aggregate, evaluate
 from gavae_ids.evaluation.metrics import to_jsonable
@@ -45,7 +46,7 @@ from gavae_ids.preprocessing import TabularPreprocessor, fit_preprocessing
 
 log = logging.getLogger(__name__)
 
-DATASETS = {"nsl-kdd": "NSL-KDD", "unsw-nb15": "UNSW-NB15"}
+DATASETS = BENCHMARK_TITLES
 PAPER_METHODS = ("KNN", "CNN", "DNN", "RF", "SVM", "GAVAE-DNN")
 PEER_METHODS = ("SMOTE+DNN", "CTGAN+DNN", "TVAE+DNN")
 #: Tree models beyond the paper (not in the default list: ask for them with ``methods``).

@@ -24,7 +24,8 @@ from gavae_ids.pipeline import build_pipeline
 
 log = logging.getLogger(__name__)
 
-DATASETS = ("nsl-kdd", "unsw-nb15", "csv")
+#: What ``train`` reads: a benchmark, or any labelled CSV.
+DATASETS = (*BENCHMARKS, "csv")
 #: Candidate names of the benign class of a user CSV, matched case-insensitively.
 NORMAL_CANDIDATES = ("normal", "benign", "0")
 

@@ -8,7 +8,9 @@ from gavae_ids.datasets.nsl_kdd import load_nsl_kdd
 from gavae_ids.datasets.unsw_nb15 import load_unsw_nb15
 from gavae_ids.exceptions import DataError
 
-BENCHMARKS = ("nsl-kdd", "unsw-nb15")
+#: The benchmark datasets: name → how reports write it (the one list of them).
+BENCHMARK_TITLES = {"nsl-kdd": "NSL-KDD", "unsw-nb15": "UNSW-NB15"}
+BENCHMARKS = tuple(BENCHMARK_TITLES)
 NSL_KDD_TEST_SETS = ("KDDTest+", "KDDTest-21")
 UNSW_NB15_TEST_NAME = "UNSW-NB15 test"
 
