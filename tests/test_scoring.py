@@ -16,7 +16,8 @@ from gavae_ids.cli import app
 from gavae_ids.datasets import NSL_KDD_FEATURES
 from gavae_ids.detector import Detector
 from gavae_ids.exceptions import DataError
-from gavae_ids.scoring import _line_blocks, score_file
+from gavae_ids.scoring import score_file
+from gavae_ids.scoring._read import _line_blocks
 
 N_ROWS = 1500
 

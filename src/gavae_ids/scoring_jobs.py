@@ -42,13 +42,13 @@ from gavae_ids.exceptions import DataError, GavaeIdsError
 from gavae_ids.scoring import (
     DEFAULT_CHUNK_ROWS,
     ScoreSummary,
-    _open_input,
-    _reader,
     check_options,
     check_trailing_fields,
     output_format,
     score_file,
 )
+from gavae_ids.scoring._driver import _reader
+from gavae_ids.scoring._read import _open_input
 
 log = logging.getLogger(__name__)
 

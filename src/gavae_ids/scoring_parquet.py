@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from gavae_ids.exceptions import DataError, require_extra
-from gavae_ids.scoring import _Chunk, _empty_value, _not_finite, _Reason
+from gavae_ids.scoring._driver import _Chunk
+from gavae_ids.scoring._parse import _empty_value, _not_finite, _Reason
 
 if TYPE_CHECKING:
     from gavae_ids.detector import Detector, TrainingSchema

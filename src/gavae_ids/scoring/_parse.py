@@ -1,0 +1,216 @@
+"""Parsing stage: a block of lines → a validated frame, and a reason for every rejected line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from gavae_ids.scoring._common import _SEP
+from gavae_ids.scoring._read import _Input
+
+if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
+    from gavae_ids.detector import TrainingSchema
+
+
+# -- parsing a block -----------------------------------------------------------------------
+class _Reason(NamedTuple):
+    """Why a row was rejected: its kind and a detail, counted in the summary, and the text
+    of the rejects file."""
+
+    kind: str
+    detail: str
+    text: str
+
+
+_EMPTY_LINE = _Reason("empty line", "", "empty line")
+
+
+def _wrong_count(expected: int, found: int) -> _Reason:
+    return _Reason("wrong field count", f"expected {expected}, found {found}",
+                   f"expected {expected} fields, found {found}")  # fmt: skip
+
+
+def _malformed(e: csv.Error) -> _Reason:
+    # The csv module's advice on a bare "\r" ("open the file in universal-newline
+    # mode") does not apply here: the line was split already.
+    why = str(e).split(" - ")[0]
+    return _Reason("malformed CSV", why, f"malformed CSV ({why})")
+
+
+def _empty_value(column: str) -> _Reason:
+    return _Reason("empty value", f"column {column!r}", f"empty value in column {column!r}")
+
+
+def _not_finite(column: str, value) -> _Reason:
+    return _Reason("not a finite number", f"column {column!r}",
+                   f"value {str(value)!r} in column {column!r} is not a finite number")  # fmt: skip
+
+
+@dataclass
+class _Parsed:
+    """One block: the good rows as a frame, and the reasons of the rejected lines."""
+
+    frame: pd.DataFrame  # schema columns, numeric as float64
+    good: np.ndarray  # line index (within the block) of each frame row
+    rejected: dict[int, _Reason]  # line index → reason
+
+
+class _BlockParser:
+    def __init__(self, schema: TrainingSchema, inp: _Input):
+        self.schema = schema
+        self.names = inp.names
+        self.n_fields = inp.n_fields
+        self.usecols = list(schema.columns)
+        self.numeric = schema.numeric
+        self.categorical = schema.categorical
+        # Categorical columns as pandas categories: the parser hashes each distinct
+        # value once, and the one-hot lookup then runs on the few categories.
+        self.fast_dtypes = {c: np.float64 for c in self.numeric} | {
+            c: "category" for c in self.categorical
+        }
+
+    # field counts ---------------------------------------------------------------------
+    def _count_np(self, arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        nl = np.flatnonzero(arr == 10)
+        commas = np.flatnonzero(arr == _SEP[0])
+        counts = np.diff(np.searchsorted(commas, nl), prepend=0) + 1
+        starts = np.concatenate(([0], nl[:-1] + 1))
+        length = nl - starts
+        empty = (length == 0) | ((length == 1) & (arr[np.maximum(nl - 1, 0)] == 13))
+        return counts, empty
+
+    def _read(self, data: bytes, dtype) -> pd.DataFrame:
+        return pd.read_csv(
+            io.BytesIO(data), header=None, names=self.names, usecols=self.usecols, dtype=dtype,
+            na_filter=False, engine="c", skip_blank_lines=False, encoding_errors="replace",
+        )  # fmt: skip
+
+    def parse(self, block: bytes, n_lines: int) -> _Parsed:
+        if b'"' in block:
+            return self._parse_lines(block)
+        arr = np.frombuffer(block, dtype=np.uint8)
+        # Count every line's fields (vectorised): a comma total that happens to be right
+        # can hide one line too long and another too short.
+        counts, empty = self._count_np(arr)
+        bad = counts != self.n_fields
+        rejected = {
+            i: _EMPTY_LINE if empty[i] else _wrong_count(self.n_fields, int(counts[i]))
+            for i in np.flatnonzero(bad).tolist()
+        }
+        good = np.flatnonzero(~bad)
+        data = _select_lines(arr, ~bad) if bad.any() else block
+        try:
+            return self._parse_good(data, good, rejected)
+        except pd.errors.ParserError:
+            # Lines pandas splits differently (a bare carriage return): go line by line.
+            return self._parse_lines(block)
+
+    def _parse_good(self, data: bytes, good: np.ndarray,
+                    rejected: dict[int, _Reason]) -> _Parsed:  # fmt: skip
+        """Parse lines that have the right field count; ``good`` are their line indices."""
+        if not len(good):
+            return _Parsed(pd.DataFrame(columns=self.usecols), good, rejected)
+        try:
+            frame, typed = self._read(data, self.fast_dtypes), True
+        except pd.errors.ParserError:
+            raise
+        except ValueError:  # a numeric cell is not a number: read as text, convert per column
+            frame, typed = self._read(data, object), False
+        if len(frame) != len(good):
+            raise pd.errors.ParserError(f"parsed {len(frame)} rows from {len(good)} lines")
+        return self._validate(frame, good, rejected, typed)
+
+    def _parse_lines(self, block: bytes) -> _Parsed:
+        """Line by line with the csv module: for quoted fields and odd line ends."""
+        lines = block.split(b"\n")[:-1]
+        rows, good, rejected = [], [], {}
+        for i, line in enumerate(lines):
+            text = line.decode("utf-8", errors="replace").removesuffix("\r")
+            if not text:
+                rejected[i] = _EMPTY_LINE
+                continue
+            try:
+                fields = next(csv.reader([text], strict=True))
+            except csv.Error as e:
+                rejected[i] = _malformed(e)
+                continue
+            if len(fields) != self.n_fields:
+                rejected[i] = _wrong_count(self.n_fields, len(fields))
+                continue
+            rows.append(fields)
+            good.append(i)
+        frame = pd.DataFrame(rows, columns=self.names, dtype=object)[self.usecols]
+        return self._validate(frame, np.asarray(good, dtype=np.int64), rejected, False)
+
+    def _validate(self, frame: pd.DataFrame, good: np.ndarray, rejected: dict[int, _Reason],
+                  typed: bool) -> _Parsed:  # fmt: skip
+        n = len(frame)
+        ok = np.ones(n, dtype=bool)
+        reason: dict[int, _Reason] = {}
+        if self.numeric:
+            if typed:
+                num = frame[self.numeric].to_numpy(dtype=np.float64)
+            else:
+                raw = frame[self.numeric]
+                num = np.column_stack(
+                    [pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype=np.float64)
+                     for c in self.numeric]
+                )  # fmt: skip
+            finite = np.isfinite(num)
+            bad = ~finite.all(axis=1)
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                cols = (~finite[rows]).argmax(axis=1)
+                for r, j in zip(rows.tolist(), cols.tolist(), strict=True):
+                    c = self.numeric[j]
+                    value = num[r, j] if typed else frame[c].iat[r]
+                    reason[r] = _empty_value(c) if value == "" else _not_finite(c, value)
+                ok &= ~bad
+            if not typed:
+                frame = frame.copy()
+                for j, c in enumerate(self.numeric):
+                    frame[c] = num[:, j]
+        for c in self.categorical:
+            empty = _empty_cells(frame[c])
+            if empty.any():
+                for r in np.flatnonzero(empty & ok).tolist():
+                    reason[r] = _empty_value(c)
+                ok &= ~empty
+        for r, why in reason.items():
+            rejected[int(good[r])] = why
+        if not ok.all():
+            frame, good = frame[ok], good[ok]
+        return _Parsed(frame, good, rejected)
+
+
+def _empty_cells(col: pd.Series) -> np.ndarray:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        if "" not in cats:
+            return np.zeros(len(col), dtype=bool)
+        return col.cat.codes.to_numpy() == cats.get_loc("")
+    return col.to_numpy() == ""
+
+
+def _select_lines(arr: np.ndarray, keep: np.ndarray) -> bytes:
+    """The bytes of the lines where ``keep`` is true (every line ends in ``\\n``)."""
+    nl = np.flatnonzero(arr == 10)
+    lengths = np.diff(nl, prepend=-1)
+    return arr[np.repeat(keep, lengths)].tobytes()
+
+
+def _line_text(block: bytes, index: list[int]) -> dict[int, str]:
+    """The raw lines ``index`` without their line end; bytes that are not UTF-8 are kept
+    as surrogates, which the rejects file writes back as the same bytes."""
+    nl = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+    out = {}
+    for i in index:
+        start = int(nl[i - 1]) + 1 if i else 0
+        line = block[start : int(nl[i])].removesuffix(b"\r")
+        out[i] = line.decode("utf-8", errors="surrogateescape")
+    return out

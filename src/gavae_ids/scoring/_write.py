@@ -1,0 +1,259 @@
+"""Writing stage: scored rows as CSV / JSON Lines assembled with numpy, the rejects file,
+and where the output goes."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gavae_ids.exceptions import DataError
+
+if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
+    pass
+
+from gavae_ids.scoring._common import _MAX_LOGGED_REJECTS, FORMATS
+from gavae_ids.scoring._parse import _Reason
+
+log = logging.getLogger(__name__)
+
+
+# -- writing -------------------------------------------------------------------------------
+def _int_field(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Decimal digits of non-negative ints, left-aligned, with a validity mask."""
+    v = np.asarray(values, dtype=np.int64)
+    width = len(str(int(v.max()))) if len(v) else 1
+    lengths = np.ones(len(v), dtype=np.int64)
+    for k in range(1, width):
+        lengths += v >= 10**k
+    exp = lengths[:, None] - 1 - np.arange(width)[None, :]
+    valid = exp >= 0
+    digits = (v[:, None] // (10 ** np.maximum(exp, 0))) % 10
+    return (digits + 48).astype(np.uint8), valid
+
+
+def _prob_field(p: np.ndarray, decimals: int) -> np.ndarray:
+    """``p`` in [0, 1] as fixed-point text with ``decimals`` digits (``0.123456``)."""
+    scale = 10**decimals
+    q = np.rint(np.clip(p, 0.0, 1.0) * scale).astype(np.int64)
+    out = np.empty((len(q), decimals + 2 if decimals else 1), dtype=np.uint8)
+    out[:, 0] = 48 + q // scale
+    if decimals:
+        out[:, 1] = ord(".")
+        pw = 10 ** np.arange(decimals - 1, -1, -1)
+        out[:, 2:] = 48 + (q % scale)[:, None] // pw % 10
+    return out
+
+
+def _lookup_field(index: np.ndarray, table: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    width = max(len(t) for t in table)
+    tab = np.zeros((len(table), width), dtype=np.uint8)
+    for i, t in enumerate(table):
+        tab[i, : len(t)] = np.frombuffer(t, dtype=np.uint8)
+    lens = np.asarray([len(t) for t in table])
+    return tab[index], np.arange(width)[None, :] < lens[index][:, None]
+
+
+def _assemble(parts: list, n: int) -> bytes:
+    """Concatenate per-row fields into text: ``parts`` are literal bytes or (matrix, mask)."""
+    mats, masks, variable = [], [], False
+    for p in parts:
+        if isinstance(p, bytes):
+            m = np.broadcast_to(np.frombuffer(p, dtype=np.uint8), (n, len(p)))
+            mask = None
+        elif isinstance(p, tuple):
+            m, mask = p
+            variable = True
+        else:
+            m, mask = p, None
+        mats.append(m)
+        masks.append(mask)
+    text = np.concatenate(mats, axis=1)
+    if not variable:
+        return text.tobytes()
+    full = np.concatenate(
+        [np.ones(m.shape, bool) if k is None else k for m, k in zip(mats, masks, strict=True)],
+        axis=1,
+    )
+    return text[full].tobytes()
+
+
+def _csv_cell(s: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow([s])
+    return buf.getvalue()
+
+
+def score_columns(classes, novelty: bool = False) -> list[str]:
+    """Columns of the scored output, in order (``novel`` last, with the novelty flag)."""
+    cols = ["row", "prediction", *[f"p_{c}" for c in classes], "is_attack", "unseen_category"]
+    return [*cols, "novel"] if novelty else cols
+
+
+class _ScoreWriter:
+    """Writes scored rows as CSV or JSON Lines, assembling the text with numpy."""
+
+    def __init__(self, stream, classes, fmt: str, decimals: int, novelty: bool = False):
+        self.stream = stream
+        self.fmt = fmt
+        self.decimals = decimals
+        self.novelty = novelty
+        self.classes = [str(c) for c in classes]
+        if fmt == "csv":
+            self.labels = [_csv_cell(c).encode() for c in self.classes]
+            self.flags = [b"0", b"1"]
+        else:
+            self.labels = [json.dumps(c).encode() for c in self.classes]
+            self.flags = [b"false", b"true"]
+
+    def columns(self) -> list[str]:
+        return score_columns(self.classes, self.novelty)
+
+    def header(self) -> None:
+        if self.fmt == "csv":
+            self.stream.write((",".join(_csv_cell(c) for c in self.columns()) + "\n").encode())
+
+    def write(self, rows, pred, proba, attack, unseen, novel=None) -> None:
+        n = len(rows)
+        if not n:
+            return
+        fields = [
+            _int_field(rows),
+            _lookup_field(pred, self.labels),
+            *[_prob_field(proba[:, j], self.decimals) for j in range(proba.shape[1])],
+            _lookup_field(attack.astype(np.int64), self.flags),
+            _lookup_field(unseen.astype(np.int64), self.flags),
+        ]
+        if self.novelty:
+            fields.append(_lookup_field(novel.astype(np.int64), self.flags))
+        if self.fmt == "csv":
+            seps = [b","] * (len(fields) - 1) + [b"\n"]
+            parts = [x for f, s in zip(fields, seps, strict=True) for x in (f, s)]
+        else:
+            keys = [json.dumps(c) for c in self.columns()]
+            parts = []
+            for i, (k, f) in enumerate(zip(keys, fields, strict=True)):
+                parts += [("{" if i == 0 else ",").encode() + k.encode() + b":", f]
+            parts.append(b"}\n")
+        self.stream.write(_assemble(_merge_literals(parts), n))
+
+    def close(self) -> None:
+        pass
+
+
+def _merge_literals(parts: list) -> list:
+    out: list = []
+    for p in parts:
+        if isinstance(p, bytes) and out and isinstance(out[-1], bytes):
+            out[-1] += p
+        else:
+            out.append(p)
+    return out
+
+
+class _RejectWriter:
+    """Rejected rows as CSV ``row,reason,record``, or only logged when there is no file.
+
+    The record is the input line byte for byte (without its line end): bytes that
+    are not UTF-8 are written back unchanged (``surrogateescape``), so the file
+    is UTF-8 wherever the input was.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.writer = None
+        if stream is not None:
+            self.text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape",
+                                         newline="", write_through=True)  # fmt: skip
+            self.writer = csv.writer(self.text, lineterminator="\n")
+            # The csv module quotes a field with a bare "\r" only when "\r" ends its lines.
+            self.quoted = csv.writer(self.text, lineterminator="\n", quoting=csv.QUOTE_ALL)
+            self.writer.writerow(["row", "reason", "record"])
+        self.logged = 0
+
+    def write(self, items: list[tuple[int, _Reason, str]]) -> None:
+        if self.writer is not None:
+            for row, why, record in items:
+                (self.quoted if "\r" in record else self.writer).writerow((row, why.text, record))
+            return
+        for row, why, _ in items:
+            if self.logged < _MAX_LOGGED_REJECTS:
+                log.warning("row %d rejected: %s", row, why.text)
+            self.logged += 1
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.text.flush()
+            self.text.detach()
+        elif self.logged > _MAX_LOGGED_REJECTS:
+            log.warning("… %d more rejected rows; pass a rejects file to keep them all",
+                        self.logged - _MAX_LOGGED_REJECTS)  # fmt: skip
+
+
+def _is_stdio(x) -> bool:
+    return x is None or str(x) == "-"
+
+
+def output_format(out, fmt: str | None = None) -> str:
+    """``fmt`` when given, else from the output's extension: ``.jsonl``/``.ndjson`` → jsonl,
+    ``.parquet``/``.pq`` → parquet (never to stdout, never gzip-wrapped)."""
+    stream = _is_stdio(out) or hasattr(out, "write")
+    if fmt is None:
+        name = "" if stream else Path(out).name.lower()
+        if name.removesuffix(".gz").endswith((".parquet", ".pq")):
+            fmt = "parquet"
+        elif name.removesuffix(".gz").endswith((".jsonl", ".ndjson", ".json")):
+            fmt = "jsonl"
+        else:
+            fmt = "csv"
+    if fmt not in FORMATS:
+        raise DataError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "parquet" and _is_stdio(out):
+        raise DataError("Parquet output needs a file (--out scored.parquet), not stdout")
+    if fmt == "parquet" and not hasattr(out, "write") and str(out).lower().endswith(".gz"):
+        raise DataError("Parquet output is compressed inside the file; drop the .gz", path=out)
+    return fmt
+
+
+def default_rejects_path(out) -> Path | None:
+    """``scored.csv`` → ``scored.rejects.csv``; ``None`` for stdout or a stream."""
+    if _is_stdio(out) or hasattr(out, "write"):
+        return None
+    p = Path(out)
+    stem = p.name
+    for suffix in (".gz", ".csv", ".jsonl", ".ndjson", ".json", ".txt", ".parquet", ".pq"):
+        stem = stem.removesuffix(suffix)
+    return p.with_name(stem + ".rejects.csv")
+
+
+@contextlib.contextmanager
+def _open_output(target):
+    if _is_stdio(target):
+        sys.stdout.flush()
+        yield sys.stdout.buffer, "-"
+        sys.stdout.buffer.flush()
+    elif hasattr(target, "write"):
+        yield target, getattr(target, "name", "<stream>")
+    else:
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "wb") as f:
+            yield f, str(path)
+
+
+def _same_file(a, b) -> bool:
+    if _is_stdio(a) or _is_stdio(b) or hasattr(a, "read") or hasattr(b, "write"):
+        return False
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
