@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
-    pass
-
-
 DEFAULT_CHUNK_ROWS = 100_000
 FORMATS = ("csv", "jsonl", "parquet")
 EXTRA_COLUMNS = ("ignore", "error")

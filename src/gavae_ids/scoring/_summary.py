@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
-    pass
 
 
 # -- the summary ---------------------------------------------------------------------------

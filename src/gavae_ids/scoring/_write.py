@@ -11,15 +11,10 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gavae_ids.exceptions import DataError
-
-if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
-    pass
-
 from gavae_ids.scoring._common import _MAX_LOGGED_REJECTS, FORMATS
 from gavae_ids.scoring._parse import _Reason
 
