@@ -22,7 +22,6 @@ from gavae_ids.nn.common import MLPBackbone
 from gavae_ids.nn.gavae import (
     GAVAE,
     Encoder,
-    GAVAEConfig,
     gradient_penalty,
     kl_divergence,
     logits_to_features,
@@ -34,6 +33,7 @@ from gavae_ids.sampling import (
     GAVAESampler,
     SmallClassWarning,
 )
+from gavae_ids.training import GAVAEConfig
 from gavae_ids.training.gavae_loop import (
     discriminator_accuracy,
     discriminator_accuracy_frame,
@@ -124,7 +124,7 @@ def test_reconstruction_loss_is_bce_plus_blockwise_ce(table):
     x = torch.rand(6, 9)
     x[:, 4:7] = torch.eye(3)[[0, 1, 2, 0, 1, 2]]
     x[:, 7:9] = torch.eye(2)[[0, 1, 0, 1, 0, 1]]
-    model = GAVAE(layout, n_classes=3)
+    model = GAVAE(layout, n_classes=3, **GAVAEConfig().network())
     got = model.reconstruction_loss(logits, x)
     bce = F.binary_cross_entropy(torch.sigmoid(logits[:, :4]), x[:, :4], reduction="none").sum(1)
     ce_p = F.cross_entropy(logits[:, 4:7], x[:, 4:7].argmax(1), reduction="none")
@@ -165,7 +165,7 @@ def test_gradient_penalty_of_linear_critic(scale, expected):
 
 def test_logits_to_features_gives_exact_onehots(table):
     _, _, layout = table
-    model = GAVAE(layout, n_classes=3)
+    model = GAVAE(layout, n_classes=3, **GAVAEConfig().network())
     out = logits_to_features(torch.randn(50, 9) * 5, model.numeric_index, model.blocks).numpy()
     assert_valid_onehots(out, layout)
     assert ((out[:, :4] >= 0) & (out[:, :4] <= 1)).all()
@@ -178,7 +178,7 @@ def test_logits_to_features_gives_exact_onehots(table):
 def test_train_gavae_yields_one_record_per_iteration(table, class_balance):
     X, y, layout = table
     config = GAVAEConfig(**TINY, class_balance=class_balance)
-    model = GAVAE(layout, 3, config)
+    model = GAVAE(layout, 3, **config.network())
     Xs = torch.rand(len(X), 9)
     records = list(train_gavae(model, Xs, torch.as_tensor(y), config, torch.Generator()))
     assert [r.iteration for r in records] == list(range(1, TINY["n_iter"] + 1))

@@ -37,10 +37,11 @@ from sklearn.utils.validation import check_is_fitted
 from gavae_ids._progress import progress_bar
 from gavae_ids._torch import init_module_, make_generator, resolve_device, torch_seed_from
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
-from gavae_ids.nn.gavae import GAVAE, GAVAEConfig, NumericBins
+from gavae_ids.nn.gavae import GAVAE, NumericBins
 from gavae_ids.persistence import load_model, save_model
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
+from gavae_ids.training.gavae_config import GAVAEConfig
 from gavae_ids.training.gavae_loop import (
     discriminator_accuracy_frame,
     history_frame,
@@ -323,7 +324,7 @@ class GAVAESampler(BaseOverSampler):
     # ------------------------------------------------------------------ config
 
     def config(self) -> GAVAEConfig:
-        """The :class:`~gavae_ids.nn.gavae.GAVAEConfig` these parameters describe."""
+        """The :class:`~gavae_ids.training.GAVAEConfig` these parameters describe."""
         kw = {f.name: getattr(self, f.name) for f in fields(GAVAEConfig)}
         kw["hidden"] = tuple(int(h) for h in kw["hidden"])
         kw["critic_hidden"] = tuple(int(h) for h in kw["critic_hidden"])
@@ -421,7 +422,9 @@ class GAVAESampler(BaseOverSampler):
         """Build and train the GAVAE (paper §4): sets model_, history_, encoder_config_."""
         config = self.config()
         device = resolve_device(self.device)
-        model = GAVAE(self.layout_, len(self.classes_), config, self._numeric_bins())
+        model = GAVAE(
+            self.layout_, len(self.classes_), bins=self._numeric_bins(), **config.network()
+        )
         init_module_(model, make_generator(init_seed))
         model.to(device)
         X_t = torch.as_tensor(Xs, device=device)
@@ -873,7 +876,12 @@ class GAVAESampler(BaseOverSampler):
             report = pd.DataFrame(cfg["augmentation_report"], columns=list(REPORT_COLUMNS))
             report["class"] = [self._label(c) for c in report["class"]]
             self.augmentation_report_ = report
-            model = GAVAE(self.layout_, len(self.classes_), self.config(), self._numeric_bins())
+            model = GAVAE(
+                self.layout_,
+                len(self.classes_),
+                bins=self._numeric_bins(),
+                **self.config().network(),
+            )
             state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
             model.load_state_dict(state)
         except (KeyError, TypeError, ValueError, RuntimeError) as e:

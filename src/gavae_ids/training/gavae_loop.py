@@ -48,11 +48,11 @@ import torch
 
 from gavae_ids.nn.gavae import (
     GAVAE,
-    GAVAEConfig,
     gradient_penalty,
     kl_divergence,
     reparameterize,
 )
+from gavae_ids.training.gavae_config import GAVAEConfig
 
 __all__ = [
     "GAVAEOptimizers",
