@@ -1,81 +1,39 @@
-"""A trained detector as one self-contained folder (a *bundle*), and its Python API.
+"""A trained detector and its Python API: raw records in, classes, attack flags and novelty out.
 
-A bundle holds everything needed to score raw traffic records, and nothing
-that could run code when read::
-
-    model_dir/
-      manifest.json       format + version, library versions, creation time, method,
-                          classes (label map), normal label, training schema
-                          (columns in order, numeric/categorical, category vocabularies),
-                          SHA-256 of every other file
-      model_card.json     optional: validation figures vs the majority baseline, and
-      model_card.md       warnings when the model is no better (:mod:`gavae_ids.model_card`)
-      preprocessor.json   the fitted TabularPreprocessor (one-hot + min-max, JSON)
-      classifier/         the classifier's own save folder: config.json plus
-                          weights.safetensors (torch classifiers), model.txt
-                          (LightGBM's text format) or model.skops (scikit-learn
-                          forests); a ResampledClassifier nests its classifier's
-      gavae/              optional: the fitted GAVAE sampler's save folder
-      novelty.json        optional: the novelty flag's per-class loss thresholds
-                          (:mod:`gavae_ids.novelty`; needs gavae/)
-
-:meth:`Detector.load` checks that every listed file is present and unaltered
-(checksums), refuses a bundle of another format version, warns when it was
-written by other library versions, and reads weights with safetensors, trees
-with LightGBM's text parser or skops, and everything else as JSON — no pickle,
-no ``torch.load``. The manifest can name only classifier classes exported by
-:mod:`gavae_ids.classifiers` (:func:`~gavae_ids.classifiers.loadable_class`), and
-a skops file only scikit-learn's estimators and the types of
-:data:`gavae_ids.classifiers.trees.SKOPS_TYPES`: any other type is refused
-before anything in the file is built.
-
-Classifiers without such a ``save``/``load`` (scikit-learn's KNN and SVM, any
-plain scikit-learn model) could only be stored by pickling, and unpickling a
-file runs code from it, so they are refused.
+:class:`Detector` holds the fitted preprocessing, the classifier and (optionally)
+the GAVAE; :meth:`Detector.save` / :meth:`Detector.load` write and read it as a
+model bundle, whose format and checks live in :mod:`gavae_ids.bundle`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
-import tempfile
-import warnings
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
-from gavae_ids.model_card import CARD_JSON, CARD_MARKDOWN, ModelCard
-from gavae_ids.persistence import library_versions, sha256_file
+from gavae_ids import bundle
+from gavae_ids.bundle import (  # noqa: F401 (re-exported: the public names of bundles)
+    BUNDLE_FORMAT,
+    MANIFEST,
+    NOVELTY_FILE,
+    BundleVersionWarning,
+    ModelQualityWarning,
+    check_bundleable,
+    read_manifest,
+)
+from gavae_ids.exceptions import DataError, NotFittedError
 from gavae_ids.preprocessing import TabularPreprocessor
 
 log = logging.getLogger(__name__)
 
-BUNDLE_FORMAT = "gavae-ids-bundle"
-BUNDLE_FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-PREPROCESSOR = "preprocessor.json"
-CLASSIFIER_DIR = "classifier"
-GAVAE_DIR = "gavae"
-NOVELTY_FILE = "novelty.json"
 #: What :meth:`Detector.predict` returns for a novel row when asked to (``novelty=True``).
 NOVEL_LABEL = "novel"
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
-
-
-class BundleVersionWarning(UserWarning):
-    """The bundle was written by other versions of gavae-ids or its libraries."""
-
-
-class ModelQualityWarning(RuntimeWarning):
-    """The bundle's model card found the model wanting (e.g. no better than always
-    predicting the majority class); see :attr:`Detector.quality_warnings`."""
 
 
 # -- the training schema ---------------------------------------------------------------------
@@ -142,72 +100,6 @@ class TrainingSchema:
             f"missing column(s) {head}; the model was trained on {len(self.columns)} columns "
             f"({', '.join(self.columns[:5])}, …) and the input has {len(columns)}"
         )
-
-
-# -- which classifiers a bundle may hold -----------------------------------------------------
-def _is_bundleable(estimator) -> bool:
-    return callable(getattr(estimator, "save", None)) and callable(
-        getattr(type(estimator), "load", None)
-    )
-
-
-def check_bundleable(estimator, method: str | None = None) -> None:
-    """Raise :class:`ModelFileError` when ``estimator`` cannot be stored in a bundle.
-
-    A bundle stores weights (safetensors), tree models (LightGBM text, skops with
-    an allow-list) and JSON only. Estimators without ``save``/``load`` in such a
-    form — scikit-learn's KNN, SVM — would need pickle, which is refused because
-    loading a pickle executes code from the file. Checked too: the optional
-    packages saving needs (``skops``, ``lightgbm``), and the classifier a
-    :class:`~gavae_ids.classifiers.ResampledClassifier` wraps.
-    """
-    import importlib.util
-
-    from gavae_ids.classifiers.registry import loadable_class
-
-    name = method or type(estimator).__name__
-    if not _is_bundleable(estimator):
-        raise ModelFileError(
-            f"method {name!r} ({type(estimator).__name__}) cannot be saved in a model bundle: "
-            "bundles hold only safetensors weights, LightGBM/skops tree files and JSON, and "
-            "this model could only be stored by pickling, which would run code from the file "
-            "when loaded. Use a method such as gavae-dnn, dnn, rf, gavae-rf or lgbm for a "
-            "detector you want to save"
-        )
-    try:
-        exported = loadable_class(type(estimator).__name__) is type(estimator)
-    except ModelFileError:
-        exported = False
-    if not exported:
-        raise ModelFileError(
-            f"method {name!r}: class {type(estimator).__name__} is not exported by "
-            "gavae_ids.classifiers, so a bundle could not name it safely for loading"
-        )
-    for module in getattr(estimator, "_saving_requires", ()):
-        if importlib.util.find_spec(module) is None:
-            raise ModelFileError(
-                f"method {name!r}: saving a {type(estimator).__name__} needs the optional "
-                f"package {module!r}: pip install 'gavae-ids[trees]'"
-            )
-    for part in getattr(estimator, "_bundle_parts", list)():
-        check_bundleable(part, method)
-
-
-def _classifier_class(name: str):
-    """The bundleable classifier class ``name`` of :mod:`gavae_ids.classifiers`.
-
-    Only names exported there are accepted, so a manifest cannot make us import
-    or run anything else.
-    """
-    from gavae_ids.classifiers.registry import loadable_class
-
-    return loadable_class(name)
-
-
-def _sampler_class():
-    from gavae_ids.sampling import GAVAESampler
-
-    return GAVAESampler
 
 
 # -- the detector ----------------------------------------------------------------------------
@@ -482,84 +374,17 @@ class Detector:
     # -- saving ----------------------------------------------------------------------------
     def manifest(self) -> dict:
         """The manifest document of this detector (without file checksums)."""
-        gavae = None
-        if self.sampler is not None:
-            gavae = {"class": type(self.sampler).__name__, "path": GAVAE_DIR}
-        return {
-            "format": BUNDLE_FORMAT,
-            "format_version": BUNDLE_FORMAT_VERSION,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "versions": library_versions(),
-            "method": self.method,
-            "classifier": {"class": type(self.classifier).__name__, "path": CLASSIFIER_DIR},
-            "gavae": gavae,
-            "novelty": None if self.novelty_ is None else {"path": NOVELTY_FILE},
-            "classes": list(self.classes_),
-            "label_map": {str(i): c for i, c in enumerate(self.classes_)},
-            "normal_label": self.normal_label,
-            "schema": self.schema.to_dict(),
-            "n_features_encoded": int(self.preprocessor.layout_.n_features),
-            "training": self.info,
-            "model_card": None if self.model_card is None else {
-                "json": CARD_JSON, "markdown": CARD_MARKDOWN,
-                "below_baseline": self.model_card.below_baseline,
-                "warnings": list(self.model_card.warnings),
-            },
-        }  # fmt: skip
+        return bundle.manifest_of(self)
 
     def save(self, path, *, overwrite: bool = False) -> Path:
-        """Write the bundle to the folder ``path``.
+        """Write the bundle to the folder ``path`` (:func:`gavae_ids.bundle.save_bundle`).
 
         The bundle is assembled in a temporary sibling folder and moved into
         place, so a failure never leaves a half-written bundle behind.
         ``overwrite=True`` replaces an existing *bundle* (a folder holding a
         ``manifest.json``); any other existing, non-empty folder is refused.
         """
-        check_bundleable(self.classifier, self.method)
-        path = Path(path)
-        if path.exists():
-            if not path.is_dir():
-                raise ModelFileError(f"{path}: exists and is not a folder")
-            if any(path.iterdir()):
-                if not (path / MANIFEST).is_file():
-                    raise ModelFileError(
-                        f"{path}: folder exists and is not a model bundle; choose a new path"
-                    )
-                if not overwrite:
-                    raise ModelFileError(
-                        f"{path}: a model bundle is already there; pass overwrite=True "
-                        "(CLI: --force) to replace it"
-                    )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
-            self.preprocessor.save_json(tmp / PREPROCESSOR)
-            self.classifier.save(tmp / CLASSIFIER_DIR)
-            if self.model_card is not None:
-                self.model_card.save(tmp)
-            if self.sampler is not None:
-                self.sampler.save(tmp / GAVAE_DIR)
-            if self.novelty_ is not None:
-                if self.sampler is None:
-                    raise ModelFileError("novelty thresholds need the GAVAE in the bundle; "
-                                         "build the Detector with sampler=")  # fmt: skip
-                self.novelty_.save(tmp / NOVELTY_FILE)
-            manifest = self.manifest()
-            manifest["files"] = {
-                p.relative_to(tmp).as_posix(): sha256_file(p)
-                for p in sorted(tmp.rglob("*"))
-                if p.is_file()
-            }
-            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
-            if path.exists():
-                shutil.rmtree(path)
-            tmp.rename(path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        self.manifest_ = manifest
-        log.info("wrote model bundle %s", path)
-        return path
+        return bundle.save_bundle(self, path, overwrite=overwrite)
 
     # -- loading ---------------------------------------------------------------------------
     @classmethod
@@ -595,138 +420,4 @@ class Detector:
             :attr:`quality_warnings`), e.g. when its validation macro-F1 was no
             better than always predicting the majority class.
         """
-        path = Path(path)
-        manifest = read_manifest(path)
-        verify_files(path, manifest)
-        _warn_versions(path, manifest.get("versions", {}))
-        try:
-            pre = TabularPreprocessor.load_json(path / PREPROCESSOR)
-            clf_info = manifest["classifier"]
-            clf_dir = _inside(path, clf_info.get("path", CLASSIFIER_DIR))
-            kw = {} if device is None else {"device": device}
-            classifier = _classifier_class(str(clf_info["class"])).load(clf_dir, **kw)
-            sampler = None
-            gavae = manifest.get("gavae")
-            novelty = manifest.get("novelty")
-            if load_gavae is None:
-                load_gavae = bool(novelty)
-            if load_gavae and gavae:
-                sampler = _sampler_class().load(_inside(path, gavae.get("path", GAVAE_DIR)))
-            card = None
-            if manifest.get("model_card"):
-                if CARD_JSON not in manifest["files"]:
-                    raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({CARD_JSON} "
-                                         "is not listed)")  # fmt: skip
-                card = ModelCard.load(path)
-            det = cls(pre, classifier, normal_label=manifest["normal_label"],
-                      method=manifest.get("method"), sampler=sampler,
-                      info=manifest.get("training") or {}, model_card=card)  # fmt: skip
-        except (KeyError, TypeError, AttributeError) as e:
-            raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({e!r})") from None
-        except (DataError, NotFittedError) as e:
-            raise ModelFileError(f"{path}: inconsistent bundle ({e})") from None
-        if novelty:
-            from gavae_ids.novelty import NoveltyThresholds
-
-            rel = novelty.get("path", NOVELTY_FILE) if isinstance(novelty, dict) else NOVELTY_FILE
-            det.novelty_ = NoveltyThresholds.load(_inside(path, str(rel)))
-            if det.novelty_.classes != list(det.classes_):
-                raise ModelFileError(f"{path}: the novelty thresholds' classes differ from the "
-                                     "classifier's")  # fmt: skip
-        _check_consistent(path, det, manifest)
-        det.manifest_ = manifest
-        for w in det.quality_warnings:
-            warnings.warn(f"{path}: {w}", ModelQualityWarning, stacklevel=2)
-        return det
-
-
-def read_manifest(path) -> dict:
-    """Read and validate ``manifest.json`` of the bundle folder ``path``."""
-    path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"{path}: no such model bundle")
-    if not path.is_dir():
-        raise ModelFileError(f"{path}: a model bundle is a folder, this is a file")
-    mpath = path / MANIFEST
-    if not mpath.is_file():
-        raise ModelFileError(f"{mpath}: missing; {path} is not a gavae-ids model bundle")
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ModelFileError(f"{mpath}: not valid JSON ({e}); the file is damaged") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
-        raise ModelFileError(f"{mpath}: not a gavae-ids model bundle manifest")
-    version = manifest.get("format_version")
-    if version != BUNDLE_FORMAT_VERSION:
-        newer = isinstance(version, int) and version > BUNDLE_FORMAT_VERSION
-        raise ModelFileError(
-            f"{mpath}: bundle format version {version!r} is not supported: this gavae-ids "
-            f"reads version {BUNDLE_FORMAT_VERSION}"
-            + ("; upgrade gavae-ids to load it" if newer else "; retrain the model")
-        )
-    files = manifest.get("files")
-    if not isinstance(files, dict) or PREPROCESSOR not in files:
-        raise ModelFileError(f"{mpath}: damaged manifest (no file list)")
-    return manifest
-
-
-def _inside(root: Path, rel: str) -> Path:
-    """``root / rel``, refusing paths that leave the bundle folder."""
-    p = PurePosixPath(str(rel))
-    out = root.joinpath(*p.parts)
-    if (p.is_absolute() or ".." in p.parts or not p.parts or "\\" in str(rel)
-            or not out.resolve().is_relative_to(root.resolve())):  # fmt: skip
-        raise ModelFileError(f"{root}/{MANIFEST}: path {rel!r} points outside the bundle")
-    return out
-
-
-def verify_files(path, manifest: dict) -> None:
-    """Check that every file listed in the manifest is present and has its SHA-256."""
-    path = Path(path)
-    for rel, digest in manifest["files"].items():
-        f = _inside(path, rel)
-        if not f.is_file():
-            raise ModelFileError(f"{f}: missing from the model bundle")
-        if sha256_file(f) != digest:
-            raise ModelFileError(
-                f"{f}: checksum does not match the manifest; the file was altered or truncated"
-            )
-    clf_dir = (manifest.get("classifier") or {}).get("path", CLASSIFIER_DIR)
-    for rel in (clf_dir, PREPROCESSOR):
-        if not any(k == rel or k.startswith(rel + "/") for k in manifest["files"]):
-            raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({rel} is not listed)")
-
-
-def _major_minor(v: str) -> tuple[str, ...]:
-    return tuple(str(v).split("+")[0].split(".")[:2])
-
-
-def _warn_versions(path: Path, saved: dict) -> None:
-    current = library_versions()
-    diffs = [
-        f"{lib} {saved[lib]} (running {current[lib]})"
-        for lib in current
-        if lib in saved and _major_minor(saved[lib]) != _major_minor(current[lib])
-    ]
-    if diffs:
-        warnings.warn(
-            f"{path}: bundle written with {', '.join(diffs)}; predictions may differ slightly",
-            BundleVersionWarning,
-            stacklevel=3,
-        )
-
-
-def _check_consistent(path: Path, det: Detector, manifest: dict) -> None:
-    if list(det.classes_) != [str(c) for c in manifest.get("classes", [])]:
-        raise ModelFileError(
-            f"{path}: the classifier's classes {list(det.classes_)} differ from the manifest's"
-        )
-    schema = TrainingSchema.from_dict(manifest["schema"])
-    if schema != det.schema:
-        raise ModelFileError(f"{path}: the preprocessor does not match the manifest's schema")
-    width = getattr(det.classifier, "n_features_in_", None)
-    if width is not None and int(width) != det.preprocessor.layout_.n_features:
-        raise ModelFileError(
-            f"{path}: the classifier reads {width} features but the preprocessor "
-            f"writes {det.preprocessor.layout_.n_features}"
-        )
+        return bundle.load_bundle(cls, path, load_gavae=load_gavae, device=device)
