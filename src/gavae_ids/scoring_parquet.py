@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gavae_ids._validate import to_finite
 from gavae_ids.exceptions import DataError, require_extra
 from gavae_ids.scoring._driver import _Chunk
 from gavae_ids.scoring._parse import _empty_value, _not_finite, _Reason
@@ -134,7 +135,7 @@ class ParquetReader:
             return np.full(len(col), np.nan), np.ones(len(col), dtype=bool), None
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             text = col.to_pandas()
-            num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+            num = to_finite(text)[0]
             empty = (text.isna() | (text == "")).to_numpy()
             return num, empty, text
         if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
+from gavae_ids._validate import to_finite
 from gavae_ids.scoring._common import _SEP
 from gavae_ids.scoring._read import _Input
 
@@ -158,8 +159,7 @@ class _BlockParser:
             else:
                 raw = frame[self.numeric]
                 num = np.column_stack(
-                    [pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype=np.float64)
-                     for c in self.numeric]
+                    [to_finite(raw[c])[0] for c in self.numeric]
                 )  # fmt: skip
             finite = np.isfinite(num)
             bad = ~finite.all(axis=1)
