@@ -73,6 +73,14 @@ import pandas as pd
 from sklearn.metrics import auc as _area
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, roc_curve
 
+# The paper's own numbers (Tables 6-7) live in gavae_ids.evaluation.paper; re-exported here.
+from gavae_ids.evaluation.paper import (
+    PAPER_METHOD_ALIASES,
+    PAPER_RESULTS,
+    PAPER_RESULTS_CAVEAT,
+    PAPER_TABLES,
+    TABLE_METRICS,
+)
 from gavae_ids.exceptions import DataError
 
 __all__ = [
@@ -116,9 +124,6 @@ _RATE_COLUMNS = ("accuracy", "precision", "recall", "fpr", "f1", "specificity", 
 #: The averaging views in :meth:`EvaluationResult.summary` keys.
 AVERAGES = ("macro", "weighted", "binary")
 
-#: The metrics of the paper's Tables 6-7, in column order (our key names).
-TABLE_METRICS = ("accuracy", "recall", "precision", "f1", "g_mean", "fpr")
-
 #: The paper's column headings for :data:`TABLE_METRICS`.
 PAPER_COLUMNS = {
     "accuracy": "Accuracy",
@@ -128,51 +133,6 @@ PAPER_COLUMNS = {
     "g_mean": "G-mean",
     "fpr": "FPR",
 }
-
-
-def _row(accuracy, recall, precision, f1, g_mean, fpr):
-    return dict(zip(TABLE_METRICS, (accuracy, recall, precision, f1, g_mean, fpr), strict=True))
-
-
-#: Tables 6 (NSL-KDD) and 7 (UNSW-NB15) of the paper, in percent, exactly as
-#: printed; keyed by dataset, then method as the paper spells it (it prints
-#: "GVAE-DNN" for its GAVAE-DNN, see :data:`PAPER_METHOD_ALIASES`), then
-#: :data:`TABLE_METRICS`. The paper does not state its averaging.
-PAPER_RESULTS: dict[str, dict[str, dict[str, float]]] = {
-    "nsl-kdd": {
-        "KNN": _row(76.83, 63.26, 63.76, 75.43, 77.54, 7.10),
-        "CNN": _row(73.54, 57.34, 72.36, 70.64, 73.52, 7.18),
-        "DNN": _row(75.87, 61.23, 83.56, 74.98, 76.23, 6.68),
-        "RF": _row(78.26, 66.98, 91.54, 77.14, 79.34, 6.77),
-        "SVM": _row(81.34, 71.36, 93.54, 81.36, 81.33, 7.41),
-        "GVAE-DNN": _row(90.35, 85.76, 96.04, 91.55, 90.08, 4.65),
-    },
-    "unsw-nb15": {
-        "KNN": _row(86.74, 84.65, 83.03, 87.54, 84.75, 26.44),
-        "CNN": _row(48.08, 51.85, 53.64, 52.38, 48.32, 56.43),
-        "DNN": _row(86.34, 92.43, 83.56, 88.34, 86.04, 24.89),
-        "RF": _row(88.23, 91.45, 83.56, 90.43, 86.32, 20.44),
-        "SVM": _row(87.34, 93.63, 82.65, 90.13, 85.43, 25.77),
-        "GVAE-DNN": _row(93.01, 94.56, 95.32, 93.88, 93.12, 5.67),
-    },
-}
-
-#: Which table of the paper each :data:`PAPER_RESULTS` entry comes from.
-PAPER_TABLES = {
-    "nsl-kdd": "Table 6. Performance Comparison of Classifiers on NSL-KDD Dataset",
-    "unsw-nb15": "Table 7. Performance Comparison of Classifiers on UNSW-NB 15 dataset",
-}
-
-#: Our method names → the paper's spelling in Tables 6-7.
-PAPER_METHOD_ALIASES = {"GAVAE-DNN": "GVAE-DNN"}
-
-#: To print beside any table that shows :data:`PAPER_RESULTS` next to ours.
-PAPER_RESULTS_CAVEAT = (
-    "The paper's numbers are copied from its Tables 6-7 (percent). It does not say "
-    "how its single precision, recall/DR, F1, G-mean and FPR figures were averaged "
-    "over classes, nor which test split or how many runs produced them; they are "
-    "shown for reference, not as a like-for-like match to any one of our averages."
-)
 
 
 # --------------------------------------------------------------------------- helpers

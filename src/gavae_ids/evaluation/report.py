@@ -13,29 +13,15 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from gavae_ids.evaluation.metrics import (
-    PAPER_COLUMNS,
+from gavae_ids.evaluation.metrics import PAPER_COLUMNS
+from gavae_ids.evaluation.paper import (
+    PAPER_AUGMENTATION,
     PAPER_METHOD_ALIASES,
     PAPER_RESULTS,
     PAPER_RESULTS_CAVEAT,
     PAPER_TABLES,
     TABLE_METRICS,
 )
-
-#: The paper's Tables 4 (NSL-KDD, KDDTrain+_20Percent) and 5 (UNSW-NB15, official
-#: training partition): class → (actual records, newly generated records).
-PAPER_AUGMENTATION = {
-    "nsl-kdd": {
-        "Normal": (13449, 0), "Probe": (2289, 11160), "DoS": (9234, 4215),
-        "U2R": (11, 13438), "R2L": (209, 13240),
-    },
-    "unsw-nb15": {
-        "Normal": (56000, 0), "Generic": (40000, 16000), "Exploits": (33393, 22607),
-        "Fuzzers": (18184, 37816), "DoS": (12264, 43736), "Reconnaissance": (10491, 45509),
-        "Analysis": (2000, 54000), "Backdoor": (1746, 54254), "Shellcode": (1133, 54867),
-        "Worms": (130, 55870),
-    },
-}  # fmt: skip
 
 #: Summary keys of the two views shown as Tables 6/7, in the paper's column order.
 #: "Accuracy" is always the overall multi-class accuracy in the per-class view.
