@@ -37,7 +37,7 @@ import pandas as pd
 from gavae_ids._validate import to_finite
 from gavae_ids.exceptions import DataError, require_extra
 from gavae_ids.scoring._driver import _Chunk
-from gavae_ids.scoring._parse import _empty_value, _not_finite, _Reason
+from gavae_ids.scoring._parse import _empty_value, _Reason, numeric_rejects
 
 if TYPE_CHECKING:
     from gavae_ids.detector import Detector, TrainingSchema
@@ -173,16 +173,13 @@ class ParquetReader:
                     empty[:, j] = e
                 if text is not None:
                     texts[c] = text
-            finite = np.isfinite(num)
-            bad = ~finite.all(axis=1)
-            if bad.any():
-                rows = np.flatnonzero(bad)
-                cols = (~finite[rows]).argmax(axis=1)
-                for r, j in zip(rows.tolist(), cols.tolist(), strict=True):
-                    c = numeric[j]
-                    value = texts[c].iat[r] if c in texts else num[r, j]
-                    reason[r] = _empty_value(c) if empty[r, j] else _not_finite(c, value)
-                ok &= ~bad
+            bad = numeric_rejects(
+                num, numeric, reason,
+                value=lambda r, j: (texts[numeric[j]].iat[r] if numeric[j] in texts
+                                    else num[r, j]),
+                empty=lambda r, j, v: empty[r, j],
+            )  # fmt: skip
+            ok &= ~bad
             for j, c in enumerate(numeric):
                 data[c] = num[:, j]
         for c in categorical:

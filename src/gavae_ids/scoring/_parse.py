@@ -161,16 +161,12 @@ class _BlockParser:
                 num = np.column_stack(
                     [to_finite(raw[c])[0] for c in self.numeric]
                 )  # fmt: skip
-            finite = np.isfinite(num)
-            bad = ~finite.all(axis=1)
-            if bad.any():
-                rows = np.flatnonzero(bad)
-                cols = (~finite[rows]).argmax(axis=1)
-                for r, j in zip(rows.tolist(), cols.tolist(), strict=True):
-                    c = self.numeric[j]
-                    value = num[r, j] if typed else frame[c].iat[r]
-                    reason[r] = _empty_value(c) if value == "" else _not_finite(c, value)
-                ok &= ~bad
+            bad = numeric_rejects(
+                num, self.numeric, reason,
+                value=lambda r, j: num[r, j] if typed else frame[self.numeric[j]].iat[r],
+                empty=lambda r, j, v: v == "",
+            )  # fmt: skip
+            ok &= ~bad
             if not typed:
                 frame = frame.copy()
                 for j, c in enumerate(self.numeric):
@@ -186,6 +182,22 @@ class _BlockParser:
         if not ok.all():
             frame, good = frame[ok], good[ok]
         return _Parsed(frame, good, rejected)
+
+
+def numeric_rejects(num: np.ndarray, columns, reason: dict, *, value, empty) -> np.ndarray:
+    """Rows of ``num`` holding a cell that is not a finite number: True in the returned mask,
+    and ``reason[row]`` names the first such cell (``value(r, j)`` gives its text, ``empty(r,
+    j, text)`` whether it was empty). CSV and Parquet input share this rule."""
+    finite = np.isfinite(num)
+    bad = ~finite.all(axis=1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        cols = (~finite[rows]).argmax(axis=1)
+        for r, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            v = value(r, j)
+            c = columns[j]
+            reason[r] = _empty_value(c) if empty(r, j, v) else _not_finite(c, v)
+    return bad
 
 
 def _empty_cells(col: pd.Series) -> np.ndarray:
