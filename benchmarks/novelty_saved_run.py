@@ -11,8 +11,10 @@ the binary FPR without and with the flag. Nothing is re-trained.
 
 Use it for runs made before the flag existed (e.g. the ``--full-train`` run)::
 
-    python benchmarks/novelty_saved_run.py docs/results/nsl-kdd-full-train \
+    python benchmarks/novelty_saved_run.py runs/full-s0 \
         --out docs/results/nsl-kdd-full-train/novelty_seed0.csv
+
+(the run folder with its ``models/``; committed result folders keep no model weights).
 """
 
 from __future__ import annotations
