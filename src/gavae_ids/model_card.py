@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
+from gavae_ids._documents import check_document
 from gavae_ids.exceptions import ModelFileError
 
 CARD_FORMAT = "gavae-ids-model-card"
@@ -148,11 +149,7 @@ class ModelCard:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelCard:
-        if not isinstance(d, dict) or d.get("format") != CARD_FORMAT:
-            raise ModelFileError("not a gavae-ids model card")
-        if d.get("format_version") != CARD_FORMAT_VERSION:
-            raise ModelFileError(f"model card format version {d.get('format_version')!r} is "
-                                 f"not supported (expected {CARD_FORMAT_VERSION})")  # fmt: skip
+        check_document(d, CARD_FORMAT, CARD_FORMAT_VERSION, "model card")
         try:
             return cls(**{k: v for k, v in d.items() if k not in ("format", "format_version")})
         except TypeError as e:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gavae_ids._documents import check_document
 from gavae_ids.exceptions import DataError, ModelFileError
 
 #: Candidate quantiles, from sensitive to permissive; the chosen one is the smallest
@@ -166,11 +167,7 @@ class NoveltyThresholds:
 
     @classmethod
     def from_dict(cls, d: dict, *, source: str = "novelty thresholds") -> NoveltyThresholds:
-        if not isinstance(d, dict) or d.get("format") != NOVELTY_FORMAT:
-            raise ModelFileError(f"{source}: not a gavae-ids novelty file")
-        if d.get("format_version") != NOVELTY_FORMAT_VERSION:
-            raise ModelFileError(f"{source}: novelty format version {d.get('format_version')!r} "
-                                 f"is not {NOVELTY_FORMAT_VERSION}")  # fmt: skip
+        check_document(d, NOVELTY_FORMAT, NOVELTY_FORMAT_VERSION, "novelty file", source=source)
         try:
             classes = [str(c) for c in d["classes"]]
             thr = [math.inf if t is None else float(t) for t in d["thresholds"]]

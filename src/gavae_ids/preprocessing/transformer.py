@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from gavae_ids._documents import check_document
 from gavae_ids._validate import describe_bad, to_finite
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
 from gavae_ids.preprocessing.layout import FeatureLayout, OneHotBlock
@@ -229,11 +230,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     @classmethod
     def from_dict(cls, d: dict) -> TabularPreprocessor:
-        if not isinstance(d, dict) or d.get("format") != _FORMAT:
-            raise ModelFileError("not a gavae-ids preprocessor document")
-        if d.get("format_version") != _FORMAT_VERSION:
-            raise ModelFileError(f"preprocessor format version {d.get('format_version')!r} "
-                                 f"is not supported (expected {_FORMAT_VERSION})")  # fmt: skip
+        check_document(d, _FORMAT, _FORMAT_VERSION, "preprocessor document")
         try:
             self = cls(**d["params"])
             self.columns_ = list(d["columns"])
