@@ -605,17 +605,19 @@ def _gavae():
     return GAVAESampler()
 
 
+def _resampled(sampler, classifier, random_state) -> ResampledClassifier:
+    return ResampledClassifier(sampler=sampler, classifier=classifier, random_state=random_state)
+
+
 def make_smote_lgbm(*, k_neighbors: int = 5, random_state=None,
                     **lgbm_params) -> ResampledClassifier:  # fmt: skip
     """SMOTE (5 neighbours, every class up to the majority count) + LightGBM."""
-    return ResampledClassifier(sampler=_smote(k_neighbors), random_state=random_state,
-                               classifier=LightGBMClassifier(**lgbm_params))  # fmt: skip
+    return _resampled(_smote(k_neighbors), LightGBMClassifier(**lgbm_params), random_state)
 
 
 def make_gavae_lgbm(*, random_state=None, **lgbm_params) -> ResampledClassifier:
     """The GAVAE oversampler (every class up to the majority count) + LightGBM."""
-    return ResampledClassifier(sampler=_gavae(), random_state=random_state,
-                               classifier=LightGBMClassifier(**lgbm_params))  # fmt: skip
+    return _resampled(_gavae(), LightGBMClassifier(**lgbm_params), random_state)
 
 
 def make_smote_rf(*, k_neighbors: int = 5, random_state=None,
@@ -623,13 +625,11 @@ def make_smote_rf(*, k_neighbors: int = 5, random_state=None,
     """SMOTE (5 neighbours) + the paper's random forest."""
     from gavae_ids.classifiers.baselines import make_random_forest
 
-    return ResampledClassifier(sampler=_smote(k_neighbors), random_state=random_state,
-                               classifier=make_random_forest(**rf_params))  # fmt: skip
+    return _resampled(_smote(k_neighbors), make_random_forest(**rf_params), random_state)
 
 
 def make_gavae_rf(*, random_state=None, **rf_params) -> ResampledClassifier:
     """The GAVAE oversampler + the paper's random forest."""
     from gavae_ids.classifiers.baselines import make_random_forest
 
-    return ResampledClassifier(sampler=_gavae(), random_state=random_state,
-                               classifier=make_random_forest(**rf_params))  # fmt: skip
+    return _resampled(_gavae(), make_random_forest(**rf_params), random_state)
