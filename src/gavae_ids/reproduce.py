@@ -299,26 +299,7 @@ def reproduce(
         "seeds": cfg.seed_list,
         "methods": list(methods),
         "classes": classes,
-        "train": {
-            "name": train.name,
-            "rows": len(train.y),
-            "rows_used": len(ytr),
-            "classes": {c: int((ytr == c).sum()) for c in classes},
-        },  # fmt: skip
-        "outliers": None
-        if outlier_report is None
-        else {
-            str(c): {k: (v if isinstance(v, str) else int(v)) for k, v in r.items()}
-            for c, r in outlier_report.iterrows()
-        },  # fmt: skip
-        "test_sets": {
-            n: {
-                "rows": len(yt),
-                "ceiling": exp["ceilings"].get(n),
-                "classes": {c: int((yt == c).sum()) for c in classes},
-            }
-            for n, (_, yt, _) in encoded.items()
-        },  # fmt: skip
+        **_data_summary(train, ytr, classes, outlier_report, encoded, exp["ceilings"]),
         "runs": runs,
         "aggregate": agg,
         "augmentation": augmentation,
@@ -338,7 +319,6 @@ def reproduce(
             max_rows=500 if cfg.quick else 3000,
         )  # fmt: skip
         per_class.reset_index().to_csv(out / "fidelity.csv", index=False)
-    if "GAVAE-DNN" in first:
         novelty = next((r.get("novelty") for r in runs if r["method"] == "GAVAE-DNN"
                         and r["seed"] == cfg.first_seed), None)  # fmt: skip
         _save_models(first["GAVAE-DNN"][0], pre, out / "models", novelty=novelty,
@@ -348,6 +328,32 @@ def reproduce(
     results["wall_seconds"] = time.perf_counter() - t_start
     write_outputs(results, out, figures)
     return results
+
+
+def _data_summary(train, ytr, classes, outlier_report, encoded, ceilings) -> dict:
+    """The results' description of the data: training rows used, outliers removed, test sets."""
+    return {
+        "train": {
+            "name": train.name,
+            "rows": len(train.y),
+            "rows_used": len(ytr),
+            "classes": {c: int((ytr == c).sum()) for c in classes},
+        },  # fmt: skip
+        "outliers": None
+        if outlier_report is None
+        else {
+            str(c): {k: (v if isinstance(v, str) else int(v)) for k, v in r.items()}
+            for c, r in outlier_report.iterrows()
+        },  # fmt: skip
+        "test_sets": {
+            n: {
+                "rows": len(yt),
+                "ceiling": ceilings.get(n),
+                "classes": {c: int((yt == c).sum()) for c in classes},
+            }
+            for n, (_, yt, _) in encoded.items()
+        },  # fmt: skip
+    }
 
 
 SUBSETS = ("all", "seen", "unseen")
