@@ -26,7 +26,7 @@ with LightGBM's text parser or skops, and everything else as JSON — no pickle,
 no ``torch.load``. The manifest can name only classifier classes exported by
 :mod:`gavae_ids.classifiers` (:func:`~gavae_ids.classifiers.loadable_class`), and
 a skops file only scikit-learn's estimators and the types of
-:data:`gavae_ids.classifiers.trees.SKOPS_TYPES`: any other type is refused
+:data:`gavae_ids.classifiers.skops_files.SKOPS_TYPES`: any other type is refused
 before anything in the file is built.
 
 Classifiers without such a ``save``/``load`` (scikit-learn's KNN and SVM, any

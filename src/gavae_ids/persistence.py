@@ -8,7 +8,7 @@ ever executed or unpickled: safetensors holds raw tensors and JSON holds data.
 Tree models keep their trees in a format of their own beside the same
 ``config.json`` (:func:`save_config`, :func:`verified_file`): LightGBM's text
 model, or a skops file whose every type is checked against an allow-list
-before anything in it is built (:mod:`gavae_ids.classifiers.trees`).
+before anything in it is built (:mod:`gavae_ids.classifiers.skops_files`).
 """
 
 from __future__ import annotations

@@ -39,16 +39,18 @@ from gavae_ids.classifiers.registry import (
     register_method,
     unregister_method,
 )
+from gavae_ids.classifiers.resampled import (
+    ResampledClassifier,
+    make_gavae_lgbm,
+    make_gavae_rf,
+    make_smote_lgbm,
+    make_smote_rf,
+)
 from gavae_ids.classifiers.trees import (
     HGBClassifier,
     LightGBMClassifier,
-    ResampledClassifier,
     RFClassifier,
-    make_gavae_lgbm,
-    make_gavae_rf,
     make_lightgbm,
-    make_smote_lgbm,
-    make_smote_rf,
 )
 
 __all__ = [

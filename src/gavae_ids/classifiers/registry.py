@@ -20,13 +20,13 @@ from gavae_ids.classifiers.cnn import CNNClassifier
 from gavae_ids.classifiers.dnn import DNNClassifier
 from gavae_ids.classifiers.gavae_dnn import GAVAEDNNClassifier
 from gavae_ids.classifiers.peers import make_ctgan_dnn, make_smote_dnn, make_tvae_dnn
-from gavae_ids.classifiers.trees import (
+from gavae_ids.classifiers.resampled import (
     make_gavae_lgbm,
     make_gavae_rf,
-    make_lightgbm,
     make_smote_lgbm,
     make_smote_rf,
 )
+from gavae_ids.classifiers.trees import make_lightgbm
 from gavae_ids.exceptions import ModelFileError
 
 

@@ -1,0 +1,34 @@
+"""Optional packages of the tree models (skops, LightGBM): import one or name the extra
+that installs it, and warn when a saved model was written with another version of it."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+#: How to install what tree models need, named in every "missing package" message.
+TREES_EXTRA = "pip install 'gavae-ids[trees]'"
+
+
+def _require(module: str, what: str, error: type[Exception] = ImportError):
+    """Import ``module`` of an optional package, or raise ``error`` naming the extra."""
+    package = module.split(".")[0]
+    if importlib.util.find_spec(package) is None:
+        raise error(f"{what} needs the optional package {package!r}: {TREES_EXTRA}")
+    return importlib.import_module(module)
+
+
+def _version(module: str) -> str:
+    return str(getattr(importlib.import_module(module), "__version__", "?"))
+
+
+def _warn_other_version(path, meta: dict, module: str) -> None:
+    import warnings
+
+    saved = str((meta.get("versions") or {}).get(module, "?"))
+    if saved.split(".")[:2] != _version(module).split(".")[:2]:
+        warnings.warn(
+            f"{path}: written with {module} {saved}, read with {_version(module)}; "
+            "predictions may differ slightly",
+            stacklevel=3,
+        )
