@@ -187,6 +187,33 @@ def test_library_version_mismatch_warns_but_loads(bundle_copy, records, detector
     np.testing.assert_array_equal(det.predict_proba(records), detector.predict_proba(records))
 
 
+def test_other_gavae_ids_version_warns_once_and_hashes_each_file_once(bundle, monkeypatch):
+    """The bundle checks files and versions for its parts: their loaders neither hash a
+    file again nor warn about the same version again."""
+    from collections import Counter
+
+    import gavae_ids.bundle as bundle_module
+    import gavae_ids.persistence as persistence
+
+    hashed = Counter()
+    real_hash = persistence.sha256_file
+
+    def counting_hash(path):
+        hashed[str(path)] += 1
+        return real_hash(path)
+
+    monkeypatch.setattr(persistence, "__version__", "99.0.0")  # the running version
+    monkeypatch.setattr(persistence, "sha256_file", counting_hash)
+    monkeypatch.setattr(bundle_module, "sha256_file", counting_hash)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Detector.load(bundle)
+    assert [type(w.message) for w in caught] == [BundleVersionWarning]
+    assert "gavae_ids" in str(caught[0].message) and "running 99.0.0" in str(caught[0].message)
+    files = {p.as_posix() for p in bundle.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    assert set(hashed) == files and set(hashed.values()) == {1}
+
+
 def test_matching_versions_do_not_warn(bundle):
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -46,7 +46,7 @@ from pathlib import Path, PurePosixPath
 
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
 from gavae_ids.model_card import CARD_JSON, CARD_MARKDOWN, ModelCard
-from gavae_ids.persistence import library_versions, sha256_file
+from gavae_ids.persistence import checked_files, library_versions, major_minor, sha256_file
 from gavae_ids.preprocessing import TabularPreprocessor
 
 log = logging.getLogger(__name__)
@@ -225,8 +225,23 @@ def load_bundle(cls, path, *, load_gavae: bool | None = None, device: str | None
     see :meth:`Detector.load <gavae_ids.detector.Detector.load>`."""
     path = Path(path)
     manifest = read_manifest(path)
-    verify_files(path, manifest)
-    _warn_versions(path, manifest.get("versions", {}))
+    verify_files(path, manifest)  # the one integrity check: the parts' loaders hash nothing again
+    checked = {_inside(path, rel): digest for rel, digest in manifest["files"].items()}
+    other_versions: dict[str, tuple[str, str]] = {}
+    try:
+        with checked_files(checked) as other_versions:
+            det = _read_parts(cls, path, manifest, load_gavae=load_gavae, device=device)
+    finally:  # one version warning: the manifest's libraries and those the parts were saved with
+        _warn_versions(path, manifest.get("versions", {}), other_versions)
+    _check_consistent(path, det, manifest)
+    det.manifest_ = manifest
+    for w in det.quality_warnings:
+        warnings.warn(f"{path}: {w}", ModelQualityWarning, stacklevel=2)
+    return det
+
+
+def _read_parts(cls, path: Path, manifest: dict, *, load_gavae, device):
+    """The detector built from the bundle's files (checked already against ``manifest``)."""
     try:
         pre = TabularPreprocessor.load_json(path / PREPROCESSOR)
         clf_info = manifest["classifier"]
@@ -261,10 +276,6 @@ def load_bundle(cls, path, *, load_gavae: bool | None = None, device: str | None
         if det.novelty_.classes != list(det.classes_):
             raise ModelFileError(f"{path}: the novelty thresholds' classes differ from the "
                                  "classifier's")  # fmt: skip
-    _check_consistent(path, det, manifest)
-    det.manifest_ = manifest
-    for w in det.quality_warnings:
-        warnings.warn(f"{path}: {w}", ModelQualityWarning, stacklevel=2)
     return det
 
 
@@ -325,20 +336,22 @@ def verify_files(path, manifest: dict) -> None:
             raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({rel} is not listed)")
 
 
-def _major_minor(v: str) -> tuple[str, ...]:
-    return tuple(str(v).split("+")[0].split(".")[:2])
-
-
-def _warn_versions(path: Path, saved: dict) -> None:
+def _warn_versions(path: Path, saved: dict, parts: dict[str, tuple[str, str]]) -> None:
+    """One :class:`BundleVersionWarning` for the libraries of the manifest whose major.minor
+    version differs from the running one, and for ``parts`` (``{library: (saved, running)}``,
+    what the parts' loaders found, e.g. LightGBM's version)."""
     current = library_versions()
-    diffs = [
-        f"{lib} {saved[lib]} (running {current[lib]})"
+    diffs = {
+        lib: (saved[lib], current[lib])
         for lib in current
-        if lib in saved and _major_minor(saved[lib]) != _major_minor(current[lib])
-    ]
+        if lib in saved and major_minor(saved[lib]) != major_minor(current[lib])
+    }
+    for lib, versions in parts.items():
+        diffs.setdefault(lib, versions)
     if diffs:
+        listed = ", ".join(f"{lib} {was} (running {now})" for lib, (was, now) in diffs.items())
         warnings.warn(
-            f"{path}: bundle written with {', '.join(diffs)}; predictions may differ slightly",
+            f"{path}: bundle written with {listed}; predictions may differ slightly",
             BundleVersionWarning,
             stacklevel=3,
         )

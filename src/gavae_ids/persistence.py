@@ -9,12 +9,19 @@ Tree models keep their trees in a format of their own beside the same
 ``config.json`` (:func:`save_config`, :func:`verified_file`): LightGBM's text
 model, or a skops file whose every type is checked against an allow-list
 before anything in it is built (:mod:`gavae_ids.classifiers.skops_files`).
+
+A model bundle checks every file against its manifest and the library versions
+once, then loads its parts inside :func:`checked_files`: a file it checked is not
+hashed again, and a version mismatch a part finds joins the bundle's one warning.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import torch
@@ -26,6 +33,58 @@ from gavae_ids.exceptions import ModelFileError
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
+
+#: Inside :func:`checked_files`: (SHA-256 of every file checked already by resolved path,
+#: version mismatches found so far as ``{library: (saved, running)}``).
+_CHECKED: ContextVar[tuple[dict[Path, str], dict[str, tuple[str, str]]] | None] = ContextVar(
+    "gavae_ids_checked_files", default=None
+)
+
+
+@contextmanager
+def checked_files(digests: Mapping[Path, str]) -> Iterator[dict[str, tuple[str, str]]]:
+    """Load models from files whose SHA-256 the caller has checked (a bundle, against its
+    manifest): ``digests`` maps each such file to its checksum.
+
+    Inside the block a file in ``digests`` is not hashed again; the checksum its
+    ``config.json`` records is compared with the one already checked. Version mismatches
+    the loaders find are not warned but collected in the yielded dict
+    ``{library: (saved, running)}``, so the caller can give one warning for all.
+    """
+    found: dict[str, tuple[str, str]] = {}
+    token = _CHECKED.set(({Path(p).resolve(): d for p, d in digests.items()}, found))
+    try:
+        yield found
+    finally:
+        _CHECKED.reset(token)
+
+
+def _digest_matches(file: Path, recorded) -> bool:
+    """Whether ``file`` has the SHA-256 ``recorded``, hashing it only when not checked yet."""
+    state = _CHECKED.get()
+    checked = None if state is None else state[0].get(file.resolve())
+    return (checked if checked is not None else sha256_file(file)) == recorded
+
+
+def major_minor(version) -> tuple[str, ...]:
+    """``("2", "3")`` of ``"2.3.1+cpu"``: versions that differ only below this read the same."""
+    return tuple(str(version).split("+")[0].split(".")[:2])
+
+
+def warn_other_version(source, library: str, saved, running: str, message: str, *,
+                       stacklevel: int = 2) -> bool:  # fmt: skip
+    """Warn ``f"{source}: {message}"`` when ``saved`` and ``running`` differ in major.minor
+    version of ``library``; inside :func:`checked_files`, note the mismatch for the caller's
+    one warning instead. ``stacklevel`` is that of a warning issued by the caller. Returns
+    whether the versions differ."""
+    if major_minor(saved) == major_minor(running):
+        return False
+    state = _CHECKED.get()
+    if state is not None:
+        state[1].setdefault(library, (str(saved), running))
+    else:
+        warnings.warn(f"{source}: {message}", stacklevel=stacklevel + 1)
+    return True
 
 
 def library_versions() -> dict:
@@ -80,10 +139,8 @@ def read_config(path, kind: str | None = None) -> dict:
     if kind is not None and meta.get("kind") != kind:
         raise ModelFileError(f"{cfg_path}: holds a {meta.get('kind')!r}, expected a {kind!r}")
     saved = meta.get("versions", {}).get("gavae_ids", "?")
-    if saved.split(".")[:2] != __version__.split(".")[:2]:
-        warnings.warn(
-            f"{cfg_path}: written by gavae-ids {saved}, read by {__version__}", stacklevel=2
-        )
+    warn_other_version(cfg_path, "gavae_ids", saved, __version__,
+                       f"written by gavae-ids {saved}, read by {__version__}")  # fmt: skip
     return meta
 
 
@@ -114,7 +171,7 @@ def verified_file(path, meta: dict, name: str) -> Path:
         raise ModelFileError(f"{Path(path) / CONFIG_FILE}: damaged (no checksum of {name})")
     if not f.is_file():
         raise ModelFileError(f"{f}: missing")
-    if sha256_file(f) != digest:
+    if not _digest_matches(f, digest):
         raise ModelFileError(
             f"{f}: checksum does not match config.json; the file was altered or truncated"
         )
@@ -135,7 +192,7 @@ def load_model(path, kind: str | None = None) -> tuple[dict[str, torch.Tensor], 
     weights = path / WEIGHTS_FILE
     if not weights.is_file():
         raise ModelFileError(f"{weights}: missing")
-    if sha256_file(weights) != meta.get("weights_sha256"):
+    if not _digest_matches(weights, meta.get("weights_sha256")):
         raise ModelFileError(
             f"{weights}: checksum does not match config.json; the file was altered or truncated"
         )

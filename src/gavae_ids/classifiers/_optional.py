@@ -23,12 +23,10 @@ def _version(module: str) -> str:
 
 
 def _warn_other_version(path, meta: dict, module: str) -> None:
-    import warnings
+    """Warn when the model at ``path`` was saved with another version of ``module`` (see
+    :func:`gavae_ids.persistence.warn_other_version`: one bundle, one warning)."""
+    from gavae_ids.persistence import warn_other_version
 
-    saved = str((meta.get("versions") or {}).get(module, "?"))
-    if saved.split(".")[:2] != _version(module).split(".")[:2]:
-        warnings.warn(
-            f"{path}: written with {module} {saved}, read with {_version(module)}; "
-            "predictions may differ slightly",
-            stacklevel=3,
-        )
+    saved, running = str((meta.get("versions") or {}).get(module, "?")), _version(module)
+    message = f"written with {module} {saved}, read with {running}; predictions may differ slightly"
+    warn_other_version(path, module, saved, running, message, stacklevel=3)
