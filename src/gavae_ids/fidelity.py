@@ -19,7 +19,7 @@ Protocol
    the GAVAE and the CTGAN/TVAE wrapper all append; this is checked).
 4. Compare the synthetic rows of each class with the real rows the sampler was
    fitted on (:func:`~gavae_ids.evaluation.fidelity.fidelity_per_class`) and run
-   :func:`~gavae_ids.evaluation.fidelity.tstr` on the held-out rows.
+   :func:`~gavae_ids.evaluation.tstr.tstr` on the held-out rows.
 
 Samplers (:data:`SAMPLERS`): ``gavae`` (library defaults), ``gavae-paper`` (the
 GAVAE settings ``reproduce --hyperparameters paper`` uses, from
@@ -253,15 +253,71 @@ def measure_fidelity(
     -------
     FidelityResult
     """
-    from gavae_ids.classifiers.base import validation_split
-
     t_start = time.perf_counter()
     names, notes = resolve_samplers(samplers)
+    sampler_params = _check_sampler_params(sampler_params, names)
+    data = _fidelity_data(dataset, data_home=data_home, train_split=train_split, quick=quick,
+                          holdout_fraction=holdout_fraction, random_state=random_state)  # fmt: skip
+    notes = [*_protocol_notes(data, names, holdout_fraction=holdout_fraction,
+                              random_state=random_state, max_rows=max_rows), *notes]  # fmt: skip
+    if command:
+        notes.append(f"Command: `{command}`")
+
+    measured = [
+        _measure_sampler(name, make_sampler(name, layout=data.layout, random_state=random_state,
+                                            quick=quick, device=device, verbose=verbose,
+                                            **sampler_params.get(name, {})),
+                         data, random_state=random_state, max_rows=max_rows, verbose=verbose)
+        for name in names
+    ]  # fmt: skip
+    config = dict(dataset=dataset, samplers=names, train_split=train_split,
+                  random_state=random_state, holdout_fraction=holdout_fraction,
+                  max_rows=max_rows, quick=quick, device=device,
+                  sampler_params=sampler_params, command=command)  # fmt: skip
+    result = FidelityResult(
+        dataset=dataset,
+        protocol=data.protocol,
+        per_class=_lead(pd.concat([m[0] for m in measured], ignore_index=True)),
+        summary=pd.DataFrame([m[2] for m in measured]),
+        tstr_per_class=_lead(pd.concat([m[1] for m in measured], ignore_index=True)),
+        notes=notes,
+        config=config,
+    )
+    result.wall_seconds = time.perf_counter() - t_start
+    result.notes.append(f"Wall time: {result.wall_seconds / 60:.1f} min.")
+    if out_dir is not None:
+        result.write(out_dir)
+    return result
+
+
+def _check_sampler_params(sampler_params, names: Sequence[str]) -> dict:
+    """``sampler_params`` as a dict, refused when it names a sampler this run does not fit."""
     sampler_params = dict(sampler_params or {})
     stray = sorted(set(sampler_params) - set(names))
     if stray:
         raise DataError(f"parameters given for sampler(s) {', '.join(stray)}, which this run "
                         f"does not fit (samplers: {', '.join(names)})")  # fmt: skip
+    return sampler_params
+
+
+@dataclass
+class _FidelityData:
+    """The encoded training rows of a fidelity run: those the samplers are fitted on and
+    those held out for TSTR/TRTR."""
+
+    protocol: str
+    layout: object
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    X_hold: np.ndarray
+    y_hold: np.ndarray
+
+
+def _fidelity_data(dataset: str, *, data_home, train_split: str, quick: bool,
+                   holdout_fraction: float, random_state: int) -> _FidelityData:  # fmt: skip
+    """Steps 1-2 of the protocol: load and encode the training data, hold out a share."""
+    from gavae_ids.classifiers.base import validation_split
+
     bench = load_benchmark(dataset, data_home=data_home, train_split=train_split,
                            with_tests=False)  # fmt: skip
     train = bench.train
@@ -275,12 +331,20 @@ def measure_fidelity(
                                             numeric=train.numeric)  # fmt: skip
     X, y = pre.transform(X_df), y_ser.to_numpy()
     fit_idx, hold_idx = validation_split(y, holdout_fraction, np.random.RandomState(random_state))
-    X_fit, y_fit, X_hold, y_hold = X[fit_idx], y[fit_idx], X[hold_idx], y[hold_idx]
-    counts = ", ".join(f"{c} {int((y_fit == c).sum()):,}" for c in np.unique(y))
-    notes = [
-        f"{protocol}; {X.shape[1]} encoded columns; samplers fitted on {len(y_fit):,} rows "
-        f"({counts}), {len(y_hold):,} real rows ({holdout_fraction:.0%} of each class) held "
-        f"out for TSTR/TRTR; seed {random_state}.",
+    return _FidelityData(protocol, pre.layout_, X[fit_idx], y[fit_idx], X[hold_idx],
+                         y[hold_idx])  # fmt: skip
+
+
+def _protocol_notes(data: _FidelityData, names: Sequence[str], *, holdout_fraction: float,
+                    random_state: int, max_rows) -> list[str]:  # fmt: skip
+    """The report's notes on the data, the metrics and the samplers of a run."""
+    y_fit = data.y_fit
+    counts = ", ".join(f"{c} {int((y_fit == c).sum()):,}"
+                       for c in np.unique(np.concatenate([y_fit, data.y_hold])))  # fmt: skip
+    return [
+        f"{data.protocol}; {data.X_fit.shape[1]} encoded columns; samplers fitted on "
+        f"{len(y_fit):,} rows ({counts}), {len(data.y_hold):,} real rows "
+        f"({holdout_fraction:.0%} of each class) held out for TSTR/TRTR; seed {random_state}.",
         f"C2ST, coverage and density on at most {max_rows} real and {max_rows} synthetic rows "
         f"per class; NN distances from at most {max_rows} rows of each to all real rows of the "
         "class; exact copies over all rows (float64 bytes, no tolerance).",
@@ -288,63 +352,44 @@ def measure_fidelity(
         "the classes a sampler does not generate; TRTR: the same on the real rows; both "
         "tested on the held-out real rows; macro-F1 over all classes.",
         *[f"{n}: {SAMPLERS[n]}" for n in names],
-        *notes,
     ]
-    if command:
-        notes.append(f"Command: `{command}`")
 
-    per_class, summary, tstr_rows = [], [], []
-    for name in names:
-        sampler = make_sampler(name, layout=pre.layout_, random_state=random_state, quick=quick,
-                               device=device, verbose=verbose,
-                               **sampler_params.get(name, {}))  # fmt: skip
-        log.info("fitting %s on %d rows", name, len(y_fit))
-        t0 = time.perf_counter()
-        X_syn, y_syn = synthetic_rows(sampler, X_fit, y_fit)
-        fit_s = time.perf_counter() - t0
-        log.info("%s: %d synthetic rows in %.1fs", name, len(y_syn), fit_s)
-        classes = np.unique(y_syn)
-        with progress_bar(f"fidelity {name}", len(classes) + 1, verbose) as bar:
-            tables = []
-            for c in classes:
-                bar.update(status=str(c))
-                tables.append(fidelity_per_class(X_fit, y_fit, X_syn[y_syn == c],
-                                                 y_syn[y_syn == c], random_state=random_state,
-                                                 max_rows=max_rows))  # fmt: skip
-                bar.advance()
-            bar.update(status="TSTR")
-            res = tstr(X_fit, y_fit, X_syn, y_syn, X_hold, y_hold, random_state=random_state)
+
+def _measure_sampler(name: str, sampler, data: _FidelityData, *, random_state: int, max_rows,
+                     verbose: bool):  # fmt: skip
+    """Steps 3-4 for one sampler: fit it, then measure its rows per class and by TSTR.
+
+    Returns the per-class fidelity rows and the per-class TSTR rows (both with a
+    ``sampler`` column), and the sampler's summary row."""
+    X_fit, y_fit = data.X_fit, data.y_fit
+    log.info("fitting %s on %d rows", name, len(y_fit))
+    t0 = time.perf_counter()
+    X_syn, y_syn = synthetic_rows(sampler, X_fit, y_fit)
+    fit_s = time.perf_counter() - t0
+    log.info("%s: %d synthetic rows in %.1fs", name, len(y_syn), fit_s)
+    classes = np.unique(y_syn)
+    with progress_bar(f"fidelity {name}", len(classes) + 1, verbose) as bar:
+        tables = []
+        for c in classes:
+            bar.update(status=str(c))
+            tables.append(fidelity_per_class(X_fit, y_fit, X_syn[y_syn == c], y_syn[y_syn == c],
+                                             random_state=random_state,
+                                             max_rows=max_rows))  # fmt: skip
             bar.advance()
-        table = pd.concat(tables) if tables else fidelity_per_class(X_fit, y_fit, X_syn, y_syn)
-        per_class.append(table.reset_index().assign(sampler=name))
-        tstr_rows.append(res.per_class.reset_index().assign(sampler=name))
-        summary.append({"sampler": name, "n_synthetic": len(y_syn), "fit_seconds": fit_s,
-                        "tstr_macro_f1": res.tstr_macro_f1,
-                        "trtr_macro_f1": res.trtr_macro_f1})  # fmt: skip
-        log.info("%s: TSTR macro-F1 %.4f (TRTR %.4f)", name, res.tstr_macro_f1,
-                 res.trtr_macro_f1)  # fmt: skip
+        bar.update(status="TSTR")
+        res = tstr(X_fit, y_fit, X_syn, y_syn, data.X_hold, data.y_hold,
+                   random_state=random_state)  # fmt: skip
+        bar.advance()
+    table = pd.concat(tables) if tables else fidelity_per_class(X_fit, y_fit, X_syn, y_syn)
+    log.info("%s: TSTR macro-F1 %.4f (TRTR %.4f)", name, res.tstr_macro_f1, res.trtr_macro_f1)
+    row = {"sampler": name, "n_synthetic": len(y_syn), "fit_seconds": fit_s,
+           "tstr_macro_f1": res.tstr_macro_f1, "trtr_macro_f1": res.trtr_macro_f1}  # fmt: skip
+    tstr_rows = res.per_class.reset_index().assign(sampler=name)
+    return table.reset_index().assign(sampler=name), tstr_rows, row
 
-    def lead(frame, first=("sampler", "class")):
-        return frame[[*first, *[c for c in frame.columns if c not in first]]]
 
-    config = dict(dataset=dataset, samplers=names, train_split=train_split,
-                  random_state=random_state, holdout_fraction=holdout_fraction,
-                  max_rows=max_rows, quick=quick, device=device,
-                  sampler_params=sampler_params, command=command)  # fmt: skip
-    result = FidelityResult(
-        dataset=dataset,
-        protocol=protocol,
-        per_class=lead(pd.concat(per_class, ignore_index=True)),
-        summary=pd.DataFrame(summary),
-        tstr_per_class=lead(pd.concat(tstr_rows, ignore_index=True)),
-        notes=notes,
-        config=config,
-    )
-    result.wall_seconds = time.perf_counter() - t_start
-    result.notes.append(f"Wall time: {result.wall_seconds / 60:.1f} min.")
-    if out_dir is not None:
-        result.write(out_dir)
-    return result
+def _lead(frame: pd.DataFrame, first=("sampler", "class")) -> pd.DataFrame:
+    return frame[[*first, *[c for c in frame.columns if c not in first]]]
 
 
 def run_fidelity_section(gavae_sampler, X: np.ndarray, y: np.ndarray, *, random_state=0,
