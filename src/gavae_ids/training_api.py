@@ -211,23 +211,21 @@ def train_detector(
         The trained detector (its ``manifest_`` is set when it was saved; its
         ``model_card`` holds the validation figures and ``quality_warnings``).
     """
+    # Long only by its signature and parameter docs (the Python face of `gavae-ids train`);
+    # each step is a helper below.
     t0 = time.perf_counter()
-    # Built before any data is read, so unknown or unbundleable methods are refused at once;
-    # the GAVAE sampler gets the preprocessing's layout when the pipeline is fitted.
     auto = str(method).lower() == "auto"
     if auto:
-        from gavae_ids.auto import DEFAULT_CANDIDATES, check_scoring, order_candidates
-
-        if params:
-            raise DataError(f"method parameters ({', '.join(sorted(params))}) cannot be "
-                            "given with --method auto: every candidate runs with its "
-                            "defaults")  # fmt: skip
-        candidates = order_candidates(candidates or DEFAULT_CANDIDATES)
-        check_scoring(scoring)
-    else:
-        pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
-                              random_state=random_state, verbose=verbose, **params)  # fmt: skip
-        check_bundleable(pipe.classifier, method)
+        candidates = _check_auto(candidates, scoring, params)
+    else:  # built before any data is read: unknown or unbundleable methods are refused at once
+        pipe = _bundleable_pipeline(
+            method,
+            outlier_filter=outlier_filter,
+            quick=quick,
+            random_state=random_state,
+            verbose=verbose,
+            **params,
+        )
     data = load_training_data(
         dataset,
         data_home=data_home,
@@ -237,14 +235,8 @@ def train_detector(
         drop=drop,
         train_split=train_split,
     )
-    X, y = data["X"], data["y"]
-    info = dict(data["info"])
-    info["rows"] = int(len(y))
-    normal = resolve_normal_label(pd.unique(y), normal_label)
-    if quick:
-        rows = stratified_rows(y.to_numpy(), QUICK_ROWS_PER_CLASS, random_state)
-        X, y = X.iloc[rows], y.iloc[rows]
-        info["quick"] = f"at most {QUICK_ROWS_PER_CLASS} rows per class ({len(y)} rows)"
+    X, y, normal, info = _training_rows(data, normal_label=normal_label, quick=quick,
+                                        random_state=random_state)  # fmt: skip
     selection = None
     if auto:
         from gavae_ids.auto import select_method
@@ -267,12 +259,66 @@ def train_detector(
     if selection is not None:
         card.selection = selection.to_dict()
         info["selected_by"] = "auto"
+    sampler = _bundled_sampler(fitted, save_gavae)
+    info.update(_fit_info(fitted, card, params=params, random_state=random_state, t0=t0))
+    det = Detector.from_pipeline(fitted, normal_label=normal, method=method, sampler=sampler,
+                                 info=info, model_card=card)  # fmt: skip
+    if novelty and callable(getattr(sampler, "reconstruction_error", None)):
+        det.info["novelty"] = _fit_novelty(det, fitted, X, y, novelty_fpr_budget)
+    if out is not None:
+        det.save(out, overwrite=overwrite)
+    return det
+
+
+def _check_auto(candidates, scoring: str, params: dict) -> list[str]:
+    """``method="auto"``: refuse method parameters and an unknown scorer; the candidates in
+    the order they run."""
+    from gavae_ids.auto import DEFAULT_CANDIDATES, check_scoring, order_candidates
+
+    if params:
+        raise DataError(f"method parameters ({', '.join(sorted(params))}) cannot be "
+                        "given with --method auto: every candidate runs with its "
+                        "defaults")  # fmt: skip
+    candidates = order_candidates(candidates or DEFAULT_CANDIDATES)
+    check_scoring(scoring)
+    return candidates
+
+
+def _bundleable_pipeline(method: str, **kwargs):
+    """The unfitted pipeline of ``method``, refused when a bundle could not hold it (the
+    GAVAE sampler gets the preprocessing's layout when the pipeline is fitted)."""
+    pipe = build_pipeline(method, **kwargs)
+    check_bundleable(pipe.classifier, method)
+    return pipe
+
+
+def _training_rows(data: dict, *, normal_label, quick: bool, random_state: int):
+    """``(X, y, normal label, info)`` of the training data (``--quick``: a stratified subset)."""
+    X, y = data["X"], data["y"]
+    info = dict(data["info"])
+    info["rows"] = int(len(y))
+    normal = resolve_normal_label(pd.unique(y), normal_label)
+    if quick:
+        rows = stratified_rows(y.to_numpy(), QUICK_ROWS_PER_CLASS, random_state)
+        X, y = X.iloc[rows], y.iloc[rows]
+        info["quick"] = f"at most {QUICK_ROWS_PER_CLASS} rows per class ({len(y)} rows)"
+    return X, y, normal, info
+
+
+def _bundled_sampler(fitted, save_gavae: bool):
+    """The fitted sampler the bundle keeps: a GAVAE (it can be saved), else None."""
+    sampler = getattr(fitted.classifier_, "sampler_", None) if save_gavae else None
+    if sampler is not None and not callable(getattr(sampler, "save", None)):
+        return None  # e.g. SMOTE: nothing to keep
+    return sampler
+
+
+def _fit_info(fitted, card, *, params: dict, random_state: int, t0: float) -> dict:
+    """What the bundle's manifest records about the fit (``training``), in its key order."""
+    info = {}
     if fitted.outlier_report_ is not None:
         removed = fitted.outlier_report_["removed"]
         info["outlier_filter"] = {str(c): int(r) for c, r in removed.items()}
-    sampler = getattr(fitted.classifier_, "sampler_", None) if save_gavae else None
-    if sampler is not None and not callable(getattr(sampler, "save", None)):
-        sampler = None  # e.g. SMOTE: nothing to keep
     info.update(
         rows_trained=int(sum(fitted.class_counts_.values())),
         class_counts=dict(sorted(fitted.class_counts_.items())),
@@ -281,14 +327,7 @@ def train_detector(
         params={k: _jsonable(v) for k, v in params.items()},
         fit_seconds=round(time.perf_counter() - t0, 3),
     )
-    det = Detector.from_pipeline(fitted, normal_label=normal, method=method, sampler=sampler,
-                                 info=info, model_card=card)  # fmt: skip
-    if novelty and sampler is not None and callable(getattr(sampler, "reconstruction_error",
-                                                            None)):  # fmt: skip
-        det.info["novelty"] = _fit_novelty(det, fitted, X, y, novelty_fpr_budget)
-    if out is not None:
-        det.save(out, overwrite=overwrite)
-    return det
+    return info
 
 
 def _fit_novelty(det: Detector, fitted, X, y, fpr_budget) -> str:
