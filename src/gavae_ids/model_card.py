@@ -271,69 +271,17 @@ def fit_with_card(pipeline, X, y, *, normal_label: str, method: str, validation:
     * ``validation=0`` and no ``cv``: fitted on all rows, nothing measured.
     """
     from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    from gavae_ids.exceptions import DataError
 
     X = X.reset_index(drop=True)
     y = np.asarray(y).astype(str)
     classes = sorted(np.unique(y).tolist())
-    labels, counts = np.unique(y, return_counts=True)
-    smallest = labels[counts.argmin()], int(counts.min())
     ev = {"seed": random_state}
     metrics = baseline = None
     if cv is not None:
-        if cv < 2:
-            raise DataError(f"--cv must be at least 2, got {cv}")
-        if smallest[1] < cv:
-            raise DataError(f"class {smallest[0]!r} has {smallest[1]} row(s), fewer than the "
-                            f"{cv} folds; lower --cv or use --validation")  # fmt: skip
-        folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(X, y))
-        pred = cross_val_predict(clone(pipeline), X, y, cv=folds).astype(str)
-        metrics = evaluate_predictions(y, pred, classes, normal_label)
-        metrics["fold_macro_f1"] = [
-            float(f1_score(y[te], pred[te], labels=sorted(set(y[te])), average="macro",
-                           zero_division=0))
-            for _, te in folds
-        ]  # fmt: skip
-        base_pred = np.empty(len(y), dtype=object)
-        for tr, te in folds:
-            lab, cnt = np.unique(y[tr], return_counts=True)
-            base_pred[te] = lab[cnt.argmax()]
-        baseline = {"class": _mode(base_pred),
-                    **evaluate_predictions(y, base_pred, classes, normal_label)}  # fmt: skip
-        fitted = clone(pipeline).fit(X, y)
-        ev.update(kind="cv", folds=cv, rows=int(len(y)), description=(
-            f"stratified {cv}-fold cross-validation on all {len(y):,} training rows (seed "
-            f"{random_state}); the figures pool the out-of-fold predictions of the {cv} fold "
-            f"models. The bundled model is a refit on all {len(y):,} rows, which no figure "
-            "here measures directly."))  # fmt: skip
+        fitted, metrics, baseline = _fit_cv(pipeline, X, y, cv, classes, normal_label, ev)
     elif validation and validation > 0:
-        if not 0 < validation < 1:
-            raise DataError(f"--validation must lie in [0, 1), got {validation}")
-        from gavae_ids.classifiers.base import validation_split
-
-        # round(fraction · n_c) rows of every class; a class too small to spare one row
-        # (fewer than 1 / fraction / 2 rows) is kept whole for training.
-        tr, te = validation_split(y, validation, np.random.RandomState(random_state))
-        unmeasured = sorted(set(y[tr]) - set(y[te]))
-        if unmeasured:
-            ev["unmeasured_classes"] = unmeasured
-        fitted = clone(pipeline).fit(X.iloc[tr], y[tr])
-        fitted.holdout_rows_ = (tr, te)  # positions in X: fitted on tr, measured on te
-        pred = np.asarray(fitted.predict(X.iloc[te])).astype(str)
-        metrics = evaluate_predictions(y[te], pred, classes, normal_label)
-        baseline = majority_baseline(y[tr], y[te], classes, normal_label)
-        ev.update(kind="holdout", fraction=float(validation), rows=int(len(y)),
-                  rows_fit=int(len(tr)), rows_validation=int(len(te)), description=(
-            f"the bundled model was trained on {len(tr):,} of the {len(y):,} training rows; "
-            f"the figures measure exactly that model on the other {len(te):,} rows, a "
-            f"stratified {validation:.0%} validation split (seed {random_state}) it never "
-            "saw."))  # fmt: skip
-        if unmeasured:
-            ev["description"] += (f" Class(es) {', '.join(unmeasured)} had too few rows to "
-                                  "spare any for validation: all their rows were trained on, "
-                                  "and no figure here measures them.")  # fmt: skip
+        fitted, metrics, baseline = _fit_holdout(pipeline, X, y, validation, classes,
+                                                 normal_label, ev)  # fmt: skip
     else:
         fitted = clone(pipeline).fit(X, y)
         ev.update(kind="none", rows=int(len(y)), description=(
@@ -349,6 +297,80 @@ def fit_with_card(pipeline, X, y, *, normal_label: str, method: str, validation:
             "validation split)."
         )
     return fitted, card.check()
+
+
+def _fit_cv(pipeline, X, y, cv: int, classes, normal_label, ev: dict):
+    """``cv=K`` of :func:`fit_with_card`: pooled out-of-fold figures, then a refit on all
+    rows; ``(refit, metrics, baseline)``, and ``ev`` (seeded) gets the protocol."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from gavae_ids.exceptions import DataError
+
+    random_state = ev["seed"]
+    labels, counts = np.unique(y, return_counts=True)
+    smallest = labels[counts.argmin()], int(counts.min())
+    if cv < 2:
+        raise DataError(f"--cv must be at least 2, got {cv}")
+    if smallest[1] < cv:
+        raise DataError(f"class {smallest[0]!r} has {smallest[1]} row(s), fewer than the "
+                        f"{cv} folds; lower --cv or use --validation")  # fmt: skip
+    folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(X, y))
+    pred = cross_val_predict(clone(pipeline), X, y, cv=folds).astype(str)
+    metrics = evaluate_predictions(y, pred, classes, normal_label)
+    metrics["fold_macro_f1"] = [
+        float(f1_score(y[te], pred[te], labels=sorted(set(y[te])), average="macro",
+                       zero_division=0))
+        for _, te in folds
+    ]  # fmt: skip
+    base_pred = np.empty(len(y), dtype=object)
+    for tr, te in folds:
+        lab, cnt = np.unique(y[tr], return_counts=True)
+        base_pred[te] = lab[cnt.argmax()]
+    baseline = {"class": _mode(base_pred),
+                **evaluate_predictions(y, base_pred, classes, normal_label)}  # fmt: skip
+    fitted = clone(pipeline).fit(X, y)
+    ev.update(kind="cv", folds=cv, rows=int(len(y)), description=(
+        f"stratified {cv}-fold cross-validation on all {len(y):,} training rows (seed "
+        f"{random_state}); the figures pool the out-of-fold predictions of the {cv} fold "
+        f"models. The bundled model is a refit on all {len(y):,} rows, which no figure "
+        "here measures directly."))  # fmt: skip
+    return fitted, metrics, baseline
+
+
+def _fit_holdout(pipeline, X, y, validation: float, classes, normal_label, ev: dict):
+    """``validation`` of :func:`fit_with_card`: fit on the rest of a stratified holdout and
+    measure on it; ``(fitted, metrics, baseline)``, and ``ev`` (seeded) gets the protocol."""
+    from sklearn.base import clone
+
+    from gavae_ids.classifiers.base import validation_split
+    from gavae_ids.exceptions import DataError
+
+    random_state = ev["seed"]
+    if not 0 < validation < 1:
+        raise DataError(f"--validation must lie in [0, 1), got {validation}")
+    # round(fraction · n_c) rows of every class; a class too small to spare one row
+    # (fewer than 1 / fraction / 2 rows) is kept whole for training.
+    tr, te = validation_split(y, validation, np.random.RandomState(random_state))
+    unmeasured = sorted(set(y[tr]) - set(y[te]))
+    if unmeasured:
+        ev["unmeasured_classes"] = unmeasured
+    fitted = clone(pipeline).fit(X.iloc[tr], y[tr])
+    fitted.holdout_rows_ = (tr, te)  # positions in X: fitted on tr, measured on te
+    pred = np.asarray(fitted.predict(X.iloc[te])).astype(str)
+    metrics = evaluate_predictions(y[te], pred, classes, normal_label)
+    baseline = majority_baseline(y[tr], y[te], classes, normal_label)
+    ev.update(kind="holdout", fraction=float(validation), rows=int(len(y)),
+              rows_fit=int(len(tr)), rows_validation=int(len(te)), description=(
+        f"the bundled model was trained on {len(tr):,} of the {len(y):,} training rows; "
+        f"the figures measure exactly that model on the other {len(te):,} rows, a "
+        f"stratified {validation:.0%} validation split (seed {random_state}) it never "
+        "saw."))  # fmt: skip
+    if unmeasured:
+        ev["description"] += (f" Class(es) {', '.join(unmeasured)} had too few rows to "
+                              "spare any for validation: all their rows were trained on, "
+                              "and no figure here measures them.")  # fmt: skip
+    return fitted, metrics, baseline
 
 
 def _mode(a) -> str:
