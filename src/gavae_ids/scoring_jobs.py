@@ -329,15 +329,8 @@ def score_files(
     MissingExtraError
         Dask or pyarrow is needed and not installed (``pip install 'gavae-ids[dask]'``).
     """
-    if engine not in ENGINES:
-        raise DataError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    if engine != "dask" and (scheduler is not None or workers is not None):
-        raise DataError("--scheduler and --workers apply to --engine dask only")
-    if scheduler is not None and workers is not None:
-        raise DataError("--workers sizes the local Dask cluster; a --scheduler's cluster "
-                        "has the workers it has")  # fmt: skip
-    if workers is not None and workers < 1:
-        raise DataError(f"workers must be at least 1, got {workers}")
+    # Long by its parameters and their docs only; each step is a helper below.
+    _check_engine(engine, scheduler, workers)
     check_options(extra_columns=extra_columns, chunk_size=chunk_size, threshold=threshold,
                   decimals=decimals)  # fmt: skip
     if _is_stdio(out_dir):
@@ -351,15 +344,7 @@ def score_files(
                         extra_columns=extra_columns, chunk_size=chunk_size, decimals=decimals,
                         torch_threads=torch_threads, novelty=novelty)  # fmt: skip
     units = plan_units(sources, out_dir, fmt)
-    from gavae_ids.detector import Detector
-
-    if engine == "dask" and isinstance(model, Detector):
-        raise DataError("the Dask engine loads the model on each worker: pass the bundle "
-                        "folder, not a Detector")  # fmt: skip
-    det = model if isinstance(model, Detector) else Detector.load(model)
-    if novelty and getattr(det, "novelty_", None) is None:
-        raise DataError("the bundle has no novelty thresholds: the novelty flag needs a GAVAE "
-                        "detector whose thresholds were chosen on its training data")  # fmt: skip
+    det = _job_detector(model, engine=engine, novelty=novelty)
     check_inputs(det.schema, units, opts)
     t0 = time.perf_counter()
     (Path(out_dir) / REJECTS_DIR).mkdir(parents=True, exist_ok=True)
@@ -375,6 +360,39 @@ def score_files(
         remove_parts(units)
     job = combine(summaries, seconds=time.perf_counter() - t0, output=out_dir,
                   rejects=Path(out_dir) / REJECTS_DIR, engine=engine)  # fmt: skip
+    return _checked_job(job, units, summaries)
+
+
+def _check_engine(engine: str, scheduler, workers) -> None:
+    """Refuse an unknown engine and Dask options that do not go together."""
+    if engine not in ENGINES:
+        raise DataError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine != "dask" and (scheduler is not None or workers is not None):
+        raise DataError("--scheduler and --workers apply to --engine dask only")
+    if scheduler is not None and workers is not None:
+        raise DataError("--workers sizes the local Dask cluster; a --scheduler's cluster "
+                        "has the workers it has")  # fmt: skip
+    if workers is not None and workers < 1:
+        raise DataError(f"workers must be at least 1, got {workers}")
+
+
+def _job_detector(model, *, engine: str, novelty: bool):
+    """The detector of a job: ``model`` itself or the bundle it names (the Dask engine
+    needs the folder: each worker loads it)."""
+    from gavae_ids.detector import Detector
+
+    if engine == "dask" and isinstance(model, Detector):
+        raise DataError("the Dask engine loads the model on each worker: pass the bundle "
+                        "folder, not a Detector")  # fmt: skip
+    det = model if isinstance(model, Detector) else Detector.load(model)
+    if novelty and getattr(det, "novelty_", None) is None:
+        raise DataError("the bundle has no novelty thresholds: the novelty flag needs a GAVAE "
+                        "detector whose thresholds were chosen on its training data")  # fmt: skip
+    return det
+
+
+def _checked_job(job: JobSummary, units, summaries) -> JobSummary:
+    """``job`` with the files' notes, once every unit came back with all its rows."""
     for u, s in zip(units, summaries, strict=False):
         job.notes += [f"{Path(u.source).name}: {n}" for n in s.notes]
     if job.scored + job.rejected != job.total or len(summaries) != len(units):
