@@ -168,42 +168,20 @@ def score_file(
         rejects = default_rejects_path(out)
     if _same_file(source, out) or (rejects is not None and _same_file(source, rejects)):
         raise DataError("the output would overwrite the input", path=source)
-    from gavae_ids.detector import Detector
-
-    det = model if isinstance(model, Detector) else Detector.load(model)
-    if novelty and getattr(det, "novelty_", None) is None:
-        raise DataError(
-            "the bundle has no novelty thresholds: the novelty flag needs a GAVAE detector "
-            "whose thresholds were chosen on its training data (Detector.fit_novelty, then save)",
-            path=model if not isinstance(model, Detector) else None,
-        )
+    # Long by its parameters and their docs only; the stages are wired in the helpers below.
+    det = _file_detector(model, novelty)
     t0 = time.perf_counter()
     summary = ScoreSummary(novel=0 if novelty else None)
+    reasons: Counter[str] = Counter()
+    details: dict[str, Counter[str]] = {}
     try:
         with contextlib.ExitStack() as stack:
             if torch_threads is not None:
                 stack.enter_context(_model_threads(det, torch_threads))
-            stream, name = stack.enter_context(_open_input(source))
-            reader = _reader(det.schema, stream, name, header=header,
-                             trailing_fields=trailing_fields, extra_columns=extra_columns,
-                             chunk_size=chunk_size)  # fmt: skip
-            summary.source = name
-            summary.notes = reader.notes
-            summary.trailing_fields = reader.trailing
-            for note in reader.notes:
-                log.info("%s: %s", name, note)
-            # Only now, with the header checked, is anything created or written.
-            ostream, summary.output = stack.enter_context(_open_output(out))
-            rstream = None
-            if rejects is not None:
-                rstream, summary.rejects = stack.enter_context(_open_output(rejects))
-            writer = _score_writer(ostream, det.classes_, fmt, decimals, novelty)
-            writer.header()
-            stack.callback(writer.close)
-            rejects_out = _RejectWriter(rstream)
-            stack.callback(rejects_out.close)
-            reasons: Counter[str] = Counter()
-            details: dict[str, Counter[str]] = {}
+            reader, writer, rejects_out = _open_stages(
+                stack, det, source, out, rejects, summary, header=header,
+                trailing_fields=trailing_fields, extra_columns=extra_columns,
+                chunk_size=chunk_size, fmt=fmt, decimals=decimals, novelty=novelty)  # fmt: skip
             with progress_bar("scoring", None, verbose) as task:
                 for chunk in _prefetch(reader.chunks(det)):
                     _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
@@ -217,6 +195,47 @@ def score_file(
     summary.reject_details = {k: dict(details[k].most_common()) for k in summary.reject_reasons}
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _file_detector(model, novelty: bool):
+    """``model`` itself or the bundle it names; refused when the novelty flag is asked of a
+    bundle without thresholds."""
+    from gavae_ids.detector import Detector
+
+    det = model if isinstance(model, Detector) else Detector.load(model)
+    if novelty and getattr(det, "novelty_", None) is None:
+        raise DataError(
+            "the bundle has no novelty thresholds: the novelty flag needs a GAVAE detector "
+            "whose thresholds were chosen on its training data (Detector.fit_novelty, then save)",
+            path=model if not isinstance(model, Detector) else None,
+        )
+    return det
+
+
+def _open_stages(stack: contextlib.ExitStack, det, source, out, rejects, summary: ScoreSummary,
+                 *, header: bool, trailing_fields, extra_columns: str, chunk_size: int,
+                 fmt: str, decimals: int, novelty: bool):  # fmt: skip
+    """Open the input and plan it (header checked), then — only then — the outputs; the
+    stages closed by ``stack``: ``(reader, score writer, rejects writer)``."""
+    stream, name = stack.enter_context(_open_input(source))
+    reader = _reader(det.schema, stream, name, header=header, trailing_fields=trailing_fields,
+                     extra_columns=extra_columns, chunk_size=chunk_size)  # fmt: skip
+    summary.source = name
+    summary.notes = reader.notes
+    summary.trailing_fields = reader.trailing
+    for note in reader.notes:
+        log.info("%s: %s", name, note)
+    # Only now, with the header checked, is anything created or written.
+    ostream, summary.output = stack.enter_context(_open_output(out))
+    rstream = None
+    if rejects is not None:
+        rstream, summary.rejects = stack.enter_context(_open_output(rejects))
+    writer = _score_writer(ostream, det.classes_, fmt, decimals, novelty)
+    writer.header()
+    stack.callback(writer.close)
+    rejects_out = _RejectWriter(rstream)
+    stack.callback(rejects_out.close)
+    return reader, writer, rejects_out
 
 
 class _CsvReader:
