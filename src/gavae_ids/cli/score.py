@@ -134,6 +134,8 @@ def score_cmd(
 
     Exit status 3 when more than --max-reject-rate of the rows were rejected.
     """
+    # Long only by its typer options (each with its help); the work is in score_file /
+    # score_files and _report.
     from gavae_ids.exceptions import DataError
     from gavae_ids.scoring import score_file
     from gavae_ids.scoring_jobs import is_multi_input, score_files
@@ -149,6 +151,13 @@ def score_cmd(
                               workers=workers, **kw)  # fmt: skip
     else:
         summary = score_file(model_dir, inputs[0], out, rejects=rejects, **kw)
+    if not _report(summary, max_reject_rate):
+        raise typer.Exit(EXIT_TOO_MANY_REJECTS)
+
+
+def _report(summary, max_reject_rate: float) -> bool:
+    """Write the notes, counts and reject reasons of a file's or a job's summary to stderr;
+    False (with the error line) when too many rows were rejected."""
     for note in summary.notes:
         sys.stderr.write(f"note: {note}\n")
     sys.stderr.write(summary.line() + "\n")
@@ -169,4 +178,5 @@ def score_cmd(
             f"{max_reject_rate:g}; the file may be misread (header? --no-header? "
             "--trailing-fields?) — see the reasons above\n"
         )
-        raise typer.Exit(EXIT_TOO_MANY_REJECTS)
+        return False
+    return True
