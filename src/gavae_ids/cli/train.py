@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
 
@@ -128,44 +129,66 @@ def train_cmd(
     quiet: bool = QuietOption,
 ) -> None:
     """Train a detector on a dataset's training data and save it as a model bundle."""
-    from gavae_ids.training_api import parse_params, train_detector
+    # Long only by its typer options (each with its help); the work is in train_detector.
+    from gavae_ids.training_api import train_detector
 
-    def names(s):
-        return [c.strip() for c in s.split(",") if c.strip()] if s else None
+    method, params = _method_and_params(method, param, config)
+    with _warnings_after_training():
+        det = train_detector(
+            dataset, method=method or "gavae-dnn", data_home=data_dir, out=out, quick=quick,
+            random_state=seed,
+            verbose=not quiet, csv_path=input_csv, label=label, categorical=_names(categorical),
+            drop=_names(drop) or (), normal_label=normal_label,
+            train_split="train" if full_train else "train20", outlier_filter=outliers,
+            save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv,
+            candidates=_names(candidates), scoring=scoring, auto_folds=auto_folds,
+            time_budget=time_budget, cv_max_rows_per_class=cv_max_rows_per_class or None,
+            novelty=novelty, novelty_fpr_budget=novelty_fpr_budget, **params,
+        )  # fmt: skip
+    _report(det, out)
+
+
+def _names(s):
+    return [c.strip() for c in s.split(",") if c.strip()] if s else None
+
+
+def _method_and_params(method, param, config):
+    """The method and its parameters: ``--param`` over a tuned ``--config``'s."""
+    from gavae_ids.training_api import parse_params
 
     params = parse_params(param)
-    if config is not None:
-        from gavae_ids.tuning import load_best_config
+    if config is None:
+        return method, params
+    from gavae_ids.tuning import load_best_config
 
-        best = load_best_config(config)
-        if method is not None and method.lower() == "auto":
-            raise DataError("--config fixes the method; it cannot be combined with --method auto")
-        if method is not None and method.lower() != best["method"].lower():
-            raise DataError(f"--method {method} differs from the method {best['method']} "
-                            f"tuned in {config}")  # fmt: skip
-        method, params = best["method"], {**best["params"], **params}
+    best = load_best_config(config)
+    if method is not None and method.lower() == "auto":
+        raise DataError("--config fixes the method; it cannot be combined with --method auto")
+    if method is not None and method.lower() != best["method"].lower():
+        raise DataError(f"--method {method} differs from the method {best['method']} "
+                        f"tuned in {config}")  # fmt: skip
+    return best["method"], {**best["params"], **params}
+
+
+@contextlib.contextmanager
+def _warnings_after_training():
+    """Hold the warnings of training back until it ends; then the sampler's (what the user
+    must know about the model they got) as one line each, the others as usual."""
     from gavae_ids.sampling import AcceptanceWarning, SmallClassWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallClassWarning)
         warnings.simplefilter("always", AcceptanceWarning)
-        det = train_detector(
-            dataset, method=method or "gavae-dnn", data_home=data_dir, out=out, quick=quick,
-            random_state=seed,
-            verbose=not quiet, csv_path=input_csv, label=label, categorical=names(categorical),
-            drop=names(drop) or (), normal_label=normal_label,
-            train_split="train" if full_train else "train20", outlier_filter=outliers,
-            save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv,
-            candidates=names(candidates), scoring=scoring, auto_folds=auto_folds,
-            time_budget=time_budget, cv_max_rows_per_class=cv_max_rows_per_class or None,
-            novelty=novelty, novelty_fpr_budget=novelty_fpr_budget, **params,
-        )  # fmt: skip
-    # What the user must know about the model they got: one line each, after training.
+        yield
     for w in caught:
         if issubclass(w.category, (SmallClassWarning, AcceptanceWarning)):
             typer.echo(f"warning: {w.message}", err=True)
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def _report(det, out) -> None:
+    """The model card, its warnings and a line on the bundle written."""
     if det.model_card is not None:
         typer.echo(det.model_card.to_markdown())
     for w in det.quality_warnings:
