@@ -211,10 +211,7 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
         Unknown candidate or scorer, a class with fewer rows than ``folds``, or
         no candidate that finished.
     """
-    from sklearn.model_selection import StratifiedKFold
-
     from gavae_ids._progress import progress_bar
-    from gavae_ids.methods import stratified_rows
     from gavae_ids.pipeline import build_pipeline
 
     t_start = time.perf_counter()
@@ -224,20 +221,9 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
         raise DataError(f"auto selection needs at least 2 folds, got {folds}")
     if time_budget is not None and time_budget <= 0:
         raise DataError(f"--time-budget must be positive, got {time_budget}")
-    X = X.reset_index(drop=True)
-    y = np.asarray(y).astype(str)
     rows_total = len(y)
-    if max_rows_per_class is not None:
-        if max_rows_per_class < folds:
-            raise DataError(f"--cv-max-rows-per-class must be at least the {folds} folds")
-        keep = stratified_rows(y, max_rows_per_class, random_state)
-        X, y = X.iloc[keep].reset_index(drop=True), y[keep]
-    labels, counts = np.unique(y, return_counts=True)
-    if counts.min() < folds:
-        raise DataError(f"class {labels[counts.argmin()]!r} has {counts.min()} row(s), fewer "
-                        f"than the {folds} folds of --method auto")  # fmt: skip
-    splits = list(StratifiedKFold(folds, shuffle=True, random_state=random_state).split(X, y))
-
+    X, y, splits = _cv_rows(X, y, folds=folds, max_rows_per_class=max_rows_per_class,
+                            random_state=random_state)  # fmt: skip
     table = []
     with progress_bar("auto: CV", len(names) * folds, verbose) as bar:
         for i, name in enumerate(names):
@@ -264,6 +250,28 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
                          max_rows_per_class=max_rows_per_class, time_budget=time_budget,
                          seconds=round(time.perf_counter() - t_start, 2),
                          table=table)  # fmt: skip
+
+
+def _cv_rows(X, y, *, folds: int, max_rows_per_class, random_state: int):
+    """The rows compared (at most ``max_rows_per_class`` of each class) and their stratified
+    folds: ``(X, y, splits)``; refused when a class has fewer rows than ``folds``."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from gavae_ids.methods import stratified_rows
+
+    X = X.reset_index(drop=True)
+    y = np.asarray(y).astype(str)
+    if max_rows_per_class is not None:
+        if max_rows_per_class < folds:
+            raise DataError(f"--cv-max-rows-per-class must be at least the {folds} folds")
+        keep = stratified_rows(y, max_rows_per_class, random_state)
+        X, y = X.iloc[keep].reset_index(drop=True), y[keep]
+    labels, counts = np.unique(y, return_counts=True)
+    if counts.min() < folds:
+        raise DataError(f"class {labels[counts.argmin()]!r} has {counts.min()} row(s), fewer "
+                        f"than the {folds} folds of --method auto")  # fmt: skip
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=random_state).split(X, y))
+    return X, y, splits
 
 
 def _run_candidate(row, name, X, y, splits, scorer, build_pipeline, bar, *, first, t_start,
