@@ -172,13 +172,7 @@ def tune(
             done = np.isfinite(scores).all(axis=1)  # candidates with every fold scored
             best = f"best {scores[done].mean(axis=1).max():.4f}" if done.any() else ""
             bar.advance(1, status=best)
-    table = pd.DataFrame([{f"param_{k}": json.dumps(v) for k, v in c.items()} for c in cands])
-    table["mean_score"] = scores.mean(axis=1)
-    table["std_score"] = scores.std(axis=1, ddof=1) if cv > 1 else np.nan
-    for f in range(cv):
-        table[f"fold{f}_score"] = scores[:, f]
-    table["mean_fit_seconds"] = times.mean(axis=1)
-    table["rank"] = table["mean_score"].rank(ascending=False, method="min").astype(int)
+    table = _results_table(cands, scores, times)
     best_i = int(np.argmax(table["mean_score"].to_numpy()))
     best = {
         "method": grid["method"],
@@ -198,6 +192,20 @@ def tune(
         table.sort_values("rank").to_csv(out / "cv_results.csv", index=False)
         (out / "best_config.json").write_text(json.dumps(best, indent=2))
     return {"best": best, "results": table}
+
+
+def _results_table(cands: list[dict], scores: np.ndarray, times: np.ndarray) -> pd.DataFrame:
+    """``cv_results.csv``: one row per candidate — its parameters (JSON), mean, std and
+    per-fold scores, mean fit seconds and rank (1 = best)."""
+    cv = scores.shape[1]
+    table = pd.DataFrame([{f"param_{k}": json.dumps(v) for k, v in c.items()} for c in cands])
+    table["mean_score"] = scores.mean(axis=1)
+    table["std_score"] = scores.std(axis=1, ddof=1) if cv > 1 else np.nan
+    for f in range(cv):
+        table[f"fold{f}_score"] = scores[:, f]
+    table["mean_fit_seconds"] = times.mean(axis=1)
+    table["rank"] = table["mean_score"].rank(ascending=False, method="min").astype(int)
+    return table
 
 
 def load_best_config(path) -> dict:
