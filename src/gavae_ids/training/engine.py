@@ -19,6 +19,7 @@ optimizer state, the others are held fixed for the call and their
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -221,15 +222,11 @@ def fit_supervised(
     params = list(model.parameters()) if trainable is None else list(trainable)
     if not params:
         raise ValueError("no trainable parameters were given")
-    keep = {id(p) for p in params}
-    saved_flags = [(p, p.requires_grad) for p in model.parameters()]
-    for p in model.parameters():
-        p.requires_grad_(id(p) in keep)
-    optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    loss_fn = nn.CrossEntropyLoss(weight=class_weight)
     stopper = EarlyStopping(patience, min_delta) if validation is not None else None
     history: list[dict] = []
-    try:
+    with _only_trainable(model, params):
+        optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        loss_fn = nn.CrossEntropyLoss(weight=class_weight)
         with progress_bar(f"{phase}", n_epochs, verbose) as task:
             loop = epochs(
                 model, X, y, optimizer=optimizer, n_epochs=n_epochs, batch_size=batch_size,
@@ -250,7 +247,18 @@ def fit_supervised(
             stopper.restore(model)
             for rec in history:
                 rec["best"] = rec["epoch"] == stopper.best_epoch
+    return history
+
+
+@contextlib.contextmanager
+def _only_trainable(model: nn.Module, params: list[nn.Parameter]):
+    """Freeze every parameter of ``model`` but ``params`` for the block; restore the flags."""
+    keep = {id(p) for p in params}
+    saved_flags = [(p, p.requires_grad) for p in model.parameters()]
+    for p in model.parameters():
+        p.requires_grad_(id(p) in keep)
+    try:
+        yield
     finally:
         for p, flag in saved_flags:
             p.requires_grad_(flag)
-    return history
