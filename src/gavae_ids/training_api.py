@@ -218,37 +218,22 @@ def train_detector(
     if auto:
         candidates = _check_auto(candidates, scoring, params)
     else:  # built before any data is read: unknown or unbundleable methods are refused at once
-        pipe = _bundleable_pipeline(
-            method,
-            outlier_filter=outlier_filter,
-            quick=quick,
-            random_state=random_state,
-            verbose=verbose,
-            **params,
-        )
-    data = load_training_data(
-        dataset,
-        data_home=data_home,
-        csv_path=csv_path,
-        label=label,
-        categorical=categorical,
-        drop=drop,
-        train_split=train_split,
-    )
+        pipe = _bundleable_pipeline(method, outlier_filter=outlier_filter, quick=quick,
+                                    random_state=random_state, verbose=verbose,
+                                    **params)  # fmt: skip
+    data = load_training_data(dataset, data_home=data_home, csv_path=csv_path, label=label,
+                              categorical=categorical, drop=drop,
+                              train_split=train_split)  # fmt: skip
     X, y, normal, info = _training_rows(data, normal_label=normal_label, quick=quick,
                                         random_state=random_state)  # fmt: skip
     selection = None
     if auto:
-        from gavae_ids.auto import select_method
-
-        selection = select_method(X, y, candidates=candidates, scoring=scoring,
-                                  folds=auto_folds, time_budget=time_budget,
-                                  max_rows_per_class=cv_max_rows_per_class,
-                                  random_state=random_state, categorical=data["categorical"],
-                                  numeric=data["numeric"], outlier_filter=outlier_filter,
-                                  quick=quick, verbose=verbose)  # fmt: skip
+        selection = _select(X, y, data, candidates=candidates, scoring=scoring,
+                            folds=auto_folds, time_budget=time_budget,
+                            max_rows_per_class=cv_max_rows_per_class,
+                            random_state=random_state, outlier_filter=outlier_filter,
+                            quick=quick, verbose=verbose)  # fmt: skip
         method = selection.winner
-        log.info("auto selected %s: %s", method, selection.reason)
         pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
                               random_state=random_state, verbose=verbose)  # fmt: skip
     pipe.set_params(categorical=data["categorical"], numeric=data["numeric"])
@@ -282,6 +267,16 @@ def _check_auto(candidates, scoring: str, params: dict) -> list[str]:
     candidates = order_candidates(candidates or DEFAULT_CANDIDATES)
     check_scoring(scoring)
     return candidates
+
+
+def _select(X, y, data: dict, **kwargs):
+    """``method="auto"``: the :class:`~gavae_ids.auto.AutoSelection` of the training rows."""
+    from gavae_ids.auto import select_method
+
+    selection = select_method(X, y, categorical=data["categorical"], numeric=data["numeric"],
+                              **kwargs)  # fmt: skip
+    log.info("auto selected %s: %s", selection.winner, selection.reason)
+    return selection
 
 
 def _bundleable_pipeline(method: str, **kwargs):
