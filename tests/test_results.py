@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pytest
 
+from gavae_ids.evaluation.report_sections import update_report_sections
 from gavae_ids.evaluation.results import (
     RESULTS_FORMAT,
     RESULTS_FORMAT_VERSION,
@@ -24,6 +26,7 @@ from gavae_ids.evaluation.results import (
     write_results,
 )
 from gavae_ids.exceptions import DataError
+from gavae_ids.merge import merge_runs
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "docs" / "results"
 #: Committed run directories: a report.md beside a metrics.csv.
@@ -91,6 +94,19 @@ def test_another_format_or_a_newer_version_is_refused_naming_the_file(tmp_path, 
     assert str(path) in str(e.value) and "\n" not in str(e.value)
 
 
+def test_merge_refuses_a_newer_results_file_before_writing(tmp_path):
+    dirs = []
+    for seed in (0, 1):
+        d = tmp_path / f"seed{seed}"
+        d.mkdir()
+        (d / "config.json").write_text(json.dumps({"dataset": "nsl-kdd", "first_seed": seed}))
+        (d / "metrics.json").write_text(json.dumps({**_results().to_dict(), "format_version": 99}))
+        dirs.append(d)
+    with pytest.raises(DataError, match="format version 99 is not supported"):
+        merge_runs(dirs, tmp_path / "merged")
+    assert not (tmp_path / "merged").exists()
+
+
 def test_a_file_without_the_header_reads_as_the_same_layout(tmp_path):
     doc = _results().to_dict()
     del doc["format"], doc["format_version"]  # as runs committed before the header
@@ -122,3 +138,11 @@ def test_committed_metrics_json_agrees_with_its_metrics_csv(run_dir):
     by_key = {(r.seed, r.method): r for r in res.runs}
     for r in table.runs:
         assert r.summary == by_key[(r.seed, r.method)].summary
+
+
+@pytest.mark.parametrize("run_dir", COMMITTED, ids=lambda p: str(p.relative_to(RESULTS_DIR)))
+def test_committed_reports_regenerate_identically(run_dir, tmp_path):
+    for name in ("config.json", "metrics.csv", "report.md"):
+        shutil.copy2(run_dir / name, tmp_path / name)
+    committed = (run_dir / "report.md").read_text()
+    assert update_report_sections(tmp_path).read_text() == committed
