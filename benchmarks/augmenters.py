@@ -53,6 +53,7 @@ from gavae_ids.classifiers import (
     register_method,
 )
 from gavae_ids.classifiers.registry import available_methods
+from gavae_ids.evaluation.results import RunResults, read_results
 from gavae_ids.reproduce import ReproduceConfig, reproduce
 from gavae_ids.sampling import GAVAESampler
 
@@ -105,11 +106,10 @@ def main(argv=None) -> None:
     )
     args = ap.parse_args(argv)
     if args.summarize:
-        import json
         from pathlib import Path
 
         run = Path(args.summarize)
-        print_summary(json.loads((run / "metrics.json").read_text()), str(run / "report.md"))
+        print_summary(read_results(run), str(run / "report.md"))
         return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for name, factory in METHODS.items():
@@ -135,18 +135,18 @@ def main(argv=None) -> None:
     print_summary(res, f"{out}/report.md")
 
 
-def print_summary(res: dict, report: str) -> None:
+def print_summary(res: RunResults, report: str) -> None:
     """The Markdown summary table per test set: mean ± std over seeds, %."""
-    classes = res["classes"]
-    print(f"\n{res['protocol']}; seeds {res['seeds']}; mean ± std; report: {report}")
-    for test_set, subsets in res["aggregate"].items():
+    classes = res.classes
+    print(f"\n{res.protocol}; seeds {res.seeds}; mean ± std; report: {report}")
+    for test_set, subsets in res.aggregate.items():
         agg = subsets["all"]
         head = ["method", "accuracy", "macro-F1", "binary DR", "binary FPR"] + \
                [f"DR {c}" for c in classes if c != "Normal"] + ["fit s"]  # fmt: skip
         print(f"\n### {test_set}\n\n| " + " | ".join(head) + " |\n|" + "---|" * len(head))
-        for m in res["methods"]:
+        for m in res.methods:
             a = agg[m]
-            fits = [r["fit_seconds"] for r in res["runs"] if r["method"] == m]
+            fits = [r.fit_seconds for r in res.runs if r.method == m]
 
             def f(key, a=a):
                 s = a.get(key)

@@ -11,9 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from gavae_ids.cli import app
+from gavae_ids.evaluation.results import aggregate_augmentation, read_results
 from gavae_ids.exceptions import DataError
 from gavae_ids.merge import merge_runs
-from gavae_ids.reproduce import ReproduceConfig, aggregate_augmentation, reproduce
+from gavae_ids.reproduce import ReproduceConfig, reproduce
 
 pytestmark = pytest.mark.slow
 
@@ -40,9 +41,8 @@ def merged(runs, tmp_path_factory):
 
 
 def _metric(run_dir, metric="macro_f1", test_set="KDDTest+"):
-    res = json.loads((run_dir / "metrics.json").read_text())
-    (run,) = res["runs"]
-    return run["summary"][test_set]["all"][metric]
+    (run,) = read_results(run_dir).runs
+    return run.summary[test_set]["all"][metric]
 
 
 def _copy(src, dst, *, drop=()):
@@ -54,25 +54,23 @@ def _copy(src, dst, *, drop=()):
 
 def test_merged_aggregate_is_over_the_seeds_of_both_runs(runs, merged):
     out, res = merged
-    assert res["seeds"] == [0, 1] and [r["seed"] for r in res["runs"]] == [0, 1]
+    assert res.seeds == [0, 1] and [r.seed for r in res.runs] == [0, 1]
     for metric in ("macro_f1", "accuracy", "binary_fpr"):
         values = [_metric(d, metric) for d in runs]
-        stats = res["aggregate"]["KDDTest+"]["all"]["DNN"][metric]
+        stats = res.aggregate["KDDTest+"]["all"]["DNN"][metric]
         assert stats["mean"] == pytest.approx(np.mean(values))
         assert stats["std"] == pytest.approx(np.std(values, ddof=1))
-    written = json.loads((out / "metrics.json").read_text())
-    assert written["seeds"] == [0, 1] and written["config"]["seeds"] == 2
-    assert [e["run_dir"] for e in written["merged_from"]] == [str(d) for d in runs]
-    assert all(e["device"] == "cpu" and e["seeds"] == [i] for i, e in
-               enumerate(written["merged_from"]))  # fmt: skip
+    written = read_results(out)
+    assert written.seeds == [0, 1] and written.config["seeds"] == 2
+    assert [e.run_dir for e in written.merged_from] == [str(d) for d in runs]
+    assert all(e.device == "cpu" and e.seeds == [i] for i, e in
+               enumerate(written.merged_from))  # fmt: skip
     assert set(pd.read_csv(out / "metrics.csv")["seed"]) == {0, 1}
     report = (out / "report.md").read_text()
     assert "- Seeds: 0, 1" in report and "Seeds 0..1:" in report
     assert "gavae-ids merge" in report and str(runs[1]) in report
     assert (out / "figures" / "confusion_KDDTestplus.png").is_file()
-    assert written["wall_seconds"] == pytest.approx(
-        sum(json.loads((d / "metrics.json").read_text())["wall_seconds"] for d in runs)
-    )
+    assert written.wall_seconds == pytest.approx(sum(read_results(d).wall_seconds for d in runs))
 
 
 def test_a_run_without_metrics_json_is_rebuilt_from_its_csv(runs, merged, tmp_path):
@@ -80,11 +78,13 @@ def test_a_run_without_metrics_json_is_rebuilt_from_its_csv(runs, merged, tmp_pa
     csv_only = _copy(runs[0], tmp_path / "seed0", drop=["metrics.json"])
     out = tmp_path / "merged"
     res = merge_runs([runs[1], csv_only], out)
-    assert res["seeds"] == [0, 1]
-    want = json.loads((merged[0] / "metrics.json").read_text())["aggregate"]
-    assert json.loads((out / "metrics.json").read_text())["aggregate"] == want
-    assert res["roc_methods"] == merged[1]["roc_methods"]
-    assert set(res["figures"]) == set(merged[1]["figures"])
+    assert res.seeds == [0, 1]
+    assert read_results(out).aggregate == read_results(merged[0]).aggregate
+    assert res.roc_methods == merged[1].roc_methods
+    assert set(res.figures) == set(merged[1].figures)
+    # its wall time and command are not in metrics.csv: unknown, and the report says so
+    assert [e.wall_seconds is None for e in res.merged_from] == [True, False]  # seed 0 first
+    assert "wall time unknown" in (out / "report.md").read_text()
 
 
 def test_augmentation_of_every_seed_is_pooled(runs, tmp_path):
@@ -95,7 +95,7 @@ def test_augmentation_of_every_seed_is_pooled(runs, tmp_path):
                       "acceptance_rate": [np.nan, 0.9], "seed": seed}).to_csv(
             d / "augmentation.csv", index=False)  # fmt: skip
     res = merge_runs(dirs, tmp_path / "merged")
-    mean = {r["class"]: r for r in res["augmentation"]["mean"]}
+    mean = {r["class"]: r for r in res.augmentation.mean}
     assert mean["R2L"]["generated"] == pytest.approx(40.5)
     assert mean["R2L"]["acceptance_rate"] == pytest.approx(91 / 100)
     assert len(pd.read_csv(tmp_path / "merged" / "augmentation.csv")) == 4
@@ -117,8 +117,8 @@ def test_novelty_curves_of_every_seed_are_pooled_and_redrawn(runs, tmp_path):
     res = merge_runs(dirs, tmp_path / "merged")
     pooled = pd.read_csv(tmp_path / "merged" / "novelty_curve.csv")
     assert sorted(pooled["seed"].unique()) == [0, 1] and len(pooled) == 4
-    assert len(res["novelty"]["curve"]) == 4
-    fig = tmp_path / "merged" / res["figures"]["novelty:KDDTest+"]
+    assert len(res.novelty.curve) == 4
+    fig = tmp_path / "merged" / res.figures["novelty:KDDTest+"]
     assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     (dirs[1] / "novelty_curve.csv").unlink()
     with pytest.raises(DataError, match="has no novelty_curve.csv") as e:
@@ -131,10 +131,10 @@ def test_aggregate_augmentation_orders_classes_and_pools_rates():
                          "generated": [4, 0, 6, 0], "attempts": [10, 0, 10, 0],
                          "accepted": [4, 0, 8, 0], "seed": [0, 0, 1, 1]})  # fmt: skip
     out = aggregate_augmentation(rows, ["Normal", "DoS", "U2R"])
-    assert [r["class"] for r in out["mean"]] == ["DoS", "U2R"]
-    assert out["mean"][1]["generated"] == 5 and out["mean"][1]["acceptance_rate"] == 0.6
-    assert np.isnan(out["mean"][0]["acceptance_rate"])  # no attempts: no rate
-    assert len(out["per_seed"]) == 4
+    assert [r["class"] for r in out.mean] == ["DoS", "U2R"]
+    assert out.mean[1]["generated"] == 5 and out.mean[1]["acceptance_rate"] == 0.6
+    assert np.isnan(out.mean[0]["acceptance_rate"])  # no attempts: no rate
+    assert len(out.per_seed) == 4
 
 
 def test_overlapping_seeds_are_refused_naming_the_directory(runs, tmp_path):

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from gavae_ids.cli import app
 from gavae_ids.evaluation.report import VIEWS, parse_markdown_table, parse_pct, table_heading
+from gavae_ids.evaluation.results import read_results
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,7 @@ def quick_run(tmp_path_factory, data_home):
     THREADS["after"] = torch.get_num_threads()
     torch.set_num_threads(outer)
     assert result.exit_code == 0, result.output + repr(result.exception)
-    return out, json.loads((out / "metrics.json").read_text()), (out / "report.md").read_text()
+    return out, read_results(out), (out / "report.md").read_text()
 
 
 def test_every_artefact_is_written(quick_run):
@@ -52,8 +53,8 @@ def test_every_artefact_is_written(quick_run):
             assert f"{kind}_{slug}.png" in figs
     for p in (out / "figures").glob("*.png"):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 5000
-    assert set(results["test_sets"]) == {"KDDTest+", "KDDTest-21"}
-    assert results["seeds"] == [0, 1] and len(results["runs"]) == 2 * len(results["methods"])
+    assert set(results.test_sets) == {"KDDTest+", "KDDTest-21"}
+    assert results.seeds == [0, 1] and len(results.runs) == 2 * len(results.methods)
 
 
 def test_the_saved_model_is_a_bundle_that_score_reads(quick_run, nsl_test, tmp_path):
@@ -63,7 +64,7 @@ def test_the_saved_model_is_a_bundle_that_score_reads(quick_run, nsl_test, tmp_p
     out, results, _ = quick_run
     det = Detector.load(out / "models")
     assert det.method == "gavae-dnn" and det.sampler is not None
-    assert (det.novelty_ is not None) == bool(results.get("novelty"))
+    assert (det.novelty_ is not None) == (results.novelty is not None)
     src = tmp_path / "in.csv"
     nsl_test.X.iloc[:50].to_csv(src, index=False)
     s = score_file(out / "models", src, tmp_path / "out.csv", verbose=False,
@@ -73,12 +74,12 @@ def test_the_saved_model_is_a_bundle_that_score_reads(quick_run, nsl_test, tmp_p
 
 def test_report_tables_parse_back_to_the_json(quick_run):
     _, results, report = quick_run
-    for test_set in results["test_sets"]:
+    for test_set in results.test_sets:
         for view, keys in VIEWS.items():
             rows = parse_markdown_table(report, table_heading(test_set, view))
-            assert [r["Method"] for r in rows] == results["methods"]
+            assert [r["Method"] for r in rows] == results.methods
             for row in rows:
-                stats = results["aggregate"][test_set]["all"][row["Method"]]
+                stats = results.aggregate[test_set]["all"][row["Method"]]
                 for col, key in zip(
                     ("Accuracy", "Recall (DR)", "Precision", "F1", "G-mean", "FPR"),
                     keys,
@@ -95,16 +96,16 @@ def test_report_tables_parse_back_to_the_json(quick_run):
 
 def test_aggregate_is_mean_and_std_of_the_seed_runs(quick_run):
     _, results, _ = quick_run
-    accs = [r["summary"]["KDDTest+"]["all"]["accuracy"] for r in results["runs"]
-            if r["method"] == "GAVAE-DNN"]  # fmt: skip
-    agg = results["aggregate"]["KDDTest+"]["all"]["GAVAE-DNN"]["accuracy"]
+    accs = [r.summary["KDDTest+"]["all"]["accuracy"] for r in results.runs
+            if r.method == "GAVAE-DNN"]  # fmt: skip
+    agg = results.aggregate["KDDTest+"]["all"]["GAVAE-DNN"]["accuracy"]
     assert agg["mean"] == pytest.approx(np.mean(accs))
     assert agg["std"] == pytest.approx(np.std(accs, ddof=1))
 
 
 def test_seen_and_unseen_subsets_partition_the_attacks(quick_run):
     _, results, _ = quick_run
-    run = results["runs"][0]["evaluations"]["KDDTest+"]
+    run = results.runs[0].evaluations["KDDTest+"]
     n_all = run["all"]["overall"]["n_samples"]
     assert run["seen"]["overall"]["n_samples"] + run["unseen"]["overall"]["n_samples"] == n_all
     # the unseen subset holds attacks only: no normal record in its truth
@@ -121,13 +122,13 @@ def test_augmentation_table_balances_the_classes(quick_run):
         assert total.max() == rows["real"].max()  # nobody exceeds the majority count
     assert "Table 4" in report
     rows = parse_markdown_table(report, "Table 4")
-    assert {r["Class"] for r in rows} == set(results["classes"])
+    assert {r["Class"] for r in rows} == set(results.classes)
 
 
 def test_discriminator_history_covers_each_class(quick_run):
     out, results, _ = quick_run
     hist = pd.read_csv(out / "discriminator_history.csv")
-    assert set(hist["class"]) >= set(results["classes"]) - {"Normal"}
+    assert set(hist["class"]) >= set(results.classes) - {"Normal"}
     assert hist["accuracy"].between(0, 1).all()
 
 
@@ -167,7 +168,7 @@ def test_duplicate_method_names_are_trained_once():
 def test_figures_leave_torch_threads_as_they_were(quick_run):
     """UMAP (numba/OpenMP) resets torch's thread count; the run must put it back."""
     _, results, _ = quick_run
-    assert "umap" in results["figures"]
+    assert "umap" in results.figures
     assert THREADS["after"] == 1
 
 
@@ -185,7 +186,7 @@ def test_report_measures_the_fidelity_of_gavae_and_smote_rows(quick_run):
 def test_novelty_is_chosen_on_training_rows_and_reported_beside_the_plain_view(quick_run):
     out, results, report = quick_run
     curve = pd.read_csv(out / "novelty_curve.csv")
-    budget = results["config"]["novelty_fpr_budget"]
+    budget = results.config["novelty_fpr_budget"]
     for _, part in curve.groupby(["seed", "test_set"]):
         (chosen,) = part.loc[part["chosen"], "quantile"]
         # the smallest quantile whose flags stay within the budget on validation rows
@@ -196,8 +197,8 @@ def test_novelty_is_chosen_on_training_rows_and_reported_beside_the_plain_view(q
         assert (part["fpr"] >= part["base_fpr"] - 1e-12).all()
     rows = parse_markdown_table(report, "Seen vs unseen attack types — KDDTest+")
     gavae = next(r for r in rows if r["Method"] == "GAVAE-DNN")
-    agg = results["aggregate"]["KDDTest+"]["unseen"]["GAVAE-DNN"]["novelty_binary_recall"]
+    agg = results.aggregate["KDDTest+"]["unseen"]["GAVAE-DNN"]["novelty_binary_recall"]
     cell = gavae["With novelty: binary DR (unseen attacks)"]
     assert parse_pct(cell)[0] == pytest.approx(100 * agg["mean"], abs=0.006)
-    assert "novelty:KDDTest+" in results["figures"]
+    assert "novelty:KDDTest+" in results.figures
     assert "## What the paper's numbers can mean — KDDTest+" in report

@@ -7,8 +7,10 @@ the aggregate, tables and report of a single run over all the seeds.
 
 An input needs ``config.json`` and ``metrics.json`` or ``metrics.csv``: a run
 without ``metrics.json`` (older committed results) has its per-seed summaries
-rebuilt from ``metrics.csv``. At least one input must have ``metrics.json``, which
-supplies what the CSV does not hold (protocol, classes, row counts, environment).
+rebuilt from ``metrics.csv`` (:func:`gavae_ids.evaluation.results.read_run_table`);
+its wall time and command are then unknown. At least one input must have
+``metrics.json``, which supplies what the CSV does not hold (protocol, classes,
+row counts, environment).
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ import copy
 import dataclasses
 import json
 import logging
-import math
-import re
 import shlex
 import shutil
 from dataclasses import dataclass
@@ -26,17 +26,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from gavae_ids.exceptions import DataError
-from gavae_ids.reproduce import (
-    ReproduceConfig,
+from gavae_ids.evaluation.results import (
+    RESULTS_FILE,
+    Provenance,
+    RunResults,
+    SeedRun,
     aggregate_augmentation,
     aggregate_runs,
+    read_csv_exact,
+    read_json_object,
+    read_results,
+    read_run_table,
+)
+from gavae_ids.exceptions import DataError
+from gavae_ids.protocol_notes import seed_span, seeds_note
+from gavae_ids.reproduce import ReproduceConfig
+from gavae_ids.run_outputs import (
     bars_figure,
     best_baseline,
     figure_slug,
     novelty_outputs,
-    seed_span,
-    seeds_note,
     write_outputs,
 )
 
@@ -44,9 +53,8 @@ log = logging.getLogger(__name__)
 
 #: config.json keys that may differ between merged runs.
 SEED_KEYS = ("seeds", "first_seed", "device")
-#: results keys every run with metrics.json must share.
+#: results fields every run with metrics.json must share.
 SHARED_RESULTS = ("dataset", "protocol", "quick", "classes", "train", "test_sets", "outliers")
-ID_COLUMNS = ("seed", "method", "test_set", "subset", "fit_seconds")
 MERGE_NOTE = "Merged by `gavae-ids merge`"
 
 
@@ -56,17 +64,18 @@ class _Run:
 
     path: Path
     config: dict
-    results: dict | None  # metrics.json, when the directory has it
-    runs: list | None = None
-    seeds: list | None = None
+    results: RunResults | None  # metrics.json, when the directory has it
+    runs: list[SeedRun] | None = None
+    seeds: list[int] | None = None
 
     @property
     def device(self) -> str:
-        src = self.results if self.results is not None else self.config
-        return str(src.get("device", "unknown"))
+        if self.results is not None:
+            return str(self.results.device)
+        return str(self.config.get("device", "unknown"))
 
 
-def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> dict:
+def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> RunResults:
     """Merge reproduction runs that trained different seeds of one configuration.
 
     Parameters
@@ -81,7 +90,7 @@ def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> dict:
 
     Returns
     -------
-    dict
+    RunResults
         The merged results, as written to ``out_dir/metrics.json``: runs of every
         seed sorted by seed, recomputed ``aggregate`` and ``augmentation``, and
         ``merged_from`` (each input's directory, seeds, device and wall time).
@@ -98,14 +107,40 @@ def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> dict:
         protocol, or two inputs trained the same seed.
     """
     paths = [Path(d) for d in run_dirs]
+    out = Path(out_dir)
+    _check_paths(paths, out)
+    inputs = [_read(p) for p in paths]
+    base = _checked_inputs(inputs, paths)
+    inputs.sort(key=lambda r: r.seeds[0])
+    results = _merged_results(inputs, base, command or " ".join(
+        ["gavae-ids", "merge", *(shlex.quote(str(p)) for p in paths), "--out",
+         shlex.quote(str(out))]))  # fmt: skip
+    aug = _augmentation(inputs)
+    out.mkdir(parents=True, exist_ok=True)
+    if aug is not None:
+        aug.to_csv(out / "augmentation.csv", index=False)
+        results.augmentation = aggregate_augmentation(aug, results.classes)
+    _merged_figures(results, inputs, out)
+    config = {**base.config, "seeds": len(results.seeds), "first_seed": results.seeds[0],
+              "device": results.device}  # fmt: skip
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    write_outputs(results, out)
+    log.info("merged seeds %s of %d runs into %s", seed_span(results.seeds), len(inputs), out)
+    return results
+
+
+def _check_paths(paths: list[Path], out: Path) -> None:
     if len(paths) < 2:
         raise DataError(f"give at least two run directories to merge, got {len(paths)}")
-    out = Path(out_dir)
     for p in paths:
         if p.exists() and out.exists() and out.resolve() == p.resolve():
             raise DataError("the output directory is one of the runs to merge; choose another",
                             path=out)  # fmt: skip
-    inputs = [_read(p) for p in paths]
+
+
+def _checked_inputs(inputs: list[_Run], paths: list[Path]) -> _Run:
+    """Check the inputs merge, read their seed runs; returns the base input (lowest seed
+    with metrics.json), whose results the merged ones start from."""
     _check_configs(inputs)
     with_json = [r for r in inputs if r.results is not None]
     if not with_json:
@@ -114,44 +149,47 @@ def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> dict:
     ref = with_json[0]
     for r in with_json[1:]:
         for key in SHARED_RESULTS:
-            if r.results.get(key) != ref.results.get(key):
+            if getattr(r.results, key) != getattr(ref.results, key):
                 raise DataError(f"its {key!r} in metrics.json differs from that of {ref.path}; "
                                 "only runs of one dataset and protocol merge",
                                 path=r.path)  # fmt: skip
-    methods = list(ref.results["methods"])
-    tests = list(ref.results["test_sets"])
-    ref_keys = _summary_keys([run for r in with_json for run in r.results["runs"]])
+    methods, tests = ref.results.methods, list(ref.results.test_sets)
+    ref_keys = _summary_keys([run for r in with_json for run in r.results.runs])
     for r in inputs:
-        r.runs = r.results["runs"] if r.results is not None else _runs_from_csv(r, ref_keys)
-        r.seeds = _check_complete(r, methods, tests, ref.results["classes"])
+        r.runs = r.results.runs if r.results is not None else \
+            read_run_table(r.path, keep=ref_keys).runs  # fmt: skip
+        r.seeds = _check_complete(r, methods, tests, ref.results.classes)
     _check_seeds(inputs)
+    return min(with_json, key=lambda r: r.seeds[0])
 
-    inputs.sort(key=lambda r: r.seeds[0])
-    source = inputs[0]  # holds the lowest seed: its models drew the seed figures
-    base = min(with_json, key=lambda r: r.seeds[0])
+
+def _merged_results(inputs: list[_Run], base: _Run, command: str) -> RunResults:
+    """The base input's results with the runs, aggregate and provenance of every input."""
+    methods = base.results.methods
     order = {m: i for i, m in enumerate(methods)}
     runs = sorted((run for r in inputs for run in r.runs),
-                  key=lambda run: (run["seed"], order[run["method"]]))  # fmt: skip
-    seeds = sorted({run["seed"] for run in runs})
+                  key=lambda run: (run.seed, order[run.method]))  # fmt: skip
+    seeds = sorted({run.seed for run in runs})
     merged_from = [e for r in inputs for e in _provenance(r)]
-
     results = copy.deepcopy(base.results)
-    results["config"] = {**results["config"], "seeds": len(seeds), "first_seed": seeds[0]}
-    results["seeds"] = seeds
-    results["runs"] = runs
-    results["aggregate"] = aggregate_runs(runs, methods, tests)
-    results["device"] = _devices(merged_from)
-    results["command"] = command or " ".join(
-        ["gavae-ids", "merge", *(shlex.quote(str(p)) for p in paths), "--out",
-         shlex.quote(str(out))])  # fmt: skip
-    results["merged_from"] = merged_from
+    results.config = {**results.config, "seeds": len(seeds), "first_seed": seeds[0]}
+    results.seeds = seeds
+    results.runs = runs
+    results.aggregate = aggregate_runs(runs, methods, list(results.test_sets))
+    results.device = _devices(merged_from)
+    results.command = command
+    results.merged_from = merged_from
+    results.augmentation = None
+    known = [e.wall_seconds for e in merged_from if e.wall_seconds is not None]
+    results.wall_seconds = float(sum(known))
+    results.protocol_notes = _notes(base.results.protocol_notes, seeds, merged_from,
+                                    inputs[0], base)  # fmt: skip
+    return results
 
-    aug = _augmentation(inputs)
-    out.mkdir(parents=True, exist_ok=True)
-    results["augmentation"] = None
-    if aug is not None:
-        aug.to_csv(out / "augmentation.csv", index=False)
-        results["augmentation"] = aggregate_augmentation(aug, results["classes"])
+
+def _merged_figures(results: RunResults, inputs: list[_Run], out: Path) -> None:
+    """Copy the lowest seed's figures and models into ``out``; redraw those over all seeds."""
+    source = inputs[0]  # holds the lowest seed: its models drew the seed figures
     for sub in ("figures", "models"):
         if (source.path / sub).is_dir():
             shutil.copytree(source.path / sub, out / sub, dirs_exist_ok=True)
@@ -159,24 +197,14 @@ def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> dict:
     if (source.path / "discriminator_history.csv").is_file():
         shutil.copy2(source.path / "discriminator_history.csv", out)
     figures, roc = _seed_figures(source, results, out)
-    for name in tests:  # Figs. 10/11 show mean ± std over seeds: redraw them
+    for name in results.test_sets:  # Figs. 10/11 show mean ± std over seeds: redraw them
         figures[f"bars:{name}"] = bars_figure(results, name, out)
-    results.pop("novelty", None)
+    results.novelty = None
     curve = _novelty_curve(inputs)
     if curve is not None:  # the novelty curve is a mean over seeds: redraw it
         figures.update(novelty_outputs(results, curve, out))
-    results["figures"] = figures
-    results["roc_methods"] = roc
-    known = [e["wall_seconds"] for e in merged_from if e["wall_seconds"] is not None]
-    results["wall_seconds"] = float(sum(known))
-    results["protocol_notes"] = _notes(base.results["protocol_notes"], seeds, merged_from,
-                                       source, base)  # fmt: skip
-    config = {**base.config, "seeds": len(seeds), "first_seed": seeds[0],
-              "device": results["device"]}  # fmt: skip
-    (out / "config.json").write_text(json.dumps(config, indent=2))
-    write_outputs(results, out, figures)
-    log.info("merged seeds %s of %d runs into %s", seed_span(seeds), len(inputs), out)
-    return results
+    results.figures = figures
+    results.roc_methods = roc
 
 
 def seeds_text(seeds) -> str:
@@ -187,28 +215,14 @@ def seeds_text(seeds) -> str:
 def _read(path: Path) -> _Run:
     if not path.is_dir():
         raise DataError("not a run directory (no such directory)", path=path)
-    config = _read_json(path / "config.json", required=True)
-    results = _read_json(path / "metrics.json", required=False)
-    if results is None and not (path / "metrics.csv").is_file():
+    if not (path / "config.json").is_file():
+        raise DataError("missing; not a run directory of gavae-ids reproduce",
+                        path=path / "config.json")  # fmt: skip
+    config = read_json_object(path / "config.json")
+    has_json = (path / RESULTS_FILE).is_file()
+    if not has_json and not (path / "metrics.csv").is_file():
         raise DataError("has neither metrics.json nor metrics.csv; not a finished run", path=path)
-    if results is not None and "runs" not in results:
-        raise DataError("has no 'runs'; not a metrics.json of gavae-ids reproduce",
-                        path=path / "metrics.json")  # fmt: skip
-    return _Run(path, config, results)
-
-
-def _read_json(path: Path, *, required: bool) -> dict | None:
-    if not path.is_file():
-        if required:
-            raise DataError("missing; not a run directory of gavae-ids reproduce", path=path)
-        return None
-    try:
-        doc = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DataError(f"not valid JSON ({e})", path=path) from None
-    if not isinstance(doc, dict):
-        raise DataError("not a JSON object", path=path)
-    return doc
+    return _Run(path, config, read_results(path / RESULTS_FILE) if has_json else None)
 
 
 def _normalised_config(config: dict) -> dict:
@@ -247,77 +261,29 @@ def _summary_keys(runs) -> dict:
     """``{(method, test set, subset): metric names}`` of runs read from metrics.json."""
     keys: dict = {}
     for run in runs:
-        for name, subsets in run["summary"].items():
+        for name, subsets in run.summary.items():
             for subset, flat in subsets.items():
-                keys.setdefault((run["method"], name, subset), set()).update(flat)
+                keys.setdefault((run.method, name, subset), set()).update(flat)
     return keys
-
-
-def _runs_from_csv(r: _Run, ref_keys: dict) -> list[dict]:
-    """The ``runs`` entries (seed, method, fit_seconds, summary) of a metrics.csv."""
-    path = r.path / "metrics.csv"
-    try:
-        frame = _read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise DataError(f"not a readable CSV ({e})", path=path) from None
-    missing = [c for c in ID_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}", path=path)
-    if not pd.api.types.is_integer_dtype(frame["seed"]):
-        raise DataError("seeds are not all integers", path=path, column="seed")
-    metrics = [c for c in frame.columns if c not in ID_COLUMNS]
-    runs: dict = {}
-    for i, rec in enumerate(frame.to_dict(orient="records")):
-        seed, method = int(rec["seed"]), str(rec["method"])
-        name, subset = str(rec["test_set"]), str(rec["subset"])
-        run = runs.setdefault((seed, method), {"seed": seed, "method": method,
-                                               "fit_seconds": float(rec["fit_seconds"]),
-                                               "summary": {}})  # fmt: skip
-        subsets = run["summary"].setdefault(name, {})
-        if subset in subsets:
-            raise DataError(f"a second row of seed {seed}, {method}, {name}, {subset}",
-                            path=path, row=i + 2)  # fmt: skip
-        # A metric the run never computed is an empty cell, as is a NaN one: keep the
-        # names metrics.json runs have, so both kinds of input aggregate alike.
-        keep = ref_keys.get((method, name, subset), set())
-        subsets[subset] = {k: _number(rec[k]) for k in metrics
-                           if k in keep or _number(rec[k]) is not None}  # fmt: skip
-    return list(runs.values())
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    # Floats must read back exactly as written; pandas 3 does so by default and
-    # deprecates the option pandas 2 needs for it.
-    if int(pd.__version__.split(".")[0]) < 3:
-        return pd.read_csv(path, float_precision="round_trip")
-    return pd.read_csv(path)
-
-
-def _number(v) -> float | None:
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _check_complete(r: _Run, methods: list, tests: list, classes: list) -> list[int]:
     """Seeds of ``r``, refusing a run that misses a method, test set or class."""
     if not r.runs:
         raise DataError("holds no runs", path=r.path)
-    seeds = sorted({run["seed"] for run in r.runs})
+    seeds = sorted({run.seed for run in r.runs})
     for seed in seeds:
-        got = [run for run in r.runs if run["seed"] == seed]
-        names = {run["method"] for run in got}
+        got = [run for run in r.runs if run.seed == seed]
+        names = {run.method for run in got}
         if names != set(methods) or len(got) != len(names):
             raise DataError(f"seed {seed} has runs of {', '.join(sorted(names))}, not once "
                             f"each of {', '.join(methods)}", path=r.path)  # fmt: skip
         for run in got:
-            if set(run["summary"]) != set(tests):
-                raise DataError(f"seed {seed}, {run['method']} is evaluated on "
-                                f"{', '.join(run['summary'])}, not on {', '.join(tests)}",
+            if set(run.summary) != set(tests):
+                raise DataError(f"seed {seed}, {run.method} is evaluated on "
+                                f"{', '.join(run.summary)}, not on {', '.join(tests)}",
                                 path=r.path)  # fmt: skip
-            flat = run["summary"][tests[0]]["all"]
+            flat = run.summary[tests[0]]["all"]
             dr = {k[3:] for k in flat if k.startswith("dr_")}
             if r.results is None and dr != set(classes):
                 raise DataError(f"its classes ({', '.join(sorted(dr))}) differ from "
@@ -335,29 +301,24 @@ def _check_seeds(inputs: list[_Run]) -> None:
                                 "(reproduce --first-seed)", path=r.path)  # fmt: skip
 
 
-def _provenance(r: _Run) -> list[dict]:
-    """Where and how each seed of ``r`` ran (an earlier merge passes its inputs on)."""
-    if r.results is not None and r.results.get("merged_from"):
-        return [dict(e) for e in r.results["merged_from"]]
+def _provenance(r: _Run) -> list[Provenance]:
+    """Where and how each seed of ``r`` ran (an earlier merge passes its inputs on).
+
+    A run without metrics.json has no record of its wall time and command: unknown."""
+    if r.results is not None and r.results.merged_from:
+        return [dataclasses.replace(e) for e in r.results.merged_from]
     wall, command = None, None
     if r.results is not None:
-        wall, command = r.results.get("wall_seconds"), r.results.get("command")
-    elif (r.path / "report.md").is_file():  # metrics.json absent: the report has them
-        text = (r.path / "report.md").read_text(errors="replace")
-        m = re.search(r"wall time ([0-9.]+) min", text)
-        wall = float(m.group(1)) * 60 if m else None
-        m = re.search(r"^- Command: `(.*)`$", text, re.MULTILINE)
-        command = m.group(1) if m else None
-    return [{"run_dir": str(r.path), "seeds": r.seeds, "device": r.device,
-             "wall_seconds": wall, "command": command,
-             "metrics_json": r.results is not None}]  # fmt: skip
+        wall, command = r.results.wall_seconds, r.results.command
+    return [Provenance(run_dir=str(r.path), seeds=r.seeds, device=r.device, wall_seconds=wall,
+                       command=command, metrics_json=r.results is not None)]  # fmt: skip
 
 
-def _devices(merged_from: list[dict]) -> str:
-    devices = {e["device"] for e in merged_from}
+def _devices(merged_from: list[Provenance]) -> str:
+    devices = {e.device for e in merged_from}
     if len(devices) == 1:
         return devices.pop()
-    return ", ".join(f"{e['device']} ({seeds_text(e['seeds'])})" for e in merged_from)
+    return ", ".join(f"{e.device} ({seeds_text(e.seeds)})" for e in merged_from)
 
 
 def _per_run_table(inputs: list[_Run], name: str, from_results, need: set[str],
@@ -371,7 +332,7 @@ def _per_run_table(inputs: list[_Run], name: str, from_results, need: set[str],
     for r in inputs:
         if (r.path / name).is_file():
             try:
-                frames[r.path] = _read_csv(r.path / name)
+                frames[r.path] = read_csv_exact(r.path / name)
             except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
                 raise DataError(f"not a readable CSV ({e})", path=r.path / name) from None
         elif r.results is not None and (rows := from_results(r.results)):
@@ -392,7 +353,7 @@ def _per_run_table(inputs: list[_Run], name: str, from_results, need: set[str],
 def _augmentation(inputs: list[_Run]) -> pd.DataFrame | None:
     aug = _per_run_table(
         inputs, "augmentation.csv",
-        lambda res: (res.get("augmentation") or {}).get("per_seed"),
+        lambda res: res.augmentation.per_seed if res.augmentation is not None else None,
         {"class", "real", "generated", "attempts", "accepted", "seed"},
         "the GAVAE-DNN augmentation of every seed is needed",
     )  # fmt: skip
@@ -403,29 +364,29 @@ def _novelty_curve(inputs: list[_Run]) -> pd.DataFrame | None:
     """The novelty curves of every input (``novelty_curve.csv``), or None if no input has one."""
     return _per_run_table(
         inputs, "novelty_curve.csv",
-        lambda res: (res.get("novelty") or {}).get("curve"),
+        lambda res: res.novelty.curve if res.novelty is not None else None,
         {"seed", "test_set", "quantile", "fpr", "base_fpr", "chosen"},
         "merge runs that all evaluated the novelty flag (or none)",
     )  # fmt: skip
 
 
-def _seed_figures(source: _Run, results: dict, out: Path) -> tuple[dict, dict]:
+def _seed_figures(source: _Run, results: RunResults, out: Path) -> tuple[dict, dict]:
     """Figure paths and ROC methods of the lowest-seed input (copied into ``out``)."""
     if source.results is not None:
-        figures = dict(source.results.get("figures") or {})
-        roc = dict(source.results.get("roc_methods") or {})
+        figures = dict(source.results.figures)
+        roc = dict(source.results.roc_methods)
         return {k: v for k, v in figures.items() if (out / v).is_file()}, roc
     # No metrics.json: find the figures by their file names, and the ROC methods as
     # reproduce picks them, from that run's own seeds.
-    methods, tests = results["methods"], list(results["test_sets"])
-    own = {"aggregate": aggregate_runs(source.runs, methods, tests), "methods": methods}
+    methods, tests = results.methods, list(results.test_sets)
+    own = aggregate_runs(source.runs, methods, tests)
     figures, roc = {}, {}
     for name in tests:
         for kind in ("bars", "roc", "confusion"):
             rel = f"figures/{kind}_{figure_slug(name)}.png"
             if (out / rel).is_file():
                 figures[f"{kind}:{name}"] = rel
-        roc[name] = [m for m in ("GAVAE-DNN", best_baseline(own, name)) if m in methods]
+        roc[name] = [m for m in ("GAVAE-DNN", best_baseline(own, methods, name)) if m in methods]
     for key, rel in (("fig7", "figures/fig7_discriminator.png"),
                      ("umap", "figures/umap_original_vs_generated.png")):  # fmt: skip
         if (out / rel).is_file():
@@ -433,18 +394,18 @@ def _seed_figures(source: _Run, results: dict, out: Path) -> tuple[dict, dict]:
     return figures, roc
 
 
-def _notes(notes: list[str], seeds: list[int], merged_from: list[dict], source: _Run,
+def _notes(notes: list[str], seeds: list[int], merged_from: list[Provenance], source: _Run,
            base: _Run) -> list[str]:  # fmt: skip
     notes = [seeds_note(seeds) if n.startswith("Seeds ") else n for n in notes
              if not n.startswith(MERGE_NOTE)]  # fmt: skip
     parts = []
     for e in merged_from:
-        wall = e["wall_seconds"]
+        wall = e.wall_seconds
         parts.append(
-            f"`{e['run_dir']}`: {seeds_text(e['seeds'])} on {e['device']}, "
+            f"`{e.run_dir}`: {seeds_text(e.seeds)} on {e.device}, "
             + (f"{wall / 60:.1f} min" if wall is not None else "wall time unknown")
         )
-    unknown = any(e["wall_seconds"] is None for e in merged_from)
+    unknown = any(e.wall_seconds is None for e in merged_from)
     notes.append(
         f"{MERGE_NOTE} from {len(merged_from)} runs of one configuration, each seed trained "
         f"once — {'; '.join(parts)}. The wall time above is the sum of theirs"

@@ -25,5 +25,5 @@ def merge_cmd(
     from gavae_ids.reproduce import command_line
 
     res = merge_runs(run_dirs, out, command=command_line())
-    typer.echo(f"{seeds_text(res['seeds'])} merged from {len(run_dirs)} runs; "
+    typer.echo(f"{seeds_text(res.seeds)} merged from {len(run_dirs)} runs; "
                f"report: {out / 'report.md'}")  # fmt: skip

@@ -71,22 +71,10 @@ def reproduce_cmd(
     """Reproduce the paper: Tables 4-7, Figs. 7-11, per-class DR, seen vs unseen attacks."""
     import logging
 
-    from gavae_ids.reproduce import ReproduceConfig, command_line, reproduce
+    from gavae_ids.reproduce import ReproduceConfig, command_line, reproduce, tuned_params
 
     if not quiet:
         logging.getLogger("gavae_ids").setLevel(logging.INFO)
-
-    method_params = {}
-    if config is not None:
-        from gavae_ids.reproduce import display_name
-        from gavae_ids.tuning import load_best_config
-
-        best = load_best_config(config)
-        if best.get("dataset") not in (None, dataset):
-            logging.getLogger("gavae_ids").warning(
-                "%s was tuned on %s, not %s", config, best["dataset"], dataset
-            )
-        method_params[display_name(best["method"])] = best["params"]
     cfg = ReproduceConfig(
         dataset=dataset,
         train_split="train" if full_train else "train20",
@@ -97,7 +85,7 @@ def reproduce_cmd(
         outlier_filter=outliers,
         device=device,
         hyperparameters=hyperparameters,
-        method_params=method_params,
+        method_params=tuned_params(config, dataset) if config is not None else {},
         novelty=novelty,
         novelty_fpr_budget=novelty_fpr_budget,
     )
@@ -116,6 +104,6 @@ def report_cmd(
 
     Re-trains nothing: a committed run gets the sections of a newer gavae-ids.
     """
-    from gavae_ids.evaluation.report import update_report_sections
+    from gavae_ids.evaluation.report_sections import update_report_sections
 
     typer.echo(f"report: {update_report_sections(run_dir)}")

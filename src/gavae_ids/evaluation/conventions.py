@@ -277,39 +277,54 @@ def conventions_markdown(
         f"K = {n_classes}; binary: attack vs normal._",
         "",
     ]
-    findings = []
-    for method, (conv, mad) in cmp.closest.items():
-        findings.append(f"{method}: closest convention **{conv}**, {mad:.2f} points off on "
-                        "average over the six metrics.")  # fmt: skip
-    # The paper's headline accuracy against every method's mean one-vs-rest accuracy.
-    aliases = dict(aliases or {})
-    gv = headline_method
-    if gv in ours and aliases.get(gv, gv) in paper:
-        p_acc = paper[aliases.get(gv, gv)]["accuracy"]
-        near = [f"{m} {100 * v['macro_accuracy']:.2f}" for m, v in ours.items()
-                if "macro_accuracy" in v and math.isfinite(v["macro_accuracy"])
-                and abs(100 * v["macro_accuracy"] - p_acc) <= 1.0]  # fmt: skip
-        if near:
-            findings.append(
-                f"The paper's {gv} accuracy {p_acc:.2f} % lies within 1 point of our mean "
-                f"one-vs-rest accuracy of {len(near)} method(s) ({'; '.join(near)}). For "
-                f"single-label predictions that figure is 1 − 2(1 − accuracy)/K (K = "
-                f"{n_classes}), which maps multi-class accuracies 10 points apart to values "
-                f"{20 / n_classes:.1f} points apart, so a match on it says little."
-            )
+    findings = [f"{method}: closest convention **{conv}**, {mad:.2f} points off on average "
+                "over the six metrics." for method, (conv, mad) in cmp.closest.items()]  # fmt: skip
+    findings += _headline_finding(ours, paper, n_classes, dict(aliases or {}), headline_method)
     f1 = f1_bound_check(paper)
+    findings.append(_f1_finding(f1, all_paper))
+    out += [f"- {f}" for f in findings] + [""]
+    out += [_comparison_table(cmp), ""]
+    out += [f"{h}# F1 against (P + R) / 2 in the paper's {paper_table.split('.')[0]}", ""]
+    out += [_f1_table(f1), ""]
+    return "\n".join(out)
+
+
+def _headline_finding(ours, paper, n_classes: int, aliases: dict, gv: str) -> list[str]:
+    """The paper's headline accuracy against every method's mean one-vs-rest accuracy."""
+    if gv not in ours or aliases.get(gv, gv) not in paper:
+        return []
+    p_acc = paper[aliases.get(gv, gv)]["accuracy"]
+    near = [f"{m} {100 * v['macro_accuracy']:.2f}" for m, v in ours.items()
+            if "macro_accuracy" in v and math.isfinite(v["macro_accuracy"])
+            and abs(100 * v["macro_accuracy"] - p_acc) <= 1.0]  # fmt: skip
+    if not near:
+        return []
+    return [
+        f"The paper's {gv} accuracy {p_acc:.2f} % lies within 1 point of our mean "
+        f"one-vs-rest accuracy of {len(near)} method(s) ({'; '.join(near)}). For "
+        f"single-label predictions that figure is 1 − 2(1 − accuracy)/K (K = "
+        f"{n_classes}), which maps multi-class accuracies 10 points apart to values "
+        f"{20 / n_classes:.1f} points apart, so a match on it says little."
+    ]
+
+
+def _f1_finding(f1: pd.DataFrame, all_paper) -> str:
+    """How many of the paper's rows print an F1 above (P + R) / 2 (over all its tables)."""
     checked = f1 if all_paper is None else pd.concat(
         [f1_bound_check(rows).assign(table=name) for name, rows in all_paper.items()],
         ignore_index=True)  # fmt: skip
     n_exc, n_all = int(checked["exceeds"].sum()), len(checked)
-    findings.append(
+    return (
         f"In {n_exc} of the paper's {n_all} rows"
         + (" (Tables 6 and 7)" if all_paper is not None else "")
         + " the printed F1 exceeds (P + R) / 2, which no averaging of per-class F1 (nor F1 of "
         "averaged P and R) can produce: F1 is a harmonic mean of P and R, never above their "
         "arithmetic mean."
     )
-    out += [f"- {f}" for f in findings] + [""]
+
+
+def _comparison_table(cmp: ConventionComparison) -> str:
+    """Each method: the paper's row, then ours under every convention, the closest in bold."""
     header = ["Method", "Source", "Accuracy", "Recall (DR)", "Precision", "F1", "G-mean", "FPR",
               "MAD"]  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
@@ -320,16 +335,17 @@ def conventions_markdown(
         cells = [r.method, src, *(_fmt(getattr(r, m)) for m in TABLE_METRICS),
                  "" if r.source == PAPER else _fmt(r.mad)]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
-    out += ["\n".join(lines), ""]
-    out += [f"{h}# F1 against (P + R) / 2 in the paper's {paper_table.split('.')[0]}", ""]
+    return "\n".join(lines)
+
+
+def _f1_table(f1: pd.DataFrame) -> str:
     rows = ["| Method | Precision | Recall | (P + R) / 2 | F1 | F1 − (P + R) / 2 |",
             "|---|---|---|---|---|---|"]  # fmt: skip
     for r in f1.itertuples(index=False):
         rows.append(f"| {r.method} | {r.precision:.2f} | {r.recall:.2f} | {r.mean_pr:.2f} | "
                     f"{r.f1:.2f} | {'**' if r.exceeds else ''}{r.excess:+.2f}"
                     f"{'**' if r.exceeds else ''} |")  # fmt: skip
-    out += ["\n".join(rows), ""]
-    return "\n".join(out)
+    return "\n".join(rows)
 
 
 SECTION_TITLE = "What the paper's numbers can mean"
