@@ -41,6 +41,7 @@ from gavae_ids.nn.gavae import GAVAE, NumericBins
 from gavae_ids.persistence import load_model, save_model
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
+from gavae_ids.sampling.latent_prior import draw_latent, fit_class_mixtures
 from gavae_ids.training.gavae_config import GAVAEConfig
 from gavae_ids.training.gavae_loop import (
     discriminator_accuracy_frame,
@@ -57,9 +58,6 @@ REPORT_COLUMNS = ("class", "real", "generated", "attempts", "accepted", "accepta
 # Rows scored per forward pass when computing thresholds and reconstruction errors.
 _SCORE_BATCH = 8192
 _D = GAVAEConfig()
-# Latent codes per class used to fit its prior mixture, and rows per mixture component.
-_PRIOR_ROWS = 5000
-_ROWS_PER_COMPONENT = 20
 
 
 class AcceptanceWarning(UserWarning):
@@ -465,54 +463,29 @@ class GAVAESampler(BaseOverSampler):
 
         Sets ``prior_weights_`` (C, K), ``prior_means_`` (C, K, L) and
         ``prior_chol_`` (C, K, L, L), the Cholesky factors of the covariances;
-        unused components have weight 0.
+        unused components have weight 0 (:func:`.latent_prior.fit_class_mixtures`).
         """
         self.prior_weights_ = self.prior_means_ = self.prior_chol_ = None
         if self.latent_prior != "class-gmm":
             return
-        from sklearn.mixture import GaussianMixture
-
-        n_classes, latent = len(self.classes_), int(self.latent_dim)
-        K = int(self.prior_components)
-        weights = np.zeros((n_classes, K))
-        means = np.zeros((n_classes, K, latent))
-        chol = np.tile(np.eye(latent), (n_classes, K, 1, 1))
-        seed = torch_seed_from(rs)
-        g = make_generator(seed)
-        model = self.model_.eval()
-        for i in range(n_classes):
-            rows = np.flatnonzero(y_index == i)
-            if len(rows) > _PRIOR_ROWS:
-                rows = rs.choice(rows, _PRIOR_ROWS, replace=False)
-            with torch.no_grad():
-                mu, logvar = model.encode(torch.as_tensor(Xs[rows]))
-                # Draws of q(z | x): the mixture fits the class's aggregate posterior.
-                z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g)
-            z = z.numpy().astype(np.float64)
-            if len(rows) < 2:  # a single row (never oversampled): its own posterior
-                weights[i, 0], means[i, 0] = 1.0, mu.numpy()[0]
-                chol[i, 0] = np.diag(np.exp(0.5 * logvar.numpy()[0]))
-                continue
-            k = max(1, min(K, len(rows) // _ROWS_PER_COMPONENT))
-            gm = GaussianMixture(
-                k, covariance_type="full", reg_covar=1e-3, random_state=seed, max_iter=200
-            ).fit(z)
-            weights[i, :k] = gm.weights_
-            means[i, :k] = gm.means_
-            chol[i, :k] = np.linalg.cholesky(gm.covariances_)
-        self.prior_weights_, self.prior_means_, self.prior_chol_ = weights, means, chol
+        self.prior_weights_, self.prior_means_, self.prior_chol_ = fit_class_mixtures(
+            self.model_,
+            Xs,
+            y_index,
+            n_classes=len(self.classes_),
+            latent_dim=int(self.latent_dim),
+            n_components=int(self.prior_components),
+            rs=rs,
+        )
 
     def _draw_latent(self, class_index: int, n: int, generator: torch.Generator) -> torch.Tensor:
         """z for ``n`` candidates of a class: N(0, I) (the paper) or the class's mixture."""
-        eps = torch.randn(n, int(self.latent_dim), generator=generator)
+        mixture = None
         # The mixture is fitted in fit: latent_prior set to "class-gmm" afterwards has none.
-        if self.latent_prior != "class-gmm" or getattr(self, "prior_weights_", None) is None:
-            return eps
-        w = torch.as_tensor(self.prior_weights_[class_index], dtype=torch.float32)
-        comp = torch.multinomial(w, n, replacement=True, generator=generator)
-        means = torch.as_tensor(self.prior_means_[class_index], dtype=torch.float32)[comp]
-        chol = torch.as_tensor(self.prior_chol_[class_index], dtype=torch.float32)[comp]
-        return means + (chol @ eps.unsqueeze(2)).squeeze(2)
+        if self.latent_prior == "class-gmm" and getattr(self, "prior_weights_", None) is not None:
+            i = class_index
+            mixture = (self.prior_weights_[i], self.prior_means_[i], self.prior_chol_[i])
+        return draw_latent(n, int(self.latent_dim), generator, mixture)
 
     def _augment(self, counts: np.ndarray, y_dtype) -> tuple[np.ndarray, np.ndarray]:
         """Eq. 9 for every class in ``sampling_strategy_``; sets ``augmentation_report_``."""
