@@ -16,12 +16,10 @@ itself.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import numbers
 import warnings
-from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 
@@ -36,10 +34,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from gavae_ids._progress import progress_bar
 from gavae_ids._torch import init_module_, make_generator, resolve_device, torch_seed_from
-from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
+from gavae_ids.exceptions import DataError, NotFittedError
 from gavae_ids.nn.gavae import GAVAE, NumericBins
-from gavae_ids.persistence import load_model, save_model
 from gavae_ids.preprocessing.layout import FeatureLayout
+from gavae_ids.sampling._gavae_files import MODEL_KIND as MODEL_KIND  # re-exported
+from gavae_ids.sampling._gavae_files import load_sampler, save_sampler
+from gavae_ids.sampling._gavae_files import py_value as _py
 from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
 from gavae_ids.sampling.latent_prior import draw_latent, fit_class_mixtures
 from gavae_ids.training.gavae_config import GAVAEConfig
@@ -53,7 +53,6 @@ __all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning"]
 
 logger = logging.getLogger(__name__)
 
-MODEL_KIND = "gavae-sampler"
 REPORT_COLUMNS = ("class", "real", "generated", "attempts", "accepted", "acceptance_rate")
 # Rows scored per forward pass when computing thresholds and reconstruction errors.
 _SCORE_BATCH = 8192
@@ -754,45 +753,7 @@ class GAVAESampler(BaseOverSampler):
         library versions (checked on :meth:`load`).
         """
         self._check_fitted()
-        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
-        tensors["data_min"] = torch.as_tensor(self.data_min_)
-        tensors["data_range"] = torch.as_tensor(self.data_range_)
-        tensors["history"] = torch.as_tensor(self.history_.to_numpy(dtype=np.float64))
-        if self.cdf_ is not None:
-            tensors.update({k: torch.as_tensor(v) for k, v in self.cdf_.to_arrays().items()})
-        if getattr(self, "prior_weights_", None) is not None:
-            tensors["prior_weights"] = torch.as_tensor(self.prior_weights_)
-            tensors["prior_means"] = torch.as_tensor(self.prior_means_)
-            tensors["prior_chol"] = torch.as_tensor(self.prior_chol_)
-        params = self.get_params(deep=False)
-        params["layout"] = None if self.layout is None else self.layout.to_dict()
-        params["hidden"] = [int(h) for h in self.hidden]
-        params["critic_hidden"] = [int(h) for h in self.critic_hidden]
-        params["device"] = str(self.device)
-        params["sampling_strategy"] = _strategy_to_json(self.sampling_strategy)
-        rs = self.random_state
-        params["random_state"] = int(rs) if isinstance(rs, numbers.Integral) else None
-        config = {
-            "params": params,
-            "classes": [_py(c) for c in self.classes_],
-            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "O",
-            "layout_": self.layout_.to_dict(),
-            "n_features_in": int(self.n_features_in_),
-            "feature_names_in": (
-                [str(f) for f in self.feature_names_in_]
-                if hasattr(self, "feature_names_in_")
-                else None
-            ),
-            "fit_dtype": self._fit_dtype.str,
-            "generation_seed": int(self._generation_seed),
-            "thresholds": [[_py(k), float(v)] for k, v in self.thresholds_.items()],
-            "sampling_strategy_": [[_py(k), int(v)] for k, v in self.sampling_strategy_.items()],
-            "skipped_classes": [_py(c) for c in getattr(self, "skipped_classes_", [])],
-            "encoder_config": self.encoder_config_,
-            "history_columns": list(self.history_.columns),
-            "augmentation_report": json.loads(self.augmentation_report_.to_json(orient="records")),
-        }
-        return save_model(path, tensors, config, MODEL_KIND)
+        return save_sampler(self, path)
 
     @classmethod
     def load(cls, path) -> GAVAESampler:
@@ -803,86 +764,8 @@ class GAVAESampler(BaseOverSampler):
         ModelFileError
             The folder is missing, damaged, altered or holds another kind of model.
         """
-        tensors, cfg = load_model(path, MODEL_KIND)
-        try:
-            params = dict(cfg["params"])
-            if params.get("layout") is not None:
-                params["layout"] = FeatureLayout.from_dict(params["layout"])
-            params["hidden"] = tuple(params["hidden"])
-            params["critic_hidden"] = tuple(params["critic_hidden"])
-            params["sampling_strategy"] = _strategy_from_json(params["sampling_strategy"])
-            # Files written before the CDF transform existed used min-max throughout.
-            params.setdefault("numeric_output", "bernoulli")
-            params.setdefault("decode", "mean")
-            params.setdefault("temperature", 1.0)
-            params.setdefault("latent_prior", "standard")
-            self = cls(**params)
-            dtype = (
-                np.dtype(object) if cfg["classes_dtype"] == "O" else np.dtype(cfg["classes_dtype"])
-            )
-            self.classes_ = np.asarray(cfg["classes"], dtype=dtype)
-            self.layout_ = FeatureLayout.from_dict(cfg["layout_"])
-            self.n_features_in_ = int(cfg["n_features_in"])
-            if cfg.get("feature_names_in") is not None:
-                self.feature_names_in_ = np.asarray(cfg["feature_names_in"], dtype=object)
-            self._fit_dtype = np.dtype(cfg["fit_dtype"])
-            self._generation_seed = int(cfg["generation_seed"])
-            self.data_min_ = tensors["data_min"].numpy().astype(np.float64)
-            self.data_range_ = tensors["data_range"].numpy().astype(np.float64)
-            self.prior_weights_ = self.prior_means_ = self.prior_chol_ = None
-            if "prior_weights" in tensors:
-                self.prior_weights_ = tensors["prior_weights"].numpy()
-                self.prior_means_ = tensors["prior_means"].numpy()
-                self.prior_chol_ = tensors["prior_chol"].numpy()
-            self.cdf_ = None
-            if "cdf_values" in tensors:
-                self.cdf_ = EmpiricalCDFTransform.from_arrays(
-                    {k: v.numpy() for k, v in tensors.items() if k.startswith("cdf_")}
-                )
-            self.thresholds_ = {self._label(k): float(v) for k, v in cfg["thresholds"]}
-            self.sampling_strategy_ = {self._label(k): int(v) for k, v in cfg["sampling_strategy_"]}
-            self.skipped_classes_ = [self._label(c) for c in cfg.get("skipped_classes", [])]
-            self.encoder_config_ = dict(cfg["encoder_config"])
-            self.history_ = pd.DataFrame(
-                tensors["history"].numpy(), columns=cfg["history_columns"]
-            ).astype({"iteration": np.int64})
-            report = pd.DataFrame(cfg["augmentation_report"], columns=list(REPORT_COLUMNS))
-            report["class"] = [self._label(c) for c in report["class"]]
-            self.augmentation_report_ = report
-            model = GAVAE(
-                self.layout_,
-                len(self.classes_),
-                bins=self._numeric_bins(),
-                **self.config().network(),
-            )
-            state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
-            model.load_state_dict(state)
-        except (KeyError, TypeError, ValueError, RuntimeError) as e:
-            raise ModelFileError(f"{path}: not a loadable GAVAESampler ({e})") from None
-        self.model_ = model.eval()
-        return self
+        return load_sampler(cls, path, REPORT_COLUMNS)
 
     def _label(self, value):
         """Map a JSON label back onto the matching entry of ``classes_``."""
         return self.classes_[self._class_index(np.asarray([value], dtype=self.classes_.dtype)[0])]
-
-
-def _py(value):
-    """numpy scalar → plain Python value, for JSON."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _strategy_to_json(strategy):
-    if isinstance(strategy, Mapping):
-        return {"dict": [[_py(k), int(v)] for k, v in strategy.items()]}
-    if callable(strategy):
-        # A function cannot be stored as data; a loaded sampler only samples,
-        # so its strategy matters only if it is refitted.
-        return "auto"
-    return _py(strategy)
-
-
-def _strategy_from_json(value):
-    if isinstance(value, dict) and "dict" in value:
-        return {k: v for k, v in value["dict"]}
-    return value
