@@ -23,7 +23,8 @@ Protocol
 
 Samplers (:data:`SAMPLERS`): ``gavae`` (library defaults), ``gavae-paper`` (the
 GAVAE settings ``reproduce --hyperparameters paper`` uses, from
-:data:`gavae_ids.methods.PAPER_PARAMS`), ``smote`` (k = 5, as SMOTE+DNN),
+:data:`gavae_ids.methods.PAPER_PARAMS`), ``gavae-fidelity`` (the longer-trained, wider
+:data:`gavae_ids.methods.FIDELITY_GAVAE`), ``smote`` (k = 5, as SMOTE+DNN),
 ``ros`` (random oversampling), ``tvae`` and ``ctgan`` (per class, optional
 ``ctgan`` package; skipped with a note when it is missing).
 """
@@ -44,7 +45,13 @@ from gavae_ids._progress import progress_bar
 from gavae_ids.datasets import load_benchmark
 from gavae_ids.evaluation.fidelity import MAX_ROWS, fidelity_markdown, fidelity_per_class, tstr
 from gavae_ids.exceptions import DataError
-from gavae_ids.methods import PAPER_PARAMS, QUICK_PARAMS, QUICK_ROWS_PER_CLASS, stratified_rows
+from gavae_ids.methods import (
+    FIDELITY_GAVAE,
+    PAPER_PARAMS,
+    QUICK_PARAMS,
+    QUICK_ROWS_PER_CLASS,
+    stratified_rows,
+)
 from gavae_ids.preprocessing import fit_preprocessing
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,7 @@ log = logging.getLogger(__name__)
 SAMPLERS = {
     "gavae": "GAVAE, library defaults",
     "gavae-paper": "GAVAE, paper preset (reproduce --hyperparameters paper)",
+    "gavae-fidelity": "GAVAE, fidelity preset (methods.FIDELITY_GAVAE: longer, wider)",
     "smote": "SMOTE, k = 5",
     "ros": "random oversampling",
     "tvae": "TVAE per class (ctgan package)",
@@ -105,13 +113,15 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
     ``--quick`` budgets of :data:`gavae_ids.methods.QUICK_PARAMS`; ``params``
     (``set_params`` names of the sampler) win over every preset.
     """
-    if name in ("gavae", "gavae-paper"):
+    if name in ("gavae", "gavae-paper", "gavae-fidelity"):
         from gavae_ids.sampling import GAVAESampler
 
         sampler = GAVAESampler(layout=layout, random_state=random_state, device=device,
                                verbose=verbose)  # fmt: skip
         if name == "gavae-paper":
             sampler.set_params(**paper_sampler_params())
+        elif name == "gavae-fidelity":
+            sampler.set_params(**FIDELITY_GAVAE)
         if quick:
             sampler.set_params(n_iter=QUICK_PARAMS["sampler__n_iter"])
     elif name == "smote":
