@@ -228,6 +228,43 @@ def discriminator_accuracy(
     return float(np.mean(per_class)), tuple(float(a) for a in per_class[:n_classes])
 
 
+class _RowDrawer:
+    """Random rows of given classes, with replacement (rows kept sorted by class)."""
+
+    def __init__(self, y: torch.Tensor, n_classes: int, generator: torch.Generator):
+        self.order = torch.argsort(y, stable=True)
+        self.counts = torch.bincount(y, minlength=n_classes)
+        self.starts = torch.cumsum(self.counts, 0) - self.counts
+        self.generator = generator
+
+    def __call__(self, classes: torch.Tensor) -> torch.Tensor:
+        """A random row of each requested class."""
+        r = torch.rand(classes.shape[0], generator=self.generator, device=classes.device)
+        counts = self.counts[classes]
+        return self.order[self.starts[classes] + (r * counts).long().clamp_max(counts - 1)]
+
+
+def _minibatches(
+    rows_of: _RowDrawer, n: int, bs: int, class_balance: float, generator: torch.Generator
+) -> Iterator[torch.Tensor]:
+    """Row indices of each minibatch, endlessly (see "Minibatches" above)."""
+    device = rows_of.order.device
+    counts = rows_of.counts
+    class_p = counts.double().clamp_min(1) ** (1.0 - class_balance)
+    class_p = (class_p * (counts > 0)).float()
+    perm = torch.randperm(n, generator=generator, device=device)
+    pos = 0
+    while True:
+        if class_balance > 0:
+            yield rows_of(torch.multinomial(class_p, bs, replacement=True, generator=generator))
+            continue
+        if pos + bs > n:
+            perm = torch.randperm(n, generator=generator, device=device)
+            pos = 0
+        yield perm[pos : pos + bs]
+        pos += bs
+
+
 def train_gavae(
     model: GAVAE,
     X: torch.Tensor,
@@ -255,46 +292,22 @@ def train_gavae(
     IterationRecord
     """
     device = X.device
-    n = X.shape[0]
-    n_classes = model.n_classes
-    latent = model.latent_dim
+    n_classes, latent = model.n_classes, model.latent_dim
     y_all = torch.eye(n_classes, device=device)[y]
     opts = make_optimizers(model, config)
-    bs = min(int(config.batch_size), n)
-
-    # Rows sorted by class, to draw rows of a given class (balanced batches, accuracy).
-    order = torch.argsort(y, stable=True)
-    counts = torch.bincount(y, minlength=n_classes)
-    starts = torch.cumsum(counts, 0) - counts
+    bs = min(int(config.batch_size), X.shape[0])
+    rows_of = _RowDrawer(y, n_classes, generator)
     m = int(config.disc_eval_size)
     eval_class = torch.arange(n_classes, device=device).repeat_interleave(m)
-    eval_y = y_all.new_zeros(n_classes * m, n_classes)
-    eval_y[torch.arange(n_classes * m, device=device), eval_class] = 1.0
+    eval_y = torch.eye(n_classes, device=device)[eval_class]
 
     def randn(*shape):
         return torch.randn(*shape, generator=generator, device=device)
 
-    def rows_of(classes: torch.Tensor) -> torch.Tensor:
-        """A random row (with replacement) of each requested class."""
-        r = torch.rand(classes.shape[0], generator=generator, device=device)
-        pick = starts[classes] + (r * counts[classes]).long().clamp_max(counts[classes] - 1)
-        return order[pick]
-
-    gamma = float(config.class_balance)
-    class_p = counts.double().clamp_min(1) ** (1.0 - gamma)
-    class_p = (class_p * (counts > 0)).float()
-    perm = torch.randperm(n, generator=generator, device=device)
-    pos = 0
+    batches = _minibatches(rows_of, X.shape[0], bs, float(config.class_balance), generator)
     for it in range(1, int(config.n_iter) + 1):
         model.train()
-        if gamma > 0:
-            idx = rows_of(torch.multinomial(class_p, bs, replacement=True, generator=generator))
-        else:
-            if pos + bs > n:
-                perm = torch.randperm(n, generator=generator, device=device)
-                pos = 0
-            idx = perm[pos : pos + bs]
-            pos += bs
+        idx = next(batches)
         x, y1 = X[idx], y_all[idx]
 
         recon, kl = vae_step(model, opts.vae, x, y1, randn(bs, latent), config.beta)
