@@ -289,6 +289,24 @@ def test_k_scales_thresholds(table):
         assert s2.thresholds_[c] == pytest.approx(2 * s1.thresholds_[c], rel=1e-6)
 
 
+def test_threshold_quantile_filters_against_that_share_of_the_real_rows(table, fitted):
+    X, y, layout = table
+    full, _, _ = fitted
+    half = GAVAESampler(layout=layout, random_state=0, threshold_quantile=0.5, **TINY)
+    half.fit_resample(X, y)
+    losses = half.reconstruction_error(X, y)
+    for c in half.classes_:
+        own = losses[y == c]
+        assert half.thresholds_[c] == pytest.approx(np.quantile(own, 0.5), rel=1e-6)
+        assert full.thresholds_[c] == pytest.approx(own.max(), rel=1e-6)  # same model
+    rate = {
+        name: s.augmentation_report_.set_index("class")["acceptance_rate"]
+        for name, s in (("full", full), ("half", half))
+    }
+    minority = [c for c in half.classes_ if half.sampling_strategy_.get(c, 0) > 0]
+    assert all(rate["half"][c] < rate["full"][c] for c in minority)
+
+
 def test_corrupted_decoder_gets_rejected(fitted):
     sampler, _, _ = fitted
     with warnings.catch_warnings():

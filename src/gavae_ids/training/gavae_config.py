@@ -64,6 +64,8 @@ class GAVAEConfig:
         replacement).
     k : float
         Scaling factor of the reconstruction threshold, Eq. 8.
+    threshold_quantile : float
+        Quantile of a class's real-row losses that ``k`` scales (1 = their maximum, Eq. 8).
     max_attempts : float
         Candidate cap per class, as a multiple of the number of samples wanted.
     disc_eval_size : int
@@ -85,6 +87,7 @@ class GAVAEConfig:
     adv_weight: float = 0.1
     class_balance: float = 1.0
     k: float = 1.0
+    threshold_quantile: float = 1.0
     max_attempts: float = 10.0
     disc_eval_size: int = 32
 
