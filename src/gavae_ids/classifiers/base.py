@@ -23,6 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from gavae_ids._torch import init_module_, make_generator, resolve_device, torch_seed_from
+from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
 from gavae_ids.persistence import load_model, save_model
 from gavae_ids.training.engine import as_tensors, fit_supervised, predict_logits
@@ -122,7 +123,7 @@ def _from_json(value):
     return {k: _from_json(v) for k, v in value.items()}
 
 
-class TorchClassifier(ClassifierMixin, BaseEstimator):
+class TorchClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
     """Base class of the torch classifiers; not used directly.
 
     Subclasses define ``__init__`` with their parameters (stored unchanged),
@@ -252,15 +253,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         logits = predict_logits(self.net_, as_tensors(X, device=self.device_))
         return torch.softmax(logits, dim=1).cpu().numpy().astype(np.float64)
 
-    def predict(self, X) -> np.ndarray:
-        """Most probable class label of each row."""
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
-
     # -- persistence ---------------------------------------------------------------------
-    @classmethod
-    def _kind(cls) -> str:
-        return f"classifier/{cls.__name__}"
 
     def save(self, path):
         """Write weights (safetensors) and parameters/classes (JSON) to the folder ``path``.

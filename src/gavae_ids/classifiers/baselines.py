@@ -17,6 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
+
 
 def make_knn(*, n_neighbors: int = 5, weights: str = "uniform", n_jobs: int | None = None,
              random_state=None, **params) -> KNeighborsClassifier:  # fmt: skip
@@ -46,7 +48,7 @@ def make_random_forest(*, n_estimators: int = 100, max_features: str = "sqrt",
     )  # fmt: skip
 
 
-class SVMClassifier(ClassifierMixin, BaseEstimator):
+class SVMClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
     """RBF support vector machine that stays practical on large training sets.
 
     Up to ``max_exact_samples`` training rows it is an exact RBF ``SVC``
@@ -137,10 +139,6 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
             p = expit(d)
             return np.column_stack([1.0 - p, p])
         return softmax(d, axis=1)
-
-    def predict(self, X) -> np.ndarray:
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
 
 
 def make_svm(**params) -> SVMClassifier:

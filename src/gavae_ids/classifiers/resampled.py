@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
 from gavae_ids.classifiers.trees import LightGBMClassifier
 from gavae_ids.exceptions import DataError, ModelFileError
 from gavae_ids.persistence import read_config, save_config
@@ -48,7 +49,7 @@ def _fit_neighbours(sampler, y) -> None:
         sampler.set_params(k_neighbors=smallest - 1)
 
 
-class ResampledClassifier(ClassifierMixin, BaseEstimator):
+class ResampledClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
     """Fit ``classifier`` on the training data as resampled by ``sampler``.
 
     ``fit`` clones both, resamples ``(X, y)`` with the sampler (an
@@ -142,15 +143,6 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "classifier_")
         X = validate_data(self, X, reset=False, dtype=None)
         return self.classifier_.predict_proba(X)
-
-    def predict(self, X) -> np.ndarray:
-        """Most probable class of each row."""
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
-
-    @classmethod
-    def _kind(cls) -> str:
-        return f"classifier/{cls.__name__}"
 
     def save(self, path) -> Path:
         """Write the fitted classifier (its own ``save``, in ``classifier/``) and the

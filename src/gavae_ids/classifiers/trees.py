@@ -29,6 +29,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
 from gavae_ids.classifiers._optional import TREES_EXTRA, _require, _version, _warn_other_version
 from gavae_ids.classifiers.skops_files import SKOPS_FILE, SKOPS_TYPES, _SkopsSaved, load_skops
 from gavae_ids.exceptions import DataError, ModelFileError
@@ -109,7 +110,7 @@ class HGBClassifier(_SkopsSaved, HistGradientBoostingClassifier):
 
 
 # -- LightGBM, stored in its own text format ---------------------------------------------------
-class LightGBMClassifier(ClassifierMixin, BaseEstimator):
+class LightGBMClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
     """LightGBM gradient-boosted trees as a scikit-learn classifier that bundles can hold.
 
     Needs the optional ``lightgbm`` package (``pip install 'gavae-ids[trees]'``),
@@ -209,15 +210,6 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
         if raw.ndim == 1:  # binary objective: P(second class)
             return np.column_stack([1.0 - raw, raw])
         return raw
-
-    def predict(self, X) -> np.ndarray:
-        """Most probable class of each row."""
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
-
-    @classmethod
-    def _kind(cls) -> str:
-        return f"classifier/{cls.__name__}"
 
     def save(self, path) -> Path:
         """Write ``model.txt`` (LightGBM's text model) and ``config.json`` to ``path``."""
