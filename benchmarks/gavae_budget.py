@@ -36,17 +36,14 @@ import warnings
 import numpy as np
 import torch
 
-from gavae_ids.classifiers.base import validation_split
-from gavae_ids.datasets import load_benchmark
 from gavae_ids.evaluation.fidelity import (
     c2st_auc,
     coverage_density,
     exact_copy_share,
     nn_distance_ratio,
 )
-from gavae_ids.fidelity import HOLDOUT_FRACTION
+from gavae_ids.fidelity import HOLDOUT_FRACTION, fidelity_data
 from gavae_ids.nn.gavae import _bin_bounds, _bin_log_probs, _bin_of
-from gavae_ids.preprocessing import fit_preprocessing
 from gavae_ids.sampling import GAVAESampler
 
 CLASSES = ("DoS", "Probe", "R2L")
@@ -55,13 +52,9 @@ ROWS = 3000
 
 def fidelity_split(seed: int, data_dir=None):
     """The rows ``gavae-ids fidelity --seed`` fits its samplers on, and the layout."""
-    train = load_benchmark("nsl-kdd", data_home=data_dir, train_split="train20",
-                           with_tests=False).train  # fmt: skip
-    X_df, y_ser, pre, _ = fit_preprocessing(train.X, train.y, categorical=train.categorical,
-                                            numeric=train.numeric)  # fmt: skip
-    X, y = pre.transform(X_df), y_ser.to_numpy()
-    fit_idx, _ = validation_split(y, HOLDOUT_FRACTION, np.random.RandomState(seed))
-    return X[fit_idx], y[fit_idx], pre.layout_
+    data = fidelity_data("nsl-kdd", data_home=data_dir, train_split="train20", quick=False,
+                         holdout_fraction=HOLDOUT_FRACTION, random_state=seed)  # fmt: skip
+    return data.X_fit, data.y_fit, data.layout
 
 
 @torch.no_grad()

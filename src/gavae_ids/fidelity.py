@@ -266,7 +266,7 @@ def measure_fidelity(
     t_start = time.perf_counter()
     names, notes = resolve_samplers(samplers)
     sampler_params = _check_sampler_params(sampler_params, names)
-    data = _fidelity_data(dataset, data_home=data_home, train_split=train_split, quick=quick,
+    data = fidelity_data(dataset, data_home=data_home, train_split=train_split, quick=quick,
                           holdout_fraction=holdout_fraction, random_state=random_state)  # fmt: skip
     notes = [*_protocol_notes(data, names, holdout_fraction=holdout_fraction,
                               random_state=random_state, max_rows=max_rows), *notes]  # fmt: skip
@@ -311,7 +311,7 @@ def _check_sampler_params(sampler_params, names: Sequence[str]) -> dict:
 
 
 @dataclass
-class _FidelityData:
+class FidelityData:
     """The encoded training rows of a fidelity run: those the samplers are fitted on and
     those held out for TSTR/TRTR."""
 
@@ -323,8 +323,8 @@ class _FidelityData:
     y_hold: np.ndarray
 
 
-def _fidelity_data(dataset: str, *, data_home, train_split: str, quick: bool,
-                   holdout_fraction: float, random_state: int) -> _FidelityData:  # fmt: skip
+def fidelity_data(dataset: str, *, data_home, train_split: str, quick: bool,
+                   holdout_fraction: float, random_state: int) -> FidelityData:  # fmt: skip
     """Steps 1-2 of the protocol: load and encode the training data, hold out a share."""
     from gavae_ids.classifiers.base import validation_split
 
@@ -341,11 +341,11 @@ def _fidelity_data(dataset: str, *, data_home, train_split: str, quick: bool,
                                             numeric=train.numeric)  # fmt: skip
     X, y = pre.transform(X_df), y_ser.to_numpy()
     fit_idx, hold_idx = validation_split(y, holdout_fraction, np.random.RandomState(random_state))
-    return _FidelityData(protocol, pre.layout_, X[fit_idx], y[fit_idx], X[hold_idx],
+    return FidelityData(protocol, pre.layout_, X[fit_idx], y[fit_idx], X[hold_idx],
                          y[hold_idx])  # fmt: skip
 
 
-def _protocol_notes(data: _FidelityData, names: Sequence[str], *, holdout_fraction: float,
+def _protocol_notes(data: FidelityData, names: Sequence[str], *, holdout_fraction: float,
                     random_state: int, max_rows) -> list[str]:  # fmt: skip
     """The report's notes on the data, the metrics and the samplers of a run."""
     y_fit = data.y_fit
@@ -365,7 +365,7 @@ def _protocol_notes(data: _FidelityData, names: Sequence[str], *, holdout_fracti
     ]
 
 
-def _measure_sampler(name: str, sampler, data: _FidelityData, *, random_state: int, max_rows,
+def _measure_sampler(name: str, sampler, data: FidelityData, *, random_state: int, max_rows,
                      verbose: bool):  # fmt: skip
     """Steps 3-4 for one sampler: fit it, then measure its rows per class and by TSTR.
 

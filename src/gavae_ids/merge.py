@@ -331,10 +331,7 @@ def _per_run_table(inputs: list[_Run], name: str, from_results, need: set[str],
     frames = {}
     for r in inputs:
         if (r.path / name).is_file():
-            try:
-                frames[r.path] = read_csv_exact(r.path / name)
-            except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-                raise DataError(f"not a readable CSV ({e})", path=r.path / name) from None
+            frames[r.path] = read_csv_exact(r.path / name)
         elif r.results is not None and (rows := from_results(r.results)):
             frames[r.path] = pd.DataFrame(rows)
     if not frames:

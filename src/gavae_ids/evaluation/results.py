@@ -353,20 +353,19 @@ def read_run_table(run_dir, *, keep: dict | None = None) -> RunTable:
 
 
 def read_csv_exact(path: Path) -> pd.DataFrame:
-    """A CSV whose floats read back exactly as written."""
+    """A CSV whose floats read back exactly as written; one DataError if it cannot be read."""
     # pandas 3 does so by default and deprecates the option pandas 2 needs for it.
-    if int(pd.__version__.split(".")[0]) < 3:
-        return pd.read_csv(path, float_precision="round_trip")
-    return pd.read_csv(path)
+    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+    try:
+        return pd.read_csv(path, **exact)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise DataError(f"not a readable CSV ({e})", path=path) from None
 
 
 def read_metrics_csv(path) -> pd.DataFrame:
     """A run's ``metrics.csv``, its identifying columns checked."""
     path = Path(path)
-    try:
-        frame = read_csv_exact(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise DataError(f"not a readable CSV ({e})", path=path) from None
+    frame = read_csv_exact(path)
     missing = [c for c in ID_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"missing column(s) {', '.join(missing)}", path=path)
