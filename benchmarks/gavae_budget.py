@@ -64,11 +64,13 @@ def reconstructions(sampler: GAVAESampler, R: np.ndarray, label) -> dict[str, np
     ci = int(np.flatnonzero(sampler.classes_ == label)[0])
     xs = torch.as_tensor(sampler._scale(R))
     mu, _ = model.encode(xs)
-    logits = model.decode(mu, torch.eye(len(sampler.classes_))[[ci] * len(xs)])
-    recon = model.to_features(logits)
+    y1 = torch.eye(len(sampler.classes_))[[ci] * len(xs)]
+    # The most likely row for μ(x); an autoregressive decoder picks column by column.
+    recon = model.generate(mu, y1)
     out = {"decoder": recon}
     bins, num = model._bins(), sampler.layout_.numeric_indices
-    if bins is not None and len(num):
+    if bins is not None and len(num) and not model.autoregressive:
+        logits = model.decode(mu, y1)
         lo, hi = _bin_bounds(_bin_of(xs[:, num], bins), bins)
         within = ((xs[:, num] - lo) / (hi - lo).clamp_min(1e-12)).clamp(0, 1)
         k = _bin_log_probs(logits, xs.shape[1], bins).argmax(dim=2)

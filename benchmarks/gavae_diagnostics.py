@@ -70,23 +70,22 @@ def diagnose(name: str, params: dict, X, y, layout, seed: int) -> None:
         with torch.no_grad():
             mu, logvar = model.encode(Xs[rows])
             q = (mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g)).numpy()
-            rec = model.to_features(model.decode(mu, eye[[i] * len(rows)]))
+            rec = model.generate(mu, eye[[i] * len(rows)])
             gen_z = sampler._draw_latent(i, 2000, g).numpy()
             # Eq. 9 on fresh candidates, drawn the way generation draws them.
             z = sampler._draw_latent(i, 2000, g)
-            logits = model.decode(z, eye[[i] * len(z)])
+            yz = eye[[i] * len(z)]
             if sampler.decode == "sample":
-                u = torch.rand(logits.shape, generator=g).clamp_(1e-10, 1 - 1e-7)
+                u = torch.rand(len(z), model.n_logits, generator=g).clamp_(1e-10, 1 - 1e-7)
                 within = torch.rand(len(z), len(layout.numeric_indices), generator=g)
-                cand = sampler._snap(
-                    model.sample_features(
-                        logits / float(sampler.temperature), -torch.log(-torch.log(u)), within
-                    )
+                cand = model.generate(
+                    z, yz, -torch.log(-torch.log(u)), within, float(sampler.temperature)
                 )
             else:
-                cand = sampler._snap(model.to_features(logits))
+                cand = model.generate(z, yz)
+            cand = sampler._snap(cand)
             m2, _ = model.encode(cand)
-            loss = model.reconstruction_loss(model.decode(m2, eye[[i] * len(z)]), cand).numpy()
+            loss = model.reconstruction_loss(model.decode(m2, yz, cand), cand).numpy()
         active = int((mu.numpy().var(0) > 0.01).sum())
         real = X[rows]
         recon = sampler._to_output(sampler._snap(rec).numpy())

@@ -4,6 +4,7 @@ from gavae_ids.nn.classifier_nets import ClassifierNet, CNN1DNet
 from gavae_ids.nn.common import MLPBackbone
 from gavae_ids.nn.gavae import (
     GAVAE,
+    AutoregressiveDecoder,
     Decoder,
     Encoder,
     LatentCritic,
@@ -17,6 +18,7 @@ from gavae_ids.nn.gavae import (
 )
 
 __all__ = [
+    "AutoregressiveDecoder",
     "CNN1DNet",
     "ClassifierNet",
     "GAVAE",

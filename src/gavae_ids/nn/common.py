@@ -6,6 +6,15 @@ from collections.abc import Sequence
 
 from torch import nn
 
+_ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "elu": nn.ELU}
+
+
+def activation_module(name: str) -> nn.Module:
+    """A new activation layer by name (``relu``, ``leaky_relu``, ``tanh``, ``elu``)."""
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}")
+    return _ACTIVATIONS[name]()
+
 
 class MLPBackbone(nn.Module):
     """Stack of ``Linear → activation`` layers: in_features → hidden[0] → … → hidden[-1].
@@ -17,13 +26,11 @@ class MLPBackbone(nn.Module):
 
     def __init__(self, in_features: int, hidden: Sequence[int], activation: str = "relu"):
         super().__init__()
-        act = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "elu": nn.ELU}
-        if activation not in act:
-            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(act)}")
+        activation_module(activation)  # fails early on an unknown name
         layers: list[nn.Module] = []
         prev = in_features
         for h in hidden:
-            layers += [nn.Linear(prev, int(h)), act[activation]()]
+            layers += [nn.Linear(prev, int(h)), activation_module(activation)]
             prev = int(h)
         self.layers = nn.Sequential(*layers)
         self.in_features = in_features

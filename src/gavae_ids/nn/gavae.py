@@ -6,7 +6,9 @@ Three modules and one container:
   its hidden layers can later initialise a classifier that has no label at test
   time (§4.2).
 - :class:`Decoder` p(x | z, y): z concatenated with the one-hot class label y,
-  returning one logit per encoded column.
+  returning one logit per encoded column; or :class:`AutoregressiveDecoder`, the
+  same distribution factorised column by column,
+  p(x | z, y) = ∏_c p(x_c | x_<c, z, y) (see below).
 - :class:`LatentCritic` D(z, y): the label-conditioned latent discriminator,
   a WGAN-GP critic scoring prior samples high and encoder codes low.
 - :class:`GAVAE`: holds the three and the column layout the losses need.
@@ -35,6 +37,19 @@ cross-entropy exactly like a one-hot block. Network counters are discrete and
 zero-inflated, which a single sigmoid mean cannot represent: its output falls
 between the values that occur. A categorical over the column's own support can.
 
+Autoregressive decoder
+----------------------
+The plain decoder draws every column independently given (z, y), so the joint
+structure of a row must pass through the 10-unit code; on NSL-KDD its
+reconstructions are told from the real rows by which *combination* of numeric
+bins they hold (docs/results/gavae-budget-nsl-kdd). ``decoder="autoregressive"``
+keeps the same outputs, losses and label conditioning but lets each column's
+distribution also depend on the columns before it (one-hot blocks first, then
+the numeric columns), with MADE's masked layers (Germain et al., 2015, "MADE:
+Masked Autoencoder for Distribution Estimation"): one pass scores a row
+(teacher forcing, so Eq. 7–9 cost what they cost before), and generation takes
+one pass per column.
+
 Every loss here is a function of tensors only: no loops, no I/O, no randomness
 (noise such as the reparameterisation ε or the gradient-penalty mixing weights
 is drawn by the caller from its own generator and passed in).
@@ -49,10 +64,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gavae_ids.nn.common import MLPBackbone
+from gavae_ids.nn.common import MLPBackbone, activation_module
 from gavae_ids.preprocessing.layout import FeatureLayout
 
 __all__ = [
+    "AutoregressiveDecoder",
     "GAVAE",
     "NumericBins",
     "Decoder",
@@ -167,6 +183,122 @@ class Decoder(nn.Module):
         return self.out(self.backbone(torch.cat([z, y_onehot], dim=1)))
 
 
+class MaskedLinear(nn.Linear):
+    """``nn.Linear`` whose weight is multiplied by a fixed 0/1 ``mask`` (out, in).
+
+    The mask is derived from the layer sizes, so it is a non-persistent buffer:
+    model files hold only the weights.
+    """
+
+    def __init__(self, in_features: int, out_features: int, mask: torch.Tensor):
+        super().__init__(in_features, out_features)
+        self.register_buffer("mask", mask.to(torch.float32), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight * self.mask, self.bias)
+
+
+class AutoregressiveDecoder(nn.Module):
+    """p(x | z, y) = ∏_c p(x_c | x_<c, z, y): a MADE over the columns, conditioned on (z, y).
+
+    Hidden unit ``k`` has degree ``k mod (n_columns - 1)`` and sees the input
+    units of columns up to its degree; the outputs of column ``c`` see hidden
+    units of degree below ``c``. ``[z, onehot(y)]`` reaches every layer through
+    an unmasked linear map, so the first column depends on (z, y) only.
+
+    Rows enter in the layout of the decoder's output, one-hot: each one-hot block
+    as it is, each binned numeric column as the one-hot of its bin (an
+    unbinned number as its value), so the logits of a column and the units that
+    show its value share the index ``column[i]``.
+
+    Parameters
+    ----------
+    column : sequence of int
+        Column of each output logit (and input unit), in :class:`Decoder`'s
+        output layout; -1 for a position no column uses.
+    n_columns : int
+        Number of columns, in generation order.
+    n_classes, latent_dim : int
+        Width of the one-hot label and of z.
+    hidden : sequence of int, default=(256, 256)
+        Hidden layer sizes; each should exceed ``n_columns`` so every degree is held.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+    """
+
+    def __init__(
+        self,
+        column: Sequence[int],
+        n_columns: int,
+        n_classes: int,
+        latent_dim: int,
+        hidden: Sequence[int] = (256, 256),
+        activation: str = "relu",
+    ):
+        super().__init__()
+        self.act = activation_module(activation)
+        in_deg = out_deg = torch.as_tensor(list(column), dtype=torch.long)
+        context = latent_dim + n_classes
+        span = max(int(n_columns) - 1, 1)
+        prev, layers, ctx = in_deg, [], []
+        for h in hidden:
+            deg = torch.arange(int(h)) % span
+            # An input unit of no column (-1) is seen by no one.
+            mask = (deg[:, None] >= prev[None, :]) & (prev[None, :] >= 0)
+            layers.append(MaskedLinear(len(prev), int(h), mask))
+            ctx.append(nn.Linear(context, int(h)))
+            prev = deg
+        self.layers = nn.ModuleList(layers)
+        self.context = nn.ModuleList(ctx)
+        mask = (out_deg[:, None] > prev[None, :]) & (out_deg[:, None] >= 0)
+        self.out = MaskedLinear(len(prev), len(out_deg), mask)
+        self.context_out = nn.Linear(context, len(out_deg))
+
+    def context_terms(self, z: torch.Tensor, y_onehot: torch.Tensor) -> list[torch.Tensor]:
+        """The (z, y) terms of every layer, computed once for a column-by-column draw."""
+        c = torch.cat([z, y_onehot], dim=1)
+        return [m(c) for m in self.context] + [self.context_out(c)]
+
+    def upper_hidden(self, first: torch.Tensor, terms: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The last hidden layer from the first layer's pre-activation ``first``.
+
+        A column-by-column draw keeps ``first`` up to date by adding the weights
+        of each value drawn, instead of recomputing the widest product every step.
+        """
+        h = self.act(first)
+        for layer, t in zip(self.layers[1:], terms[1:], strict=False):
+            h = self.act(layer(h) + t)
+        return h
+
+    def input_weight(self) -> torch.Tensor:
+        """The first layer's masked weight, one row per input unit: (len(column), hidden[0])."""
+        return (self.layers[0].weight * self.layers[0].mask).T
+
+    def forward(
+        self,
+        z: torch.Tensor,
+        y_onehot: torch.Tensor,
+        hot: torch.Tensor,
+        values: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """Logits (n, len(column)) of every column given the columns before it.
+
+        The row enters as ``hot`` (n, m), the input units that are 1 (a row's
+        category of every block, its bin of every binned number), and, for
+        unbinned numbers, ``values = (units, x)``: their input units and values.
+        (A dense product with the mostly-zero input is faster on a CPU than an
+        embedding bag of the hot units: 7 ms against 12 ms forward and backward
+        for 512 NSL-KDD rows.)
+        """
+        terms = self.context_terms(z, y_onehot)
+        x_in = terms[0].new_zeros(hot.shape[0], self.layers[0].in_features)
+        x_in.scatter_(1, hot, 1.0)
+        if values is not None:
+            x_in[:, values[0]] = values[1]
+        first = self.layers[0](x_in) + terms[0]
+        return self.out(self.upper_hidden(first, terms)) + terms[-1]
+
+
 class LatentCritic(nn.Module):
     """D(z, y): label-conditioned WGAN critic on latent codes; one unbounded score per row.
 
@@ -209,6 +341,12 @@ class GAVAE(nn.Module):
         Activation of encoder and decoder.
     bins : NumericBins, optional
         Binned numeric outputs (a categorical over CDF bins per numeric column).
+    decoder : {"mlp", "autoregressive"}, default="mlp"
+        :class:`Decoder` (columns independent given z and y, the paper's) or
+        :class:`AutoregressiveDecoder` (each column also given the ones before it).
+    decoder_hidden : sequence of int, optional
+        Decoder hidden layers; by default the encoder's reversed for ``"mlp"``
+        and ``AR_HIDDEN`` for ``"autoregressive"``.
 
     The library's defaults of these sizes live in
     :class:`gavae_ids.training.GAVAEConfig` (``GAVAE(layout, k, **GAVAEConfig().network())``).
@@ -236,8 +374,12 @@ class GAVAE(nn.Module):
         critic_hidden: Sequence[int],
         activation: str = "relu",
         bins: NumericBins | None = None,
+        decoder: str = "mlp",
+        decoder_hidden: Sequence[int] | None = None,
     ):
         super().__init__()
+        if decoder not in ("mlp", "autoregressive"):
+            raise ValueError(f"unknown decoder {decoder!r}; choose 'mlp' or 'autoregressive'")
         self.layout = layout
         self.n_classes = int(n_classes)
         self.latent_dim = int(latent_dim)
@@ -246,8 +388,20 @@ class GAVAE(nn.Module):
         # per bin of every numeric column follows.
         extra = bins.n_logits if bins is not None else 0
         self.encoder = Encoder(n, hidden, latent_dim, activation)
-        self.decoder = Decoder(n + extra, n_classes, tuple(reversed(hidden)), latent_dim,
-                               activation)  # fmt: skip
+        self.autoregressive = decoder == "autoregressive"
+        if self.autoregressive:
+            column = _column_of_outputs(layout, bins)
+            self.n_columns = int(column.max()) + 1 if len(column) else 0
+            self.decoder = AutoregressiveDecoder(
+                column.tolist(), self.n_columns, n_classes, latent_dim,
+                tuple(decoder_hidden) if decoder_hidden else AR_HIDDEN, activation,
+            )  # fmt: skip
+        else:
+            self.decoder = Decoder(
+                n + extra, n_classes,
+                tuple(decoder_hidden) if decoder_hidden else tuple(reversed(hidden)),
+                latent_dim, activation,
+            )  # fmt: skip
         self.critic = LatentCritic(latent_dim, n_classes, critic_hidden)
         # Buffers, not parameters: they follow .to(device) and are saved with the weights.
         self.register_buffer(
@@ -271,8 +425,72 @@ class GAVAE(nn.Module):
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.encoder(x)
 
-    def decode(self, z: torch.Tensor, y_onehot: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z, y_onehot)
+    def decode(
+        self, z: torch.Tensor, y_onehot: torch.Tensor, x: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Decoder logits for codes ``z`` and labels ``y_onehot``.
+
+        The autoregressive decoder scores given rows: it needs ``x`` (n, d),
+        the rows whose columns condition the later ones (teacher forcing); the
+        plain decoder ignores it.
+        """
+        if not self.autoregressive:
+            return self.decoder(z, y_onehot)
+        if x is None:
+            raise ValueError("the autoregressive decoder scores given rows: pass x")
+        hot, values = self.decoder_input(x)
+        return self.decoder(z, y_onehot, hot, values)
+
+    def decoder_input(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+        """Encoded rows (n, d) → the autoregressive decoder's input units that are 1, and
+        the unbinned numbers (their units and values; None when numbers are binned).
+
+        A block's unit is its category's column; a binned number's is the decoder
+        output of its bin (past the first d).
+        """
+        bins, num = self._bins(), self.numeric_index
+        hot = [start + x[:, start:stop].argmax(dim=1, keepdim=True) for start, stop in self.blocks]
+        values = None
+        if num.numel() and bins is not None:
+            _, _, first = _bin_segments(bins)
+            hot.append(x.shape[1] + first + _bin_of(x[:, num], bins))
+        elif num.numel():
+            values = (num, x[:, num])
+        if not hot:
+            return x.new_zeros(x.shape[0], 0, dtype=torch.long), values
+        return torch.cat(hot, dim=1), values
+
+    @torch.no_grad()
+    def generate(
+        self,
+        z: torch.Tensor,
+        y_onehot: torch.Tensor,
+        gumbel: torch.Tensor | None = None,
+        uniform: torch.Tensor | None = None,
+        temperature: float = 1.0,
+    ) -> torch.Tensor:
+        """Encoded rows (n, d) decoded from codes ``z`` with labels ``y_onehot``.
+
+        Without ``gumbel`` every column takes its most likely value (a binned
+        number its bin's centre): :meth:`to_features`. With ``gumbel`` (standard
+        Gumbel noise of the logits' shape, ``n_logits`` wide) and ``uniform``
+        ((n, n_numeric) in [0, 1)), each column is drawn as in
+        :meth:`sample_features`. The autoregressive decoder draws column by
+        column, each given the ones already drawn.
+        """
+        if not self.autoregressive:
+            logits = self.decoder(z, y_onehot)
+            if gumbel is None:
+                return self.to_features(logits)
+            return self.sample_features(logits, gumbel, uniform, temperature)
+        return _generate_autoregressive(self, z, y_onehot, gumbel, uniform, float(temperature))
+
+    @property
+    def n_logits(self) -> int:
+        """Width of the decoder's output."""
+        return self.layout.n_features + (self._bins().n_logits if self.binned else 0)
 
     def _bins(self) -> NumericBins | None:
         if not self.binned:
@@ -304,6 +522,70 @@ class GAVAE(nn.Module):
         """
         return sample_features(logits, self.numeric_index, self.blocks, self._bins(), gumbel,
                                uniform, temperature)  # fmt: skip
+
+
+#: Hidden layers of the autoregressive decoder unless given: wider than the plain
+#: decoder's, since each layer must hold units of every degree (one per column).
+AR_HIDDEN = (256, 256)
+
+
+def _column_of_outputs(layout: FeatureLayout, bins: NumericBins | None) -> torch.Tensor:
+    """Generation-order column of each decoder output: blocks first, then numbers; -1 unused."""
+    n = layout.n_features
+    extra = bins.n_logits if bins is not None else 0
+    column = torch.full((n + extra,), -1, dtype=torch.long)
+    blocks = layout.onehot_blocks
+    for c, b in enumerate(blocks):
+        column[b.start : b.stop] = c
+    num = torch.as_tensor(layout.numeric_indices, dtype=torch.long)
+    if bins is None:
+        column[num] = len(blocks) + torch.arange(len(num))
+    elif len(num):
+        _, bin_column, _ = _bin_segments(bins)
+        column[n:] = len(blocks) + bin_column
+    return column
+
+
+def _generate_autoregressive(model, z, y_onehot, gumbel, uniform, temperature) -> torch.Tensor:
+    """Draw (without ``gumbel``: pick the most likely) columns one by one; see GAVAE.generate."""
+    dec, bins = model.decoder, model._bins()
+    n, d = z.shape[0], model.layout.n_features
+    terms = dec.context_terms(z, y_onehot)
+    weight, bias = dec.out.weight * dec.out.mask, dec.out.bias
+    # The first layer's pre-activation, updated as values are drawn (all inputs start at 0).
+    w_in = dec.input_weight()
+    first = terms[0] + dec.layers[0].bias
+    out = z.new_zeros(n, d)
+    rows = torch.arange(n, device=z.device)
+    segments = [(a, b, None) for a, b in model.blocks]
+    num = model.numeric_index.tolist()
+    if bins is not None and num:
+        _, _, start = _bin_segments(bins)
+        count = bins.valid.sum(dim=1)
+        segments += [
+            (d + int(f), d + int(f + c), j)
+            for j, (f, c) in enumerate(zip(start, count, strict=True))
+        ]
+    else:
+        segments += [(i, i + 1, j) for j, i in enumerate(num)]
+    for a, b, j in segments:
+        h = dec.upper_hidden(first, terms)
+        logits = F.linear(h, weight[a:b], bias[a:b]) + terms[-1][:, a:b]
+        if j is not None and bins is None:  # an unbinned number: its sigmoid mean
+            value = torch.sigmoid(logits[:, 0])
+            out[:, a] = value
+            first = first + value[:, None] * w_in[a]
+            continue
+        choose = logits if gumbel is None else logits / temperature + gumbel[:, a:b]
+        k = choose.argmax(dim=1)
+        first = first + w_in[a + k]
+        if j is None:
+            out[rows, a + k] = 1.0
+        else:
+            lo, hi = bins.lower[j, k], bins.upper[j, k]
+            within = 0.5 if gumbel is None else uniform[:, j]
+            out[:, num[j]] = lo + within * (hi - lo)
+    return out
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:

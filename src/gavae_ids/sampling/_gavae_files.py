@@ -62,6 +62,8 @@ def _params(sampler) -> dict:
     params["layout"] = None if sampler.layout is None else sampler.layout.to_dict()
     params["hidden"] = [int(h) for h in sampler.hidden]
     params["critic_hidden"] = [int(h) for h in sampler.critic_hidden]
+    if sampler.decoder_hidden is not None:
+        params["decoder_hidden"] = [int(h) for h in sampler.decoder_hidden]
     params["device"] = str(sampler.device)
     params["sampling_strategy"] = _strategy_to_json(sampler.sampling_strategy)
     rs = sampler.random_state
@@ -143,6 +145,10 @@ def _params_from_json(saved: dict) -> dict:
         params["layout"] = FeatureLayout.from_dict(params["layout"])
     params["hidden"] = tuple(params["hidden"])
     params["critic_hidden"] = tuple(params["critic_hidden"])
+    # Files written before the autoregressive decoder existed used the plain one.
+    params.setdefault("decoder", "mlp")
+    if params.get("decoder_hidden") is not None:
+        params["decoder_hidden"] = tuple(params["decoder_hidden"])
     params["sampling_strategy"] = _strategy_from_json(params["sampling_strategy"])
     # Files written before the CDF transform existed used min-max throughout.
     params.setdefault("numeric_output", "bernoulli")

@@ -112,6 +112,17 @@ class GAVAESampler(BaseOverSampler):
         Activation of encoder and decoder.
     critic_hidden : tuple of int, default=(64, 32)
         Hidden layers of the latent critic.
+    decoder : {"mlp", "autoregressive"}, default="mlp"
+        ``"mlp"``: the paper's decoder, every column drawn independently given
+        (z, y). ``"autoregressive"``: the same outputs, but each column also
+        given the columns drawn before it (one-hot blocks first, then the
+        numbers; :class:`gavae_ids.nn.AutoregressiveDecoder`), so combinations of
+        values the latent code does not carry are still kept together.
+        Training and Eq. 7–9 cost one pass as before; generation one pass per
+        column.
+    decoder_hidden : tuple of int or None, default=None
+        Decoder hidden layers; None mirrors ``hidden`` (``"mlp"``) or takes
+        (256, 256) (``"autoregressive"``).
     n_iter : int, default=600
         Minibatch iterations of training.
     batch_size : int, default=512
@@ -246,6 +257,8 @@ class GAVAESampler(BaseOverSampler):
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "activation": [StrOptions({"relu", "leaky_relu", "tanh", "elu"})],
         "critic_hidden": ["array-like"],
+        "decoder": [StrOptions({"mlp", "autoregressive"})],
+        "decoder_hidden": ["array-like", None],
         "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -279,6 +292,8 @@ class GAVAESampler(BaseOverSampler):
         latent_dim=_D.latent_dim,
         activation=_D.activation,
         critic_hidden=_D.critic_hidden,
+        decoder=_D.decoder,
+        decoder_hidden=_D.decoder_hidden,
         n_iter=_D.n_iter,
         batch_size=_D.batch_size,
         lr=_D.lr,
@@ -308,6 +323,8 @@ class GAVAESampler(BaseOverSampler):
         self.latent_dim = latent_dim
         self.activation = activation
         self.critic_hidden = critic_hidden
+        self.decoder = decoder
+        self.decoder_hidden = decoder_hidden
         self.n_iter = n_iter
         self.batch_size = batch_size
         self.lr = lr
@@ -337,6 +354,8 @@ class GAVAESampler(BaseOverSampler):
         kw = {f.name: getattr(self, f.name) for f in fields(GAVAEConfig)}
         kw["hidden"] = tuple(int(h) for h in kw["hidden"])
         kw["critic_hidden"] = tuple(int(h) for h in kw["critic_hidden"])
+        if kw["decoder_hidden"] is not None:
+            kw["decoder_hidden"] = tuple(int(h) for h in kw["decoder_hidden"])
         return GAVAEConfig(**kw)
 
     # -------------------------------------------------------------- validation
@@ -621,7 +640,7 @@ class GAVAESampler(BaseOverSampler):
             x = torch.as_tensor(Xs[start : start + _SCORE_BATCH])
             y1 = eye[torch.as_tensor(y_index[start : start + _SCORE_BATCH], dtype=torch.long)]
             mu, _ = model.encode(x)
-            out.append(model.reconstruction_loss(model.decode(mu, y1), x).numpy())
+            out.append(model.reconstruction_loss(model.decode(mu, y1, x), x).numpy())
         return np.concatenate(out) if out else np.empty(0, dtype=np.float32)
 
     @torch.no_grad()
@@ -643,18 +662,16 @@ class GAVAESampler(BaseOverSampler):
             b = int(min(max(want, 256), 8192, cap - attempts))
             z = self._draw_latent(class_index, b, generator)
             yb = y1.expand(b, -1)
-            logits = model.decode(z, yb)
             if self.decode == "sample":
-                u = torch.rand(logits.shape, generator=generator).clamp_(1e-10, 1.0 - 1e-7)
+                u = torch.rand(b, model.n_logits, generator=generator).clamp_(1e-10, 1.0 - 1e-7)
                 gumbel = -torch.log(-torch.log(u))
                 within = torch.rand(b, len(self.layout_.numeric_indices), generator=generator)
-                cand = self._snap(
-                    model.sample_features(logits, gumbel, within, float(self.temperature))
-                )
+                cand = model.generate(z, yb, gumbel, within, float(self.temperature))
             else:
-                cand = self._snap(model.to_features(logits))
+                cand = model.generate(z, yb)
+            cand = self._snap(cand)
             mu, _ = model.encode(cand)
-            loss = model.reconstruction_loss(model.decode(mu, yb), cand)
+            loss = model.reconstruction_loss(model.decode(mu, yb, cand), cand)
             keep = cand[loss <= threshold]
             accepted.append(keep)
             n_acc += len(keep)

@@ -40,6 +40,13 @@ class GAVAEConfig:
         Activation of encoder and decoder (``relu``, ``leaky_relu``, ``tanh``, ``elu``).
     critic_hidden : tuple of int
         Hidden layers of the latent critic (leaky-ReLU).
+    decoder : str
+        ``"mlp"`` (columns independent given z and y, the paper's) or
+        ``"autoregressive"`` (each column also given the ones before it; see
+        :class:`gavae_ids.nn.AutoregressiveDecoder`).
+    decoder_hidden : tuple of int or None
+        Decoder hidden layers; None mirrors the encoder (``"mlp"``) or takes
+        :data:`gavae_ids.nn.gavae.AR_HIDDEN` (``"autoregressive"``).
     n_iter : int
         Number of minibatch iterations; each does a VAE step, ``critic_steps``
         critic steps and one encoder adversarial step (paper §4).
@@ -77,6 +84,8 @@ class GAVAEConfig:
     latent_dim: int = 10
     activation: str = "relu"
     critic_hidden: tuple[int, ...] = (64, 32)
+    decoder: str = "mlp"
+    decoder_hidden: tuple[int, ...] | None = None
     n_iter: int = 600
     batch_size: int = 512
     lr: float = 2e-3
@@ -98,6 +107,8 @@ class GAVAEConfig:
             "latent_dim": int(self.latent_dim),
             "critic_hidden": tuple(self.critic_hidden),
             "activation": self.activation,
+            "decoder": self.decoder,
+            "decoder_hidden": None if self.decoder_hidden is None else tuple(self.decoder_hidden),
         }
 
     def to_dict(self) -> dict:
@@ -105,4 +116,6 @@ class GAVAEConfig:
         d = asdict(self)
         d["hidden"] = list(self.hidden)
         d["critic_hidden"] = list(self.critic_hidden)
+        if self.decoder_hidden is not None:
+            d["decoder_hidden"] = list(self.decoder_hidden)
         return d

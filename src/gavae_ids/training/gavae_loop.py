@@ -148,7 +148,7 @@ def vae_step(
     """One VAE update on reconstruction + ``beta``·KL; returns the two batch means."""
     mu, logvar = model.encode(x)
     z = reparameterize(mu, logvar, eps)
-    recon = model.reconstruction_loss(model.decode(z, y_onehot), x).mean()
+    recon = model.reconstruction_loss(model.decode(z, y_onehot, x), x).mean()
     kl = kl_divergence(mu, logvar).mean()
     opt.zero_grad(set_to_none=True)
     (recon + beta * kl).backward()
