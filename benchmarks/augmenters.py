@@ -41,6 +41,7 @@ TVAE+DNN seed on NSL-KDD took 10.5-16.6 min on a shared core.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 
 import numpy as np
@@ -102,6 +103,12 @@ def main(argv=None) -> None:
     ap.add_argument("--hyperparameters", choices=["paper", "defaults"], default="paper")
     ap.add_argument("--methods", nargs="*", default=None)
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument(
+        "--params",
+        default=None,
+        help="JSON object: method (report spelling) → its parameters, e.g. "
+        '\'{"GAVAE+RF": {"sampler__decoder": "autoregressive"}}\'',
+    )
     ap.add_argument("--out", default="runs/augmenters")
     ap.add_argument(
         "--summarize",
@@ -117,8 +124,12 @@ def main(argv=None) -> None:
         print_summary(read_results(run), str(run / "report.md"))
         return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    library = set(available_methods())
     for name, factory in METHODS.items():
-        register_method(name.lower().replace("+", "-"), factory, display=name, overwrite=True)
+        key = name.lower().replace("+", "-")
+        if key in library:  # GAVAE+DNN must not replace the library's GAVAE-DNN
+            key = name.lower().replace("+", "-with-")
+        register_method(key, factory, display=name, overwrite=True)
     avail = set(available_methods())
     methods = args.methods or [
         m for m in ("DNN", "ROS+DNN", "SMOTE+DNN", "ADASYN+DNN", "SMOTEENN+DNN", "CTGAN+DNN",
@@ -128,7 +139,8 @@ def main(argv=None) -> None:
     ]  # fmt: skip
     cfg = ReproduceConfig(dataset=args.dataset, seeds=1 if args.quick else args.seeds,
                           first_seed=args.first_seed, hyperparameters=args.hyperparameters,
-                          quick=args.quick, methods=tuple(methods))  # fmt: skip
+                          quick=args.quick, methods=tuple(methods),
+                          method_params=json.loads(args.params) if args.params else {})  # fmt: skip
     out = f"{args.out}/{args.dataset}{'-quick' if args.quick else ''}"
     res = reproduce(
         cfg,
