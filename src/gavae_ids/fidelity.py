@@ -23,10 +23,11 @@ Protocol
 
 Samplers (:data:`SAMPLERS`): ``gavae`` (library defaults), ``gavae-paper`` (the
 GAVAE settings ``reproduce --hyperparameters paper`` uses, from
-:data:`gavae_ids.methods.PAPER_PARAMS`), ``gavae-fidelity`` (the longer-trained, wider
-:data:`gavae_ids.methods.FIDELITY_GAVAE`), ``smote`` (k = 5, as SMOTE+DNN),
-``ros`` (random oversampling), ``tvae`` and ``ctgan`` (per class, optional
-``ctgan`` package; skipped with a note when it is missing).
+:data:`gavae_ids.methods.PAPER_PARAMS`), ``gavae-mlp`` (the plain decoder of the defaults
+before the autoregressive one, :data:`gavae_ids.methods.MLP_GAVAE`), ``gavae-fidelity``
+(the same, longer-trained and wider, :data:`gavae_ids.methods.FIDELITY_GAVAE`),
+``smote`` (k = 5, as SMOTE+DNN), ``ros`` (random oversampling), ``tvae`` and ``ctgan``
+(per class, optional ``ctgan`` package; skipped with a note when it is missing).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from gavae_ids.evaluation.fidelity import MAX_ROWS, fidelity_markdown, fidelity_
 from gavae_ids.exceptions import DataError
 from gavae_ids.methods import (
     FIDELITY_GAVAE,
+    MLP_GAVAE,
     PAPER_PARAMS,
     QUICK_PARAMS,
     QUICK_ROWS_PER_CLASS,
@@ -60,7 +62,10 @@ log = logging.getLogger(__name__)
 SAMPLERS = {
     "gavae": "GAVAE, library defaults",
     "gavae-paper": "GAVAE, paper preset (reproduce --hyperparameters paper)",
-    "gavae-fidelity": "GAVAE, fidelity preset (methods.FIDELITY_GAVAE: longer, wider)",
+    "gavae-mlp": "GAVAE, plain decoder (methods.MLP_GAVAE: the defaults before issue #11's "
+    "autoregressive decoder)",
+    "gavae-fidelity": "GAVAE, fidelity preset (methods.FIDELITY_GAVAE: plain decoder, longer, "
+    "wider)",
     "smote": "SMOTE, k = 5",
     "ros": "random oversampling",
     "tvae": "TVAE per class (ctgan package)",
@@ -113,13 +118,15 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
     ``--quick`` budgets of :data:`gavae_ids.methods.QUICK_PARAMS`; ``params``
     (``set_params`` names of the sampler) win over every preset.
     """
-    if name in ("gavae", "gavae-paper", "gavae-fidelity"):
+    if name in ("gavae", "gavae-paper", "gavae-mlp", "gavae-fidelity"):
         from gavae_ids.sampling import GAVAESampler
 
         sampler = GAVAESampler(layout=layout, random_state=random_state, device=device,
                                verbose=verbose)  # fmt: skip
         if name == "gavae-paper":
             sampler.set_params(**paper_sampler_params())
+        elif name == "gavae-mlp":
+            sampler.set_params(**MLP_GAVAE)
         elif name == "gavae-fidelity":
             sampler.set_params(**FIDELITY_GAVAE)
         if quick:

@@ -20,8 +20,8 @@ def fidelity_cmd(
         None,
         "--samplers",
         "-s",
-        help="Comma-separated: gavae, gavae-paper, gavae-fidelity, smote, ros, tvae, ctgan "
-        "(default: all; tvae/ctgan need the ctgan package).",
+        help="Comma-separated: gavae, gavae-paper, gavae-mlp, gavae-fidelity, smote, ros, tvae, "
+        "ctgan (default: all; tvae/ctgan need the ctgan package).",
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     max_rows: int = typer.Option(

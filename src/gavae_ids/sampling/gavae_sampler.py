@@ -310,7 +310,7 @@ class GAVAESampler(BaseOverSampler):
         numeric_output="binned",
         n_bins=128,
         decode="sample",
-        temperature=0.5,
+        temperature=0.7,
         latent_prior="class-gmm",
         prior_components=8,
         device="auto",
