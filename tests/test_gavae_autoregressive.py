@@ -170,3 +170,22 @@ def test_unknown_decoder_is_refused():
     X = _rows(100)
     with pytest.raises(ValueError, match="decoder"):
         GAVAESampler(decoder="transformer").fit_resample(X, np.r_[np.zeros(80), np.ones(20)])
+
+
+def test_an_all_zero_block_does_not_read_as_its_first_category():
+    """A category unseen in training encodes as an all-zero block; later columns must not
+    be conditioned as if the row held the block's first category."""
+    model, x = _model()
+    z, y = torch.zeros(len(x), 2), torch.eye(2)[[0] * len(x)]
+    first, empty = x.clone(), x.clone()
+    first[:, 1:4] = torch.tensor([1.0, 0.0, 0.0])
+    empty[:, 1:4] = 0.0
+    later = _column_logits(model, 1) | _column_logits(model, 2)
+    assert not torch.allclose(model.decode(z, y, empty)[:, later],
+                              model.decode(z, y, first)[:, later])  # fmt: skip
+
+
+def test_empty_decoder_hidden_is_refused_for_the_autoregressive_decoder():
+    with pytest.raises(ValueError, match="hidden layer"):
+        GAVAE(LAYOUT, 2, hidden=(8,), latent_dim=2, critic_hidden=(4,),
+              decoder="autoregressive", decoder_hidden=())  # fmt: skip

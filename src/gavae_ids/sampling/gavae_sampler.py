@@ -105,14 +105,14 @@ class GAVAESampler(BaseOverSampler):
     layout : FeatureLayout or None, default=None
         Which columns form one-hot blocks. None: every column is a number.
     hidden : tuple of int, default=(128, 64)
-        Encoder hidden layers; the decoder mirrors them.
+        Encoder hidden layers (the plain decoder mirrors them; see ``decoder_hidden``).
     latent_dim : int, default=10
         Size of z.
     activation : {"relu", "leaky_relu", "tanh", "elu"}, default="relu"
         Activation of encoder and decoder.
     critic_hidden : tuple of int, default=(64, 32)
         Hidden layers of the latent critic.
-    decoder : {"mlp", "autoregressive"}, default="mlp"
+    decoder : {"autoregressive", "mlp"}, default="autoregressive"
         ``"mlp"``: the paper's decoder, every column drawn independently given
         (z, y). ``"autoregressive"``: the same outputs, but each column also
         given the columns drawn before it (one-hot blocks first, then the
@@ -123,11 +123,11 @@ class GAVAESampler(BaseOverSampler):
     decoder_hidden : tuple of int or None, default=None
         Decoder hidden layers; None mirrors ``hidden`` (``"mlp"``) or takes
         (256, 256) (``"autoregressive"``).
-    n_iter : int, default=600
+    n_iter : int, default=1000
         Minibatch iterations of training.
     batch_size : int, default=512
         Rows per minibatch.
-    lr : float, default=2e-3
+    lr : float, default=4e-3
         Adam learning rate of encoder and decoder.
     critic_lr : float, default=1e-3
         Adam learning rate of the critic.
@@ -169,9 +169,11 @@ class GAVAESampler(BaseOverSampler):
     decode : {"sample", "mean"}, default="sample"
         ``"mean"``: a candidate is the decoder's most likely row (argmax
         categories; numbers at the centre of their most likely bin, or at their
-        sigmoid mean with ``numeric_output="bernoulli"``). ``"sample"``: drawn from the decoder's
+        sigmoid mean with ``numeric_output="bernoulli"``; the autoregressive
+        decoder takes each column's most likely value given those before it, which
+        need not be the jointly most likely row). ``"sample"``: drawn from the decoder's
         distributions (categories and bins; numbers uniformly within their bin).
-    temperature : float, default=0.5
+    temperature : float, default=0.7
         With ``decode="sample"``, logits are divided by it before drawing:
         below 1 the draws stay closer to the most likely row.
     latent_prior : {"class-gmm", "standard"}, default="class-gmm"

@@ -39,7 +39,7 @@ class GAVAEConfig:
     Attributes
     ----------
     hidden : tuple of int
-        Encoder hidden layers; the decoder mirrors them.
+        Encoder hidden layers (the plain decoder mirrors them unless ``decoder_hidden``).
     latent_dim : int
         Size of z.
     activation : str
