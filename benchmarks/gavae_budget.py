@@ -43,7 +43,7 @@ from gavae_ids.evaluation.fidelity import (
     nn_distance_ratio,
 )
 from gavae_ids.fidelity import HOLDOUT_FRACTION, fidelity_data
-from gavae_ids.nn.gavae import _bin_bounds, _bin_log_probs, _bin_of
+from gavae_ids.nn.bins import _bin_bounds, _bin_log_probs, _bin_of
 from gavae_ids.sampling import GAVAESampler
 
 CLASSES = ("DoS", "Probe", "R2L")

@@ -60,9 +60,9 @@ def _model(binned: bool = True, seed: int = 0):
 
 
 def _column_logits(model, column: int) -> torch.Tensor:
-    from gavae_ids.nn.gavae import _column_of_outputs
+    from gavae_ids.nn.autoregressive import column_of_outputs
 
-    return _column_of_outputs(model.layout, model._bins()) == column
+    return column_of_outputs(model.layout, model._bins()) == column
 
 
 @pytest.mark.parametrize("binned", [True, False])
@@ -94,7 +94,7 @@ def test_each_columns_logits_depend_only_on_earlier_columns(binned):
 def test_generation_takes_the_teacher_forced_choice_of_every_column(binned, noise):
     """Drawing column by column equals scoring the drawn row in one pass: each column is the
     argmax of (its logits given the columns drawn before it) / T + its Gumbel noise."""
-    from gavae_ids.nn.gavae import _bin_log_probs
+    from gavae_ids.nn.bins import _bin_log_probs
 
     model, _ = _model(binned)
     n, g = 300, torch.Generator().manual_seed(3)
@@ -111,7 +111,7 @@ def test_generation_takes_the_teacher_forced_choice_of_every_column(binned, nois
             rows[:, start:stop].argmax(1).numpy(), choose[:, start:stop].argmax(1).numpy()
         )
     if binned:
-        from gavae_ids.nn.gavae import _bin_of
+        from gavae_ids.nn.bins import _bin_of
 
         bins = model._bins()
         picked = _bin_log_probs(choose, 8, bins).argmax(dim=2)

@@ -39,16 +39,9 @@ between the values that occur. A categorical over the column's own support can.
 
 Autoregressive decoder
 ----------------------
-The plain decoder draws every column independently given (z, y), so the joint
-structure of a row must pass through the 10-unit code; on NSL-KDD its
-reconstructions are told from the real rows by which *combination* of numeric
-bins they hold (docs/results/gavae-budget-nsl-kdd). ``decoder="autoregressive"``
-keeps the same outputs, losses and label conditioning but lets each column's
-distribution also depend on the columns before it (one-hot blocks first, then
-the numeric columns), with MADE's masked layers (Germain et al., 2015, "MADE:
-Masked Autoencoder for Distribution Estimation"): one pass scores a row
-(teacher forcing, so Eq. 7–9 cost what they cost before), and generation takes
-one pass per column.
+``decoder="autoregressive"`` keeps the same outputs, losses and label
+conditioning but factorises the decoder column by column; see
+:mod:`gavae_ids.nn.autoregressive`.
 
 Every loss here is a function of tensors only: no loops, no I/O, no randomness
 (noise such as the reparameterisation ε or the gradient-penalty mixing weights
@@ -58,13 +51,26 @@ is drawn by the caller from its own generator and passed in).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gavae_ids.nn.common import MLPBackbone, activation_module
+from gavae_ids.nn.autoregressive import (
+    AR_HIDDEN,
+    AutoregressiveDecoder,
+    column_of_outputs,
+    generate_autoregressive,
+)
+from gavae_ids.nn.bins import (
+    NumericBins,
+    _bin_bounds,
+    _bin_log_probs,
+    _bin_log_probs_flat,
+    _bin_of,
+    _bin_segments,
+)
+from gavae_ids.nn.common import MLPBackbone
 from gavae_ids.preprocessing.layout import FeatureLayout
 
 __all__ = [
@@ -80,40 +86,6 @@ __all__ = [
     "reconstruction_loss",
     "reparameterize",
 ]
-
-
-@dataclass(frozen=True)
-class NumericBins:
-    """Bins of each numeric column in CDF space, padded to a common count ``B``.
-
-    Attributes
-    ----------
-    edges : Tensor of shape (n_numeric, B - 1)
-        Upper bounds of bins ``0 … n_bins - 2`` of each column, ascending, padded
-        with ``+inf``; a value ``x`` falls in bin ``searchsorted(edges, x)``.
-    lower, upper : Tensor of shape (n_numeric, B)
-        The CDF interval each bin covers (padding: 0 and 0).
-    valid : BoolTensor of shape (n_numeric, B)
-        Which bins exist.
-    segments : tuple of Tensor, optional
-        ``(flat, column, first)`` of :func:`_bin_segments`, precomputed; derived
-        from ``valid`` when None.
-    """
-
-    edges: torch.Tensor
-    lower: torch.Tensor
-    upper: torch.Tensor
-    valid: torch.Tensor
-    segments: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
-
-    @property
-    def n_bins(self) -> int:
-        return int(self.valid.shape[1])
-
-    @property
-    def n_logits(self) -> int:
-        """Decoder outputs the bins take: one per bin in use (padding takes none)."""
-        return int(self.valid.sum())
 
 
 class Encoder(nn.Module):
@@ -181,125 +153,6 @@ class Decoder(nn.Module):
     def forward(self, z: torch.Tensor, y_onehot: torch.Tensor) -> torch.Tensor:
         """Logits of shape (n, out_features); see :func:`logits_to_features`."""
         return self.out(self.backbone(torch.cat([z, y_onehot], dim=1)))
-
-
-class MaskedLinear(nn.Linear):
-    """``nn.Linear`` whose weight is multiplied by a fixed 0/1 ``mask`` (out, in).
-
-    The mask is derived from the layer sizes, so it is a non-persistent buffer:
-    model files hold only the weights.
-    """
-
-    def __init__(self, in_features: int, out_features: int, mask: torch.Tensor):
-        super().__init__(in_features, out_features)
-        self.register_buffer("mask", mask.to(torch.float32), persistent=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight * self.mask, self.bias)
-
-
-class AutoregressiveDecoder(nn.Module):
-    """p(x | z, y) = ∏_c p(x_c | x_<c, z, y): a MADE over the columns, conditioned on (z, y).
-
-    Hidden unit ``k`` has degree ``k mod (n_columns - 1)`` and sees the input
-    units of columns up to its degree; the outputs of column ``c`` see hidden
-    units of degree below ``c``. ``[z, onehot(y)]`` reaches every layer through
-    an unmasked linear map, so the first column depends on (z, y) only.
-
-    Rows enter in the layout of the decoder's output, one-hot: each one-hot block
-    as it is, each binned numeric column as the one-hot of its bin (an
-    unbinned number as its value), so the logits of a column and the units that
-    show its value share the index ``column[i]``.
-
-    Parameters
-    ----------
-    column : sequence of int
-        Column of each output logit (and input unit), in :class:`Decoder`'s
-        output layout; -1 for a position no column uses.
-    n_columns : int
-        Number of columns, in generation order.
-    n_classes, latent_dim : int
-        Width of the one-hot label and of z.
-    hidden : sequence of int, default=(256, 256)
-        Hidden layer sizes; each should exceed ``n_columns`` so every degree is held.
-    activation : str, default="relu"
-        Activation of the hidden layers.
-    """
-
-    def __init__(
-        self,
-        column: Sequence[int],
-        n_columns: int,
-        n_classes: int,
-        latent_dim: int,
-        hidden: Sequence[int] = (256, 256),
-        activation: str = "relu",
-    ):
-        super().__init__()
-        if not len(hidden):
-            raise ValueError("the autoregressive decoder needs at least one hidden layer")
-        self.act = activation_module(activation)
-        in_deg = out_deg = torch.as_tensor(list(column), dtype=torch.long)
-        context = latent_dim + n_classes
-        span = max(int(n_columns) - 1, 1)
-        prev, layers, ctx = in_deg, [], []
-        for h in hidden:
-            deg = torch.arange(int(h)) % span
-            # An input unit of no column (-1) is seen by no one.
-            mask = (deg[:, None] >= prev[None, :]) & (prev[None, :] >= 0)
-            layers.append(MaskedLinear(len(prev), int(h), mask))
-            ctx.append(nn.Linear(context, int(h)))
-            prev = deg
-        self.layers = nn.ModuleList(layers)
-        self.context = nn.ModuleList(ctx)
-        mask = (out_deg[:, None] > prev[None, :]) & (out_deg[:, None] >= 0)
-        self.out = MaskedLinear(len(prev), len(out_deg), mask)
-        self.context_out = nn.Linear(context, len(out_deg))
-
-    def context_terms(self, z: torch.Tensor, y_onehot: torch.Tensor) -> list[torch.Tensor]:
-        """The (z, y) terms of every layer, computed once for a column-by-column draw."""
-        c = torch.cat([z, y_onehot], dim=1)
-        return [m(c) for m in self.context] + [self.context_out(c)]
-
-    def upper_hidden(self, first: torch.Tensor, terms: Sequence[torch.Tensor]) -> torch.Tensor:
-        """The last hidden layer from the first layer's pre-activation ``first``.
-
-        A column-by-column draw keeps ``first`` up to date by adding the weights
-        of each value drawn, instead of recomputing the widest product every step.
-        """
-        h = self.act(first)
-        for layer, t in zip(self.layers[1:], terms[1:], strict=False):
-            h = self.act(layer(h) + t)
-        return h
-
-    def input_weight(self) -> torch.Tensor:
-        """The first layer's masked weight, one row per input unit: (len(column), hidden[0])."""
-        return (self.layers[0].weight * self.layers[0].mask).T
-
-    def forward(
-        self,
-        z: torch.Tensor,
-        y_onehot: torch.Tensor,
-        hot: torch.Tensor,
-        values: tuple[torch.Tensor, torch.Tensor] | None = None,
-    ) -> torch.Tensor:
-        """Logits (n, len(column)) of every column given the columns before it.
-
-        The row enters as ``hot`` (n, m), the input units that are 1 (the bin of
-        every binned number), and ``values = (units, x)``: input units given by
-        value (one-hot blocks, unbinned numbers) and their values.
-        (A dense product with the mostly-zero input is faster on a CPU than an
-        embedding bag of the hot units: 7 ms against 12 ms forward and backward
-        for 512 NSL-KDD rows.)
-        """
-        terms = self.context_terms(z, y_onehot)
-        x_in = terms[0].new_zeros(hot.shape[0], self.layers[0].in_features)
-        if hot.shape[1]:
-            x_in.scatter_(1, hot, 1.0)
-        if values is not None:
-            x_in[:, values[0]] = values[1]
-        first = self.layers[0](x_in) + terms[0]
-        return self.out(self.upper_hidden(first, terms)) + terms[-1]
 
 
 class LatentCritic(nn.Module):
@@ -393,7 +246,7 @@ class GAVAE(nn.Module):
         self.encoder = Encoder(n, hidden, latent_dim, activation)
         self.autoregressive = decoder == "autoregressive"
         if self.autoregressive:
-            column = _column_of_outputs(layout, bins)
+            column = column_of_outputs(layout, bins)
             self.n_columns = int(column.max()) + 1 if len(column) else 0
             self.decoder = AutoregressiveDecoder(
                 column.tolist(), self.n_columns, n_classes, latent_dim,
@@ -414,6 +267,17 @@ class GAVAE(nn.Module):
             (b.start, b.stop) for b in layout.onehot_blocks
         )
         self.binned = bins is not None
+        # The autoregressive decoder's inputs given by value (see decoder_input): every
+        # one-hot block's columns, and the numbers when they are not binned. Derived from
+        # the layout, so not saved.
+        by_value = [torch.arange(b.start, b.stop) for b in layout.onehot_blocks]
+        if bins is None:
+            by_value.append(torch.as_tensor(layout.numeric_indices, dtype=torch.long))
+        self.register_buffer(
+            "input_by_value",
+            torch.cat(by_value) if by_value else torch.zeros(0, dtype=torch.long),
+            persistent=False,
+        )
         if bins is not None:
             self.register_buffer("bin_edges", bins.edges.float())
             self.register_buffer("bin_lower", bins.lower.float())
@@ -455,17 +319,12 @@ class GAVAE(nn.Module):
         category unseen in training) must not read as the block's first category.
         """
         bins, num = self._bins(), self.numeric_index
-        units = [torch.arange(start, stop, device=x.device) for start, stop in self.blocks]
         hot = x.new_zeros(x.shape[0], 0, dtype=torch.long)
         if num.numel() and bins is not None:
             _, _, first = _bin_segments(bins)
             hot = x.shape[1] + first + _bin_of(x[:, num], bins)
-        elif num.numel():
-            units.append(num)
-        if not units:
-            return hot, None
-        given = torch.cat(units)
-        return hot, (given, x[:, given])
+        given = self.input_by_value
+        return hot, ((given, x[:, given]) if given.numel() else None)
 
     @torch.no_grad()
     def generate(
@@ -490,7 +349,7 @@ class GAVAE(nn.Module):
             if gumbel is None:
                 return self.to_features(logits)
             return self.sample_features(logits, gumbel, uniform, temperature)
-        return _generate_autoregressive(self, z, y_onehot, gumbel, uniform, float(temperature))
+        return generate_autoregressive(self, z, y_onehot, gumbel, uniform, float(temperature))
 
     @property
     def n_logits(self) -> int:
@@ -527,73 +386,6 @@ class GAVAE(nn.Module):
         """
         return sample_features(logits, self.numeric_index, self.blocks, self._bins(), gumbel,
                                uniform, temperature)  # fmt: skip
-
-
-#: Hidden layers of the autoregressive decoder unless given: wider than the plain
-#: decoder's, since each layer must hold units of every degree (one per column).
-AR_HIDDEN = (256, 256)
-
-
-def _column_of_outputs(layout: FeatureLayout, bins: NumericBins | None) -> torch.Tensor:
-    """Generation-order column of each decoder output: blocks first, then numbers; -1 unused."""
-    n = layout.n_features
-    extra = bins.n_logits if bins is not None else 0
-    column = torch.full((n + extra,), -1, dtype=torch.long)
-    blocks = layout.onehot_blocks
-    for c, b in enumerate(blocks):
-        column[b.start : b.stop] = c
-    num = torch.as_tensor(layout.numeric_indices, dtype=torch.long)
-    if bins is None:
-        column[num] = len(blocks) + torch.arange(len(num))
-    elif len(num):
-        _, bin_column, _ = _bin_segments(bins)
-        column[n:] = len(blocks) + bin_column
-    return column
-
-
-def _generate_autoregressive(model, z, y_onehot, gumbel, uniform, temperature) -> torch.Tensor:
-    """Draw (without ``gumbel``: pick the most likely) columns one by one; see GAVAE.generate."""
-    dec, bins = model.decoder, model._bins()
-    n, d = z.shape[0], model.layout.n_features
-    terms = dec.context_terms(z, y_onehot)
-    weight, bias = dec.out.weight * dec.out.mask, dec.out.bias
-    # The first layer's pre-activation, updated as values are drawn (all inputs start at 0).
-    w_in = dec.input_weight()
-    first = terms[0] + dec.layers[0].bias
-    out = z.new_zeros(n, d)
-    rows = torch.arange(n, device=z.device)
-    segments = [(a, b, None) for a, b in model.blocks]
-    num = model.numeric_index.tolist()
-    if bins is not None and num:
-        _, _, start = _bin_segments(bins)
-        count = bins.valid.sum(dim=1)
-        segments += [
-            (d + int(f), d + int(f + c), j)
-            for j, (f, c) in enumerate(zip(start, count, strict=True))
-        ]
-    else:
-        segments += [(i, i + 1, j) for j, i in enumerate(num)]
-    for a, b, j in segments:
-        h = dec.upper_hidden(first, terms)
-        logits = F.linear(h, weight[a:b], bias[a:b]) + terms[-1][:, a:b]
-        if j is not None and bins is None:  # an unbinned number: its sigmoid mean
-            value = torch.sigmoid(logits[:, 0])
-            out[:, a] = value
-            first = first + value[:, None] * w_in[a]
-            continue
-        choose = logits if gumbel is None else logits / temperature + gumbel[:, a:b]
-        k = choose.argmax(dim=1)
-        first = first + w_in[a + k]
-        if j is None:
-            out[rows, a + k] = 1.0
-        else:
-            lo, hi = bins.lower[j, k], bins.upper[j, k]
-            within = 0.5 if gumbel is None else uniform[:, j]
-            value = lo + within * (hi - lo)
-            # A draw that rounds down onto the lower edge would read as the bin below,
-            # which later columns were not conditioned on: take the bin's centre then.
-            out[:, num[j]] = torch.where(value > lo, value, (lo + hi) / 2)
-    return out
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
@@ -644,48 +436,6 @@ def reconstruction_loss(
         log_p = F.log_softmax(logits[:, start:stop], dim=1)
         loss = loss - (x[:, start:stop] * log_p).sum(dim=1)
     return loss
-
-
-def _bin_segments(bins: NumericBins) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Flat bin positions: (padded index, column of each bin, first position of each column)."""
-    if bins.segments is not None:
-        return bins.segments
-    flat = torch.nonzero(bins.valid.reshape(-1), as_tuple=True)[0]
-    column = torch.div(flat, bins.valid.shape[1], rounding_mode="floor")
-    count = bins.valid.sum(dim=1)
-    return flat, column, torch.cumsum(count, 0) - count
-
-
-def _bin_log_probs_flat(logits: torch.Tensor, d: int, bins: NumericBins) -> torch.Tensor:
-    """Log-probabilities (n, n_logits) of the bins: a softmax within each column's bins.
-
-    The bins of all columns lie side by side (no padding), so the network spends
-    outputs only on bins that exist; the per-column normalisation uses scatter ops.
-    """
-    _, column, _ = _bin_segments(bins)
-    z = logits[:, d : d + len(column)]
-    n, n_num = z.shape[0], bins.valid.shape[0]
-    idx = column.expand(n, -1)
-    top = z.new_full((n, n_num), float("-inf")).scatter_reduce(
-        1, idx, z.detach(), reduce="amax", include_self=True
-    )
-    shifted = z - top.gather(1, idx)
-    total = z.new_zeros(n, n_num).scatter_add(1, idx, shifted.exp())
-    return shifted - total.log().gather(1, idx)
-
-
-def _bin_log_probs(logits: torch.Tensor, d: int, bins: NumericBins) -> torch.Tensor:
-    """Log-probabilities (n, n_numeric, B) of the bins, padding bins at -inf."""
-    flat, _, _ = _bin_segments(bins)
-    n_num, B = bins.valid.shape
-    out = logits.new_full((logits.shape[0], n_num * B), float("-inf"))
-    out[:, flat] = _bin_log_probs_flat(logits, d, bins)
-    return out.view(-1, n_num, B)
-
-
-def _bin_of(values: torch.Tensor, bins: NumericBins) -> torch.Tensor:
-    """Bin index (n, n_numeric) of CDF-space values (n, n_numeric)."""
-    return torch.searchsorted(bins.edges, values.T.contiguous()).T
 
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -754,12 +504,6 @@ def _assemble(logits, choose, numeric_index, blocks, bins, within) -> torch.Tens
         idx = choose[:, start:stop].argmax(dim=1, keepdim=True)
         out[:, start:stop].scatter_(1, idx, 1.0)
     return out
-
-
-def _bin_bounds(k: torch.Tensor, bins: NumericBins) -> tuple[torch.Tensor, torch.Tensor]:
-    """CDF interval (lower, upper), each (n, n_numeric), of bin indices ``k``."""
-    cols = torch.arange(k.shape[1], device=k.device).expand_as(k)
-    return bins.lower[cols, k], bins.upper[cols, k]
 
 
 def sample_features(

@@ -14,7 +14,7 @@ candidates (filter): a row ``x`` of class ``y`` is encoded to its mean μ(x)
 itself.
 """
 
-# Over 500 lines only by declaring its ~27 parameters (numpydoc docstring, constraints, __init__:
+# Over 500 lines only by declaring its ~29 parameters (numpydoc docstring, constraints, __init__:
 # ~250 lines); the methods are ~450. The file format is _gavae_files, the latent prior latent_prior.
 from __future__ import annotations
 
