@@ -24,7 +24,9 @@ Protocol
 Samplers (:data:`SAMPLERS`): ``gavae`` (library defaults), ``gavae-paper`` (the
 GAVAE settings ``reproduce --hyperparameters paper`` uses, from
 :data:`gavae_ids.methods.PAPER_PARAMS`), ``gavae-mlp`` (the plain decoder of the defaults
-before the autoregressive one, :data:`gavae_ids.methods.MLP_GAVAE`), ``gavae-fidelity``
+before the autoregressive one, :data:`gavae_ids.methods.MLP_GAVAE`), ``gavae-global-bins``
+(the defaults, numbers drawn inside their bin by all rows' shares,
+:data:`gavae_ids.methods.GLOBAL_BINS_GAVAE`), ``gavae-fidelity``
 (the same, longer-trained and wider, :data:`gavae_ids.methods.FIDELITY_GAVAE`),
 ``smote`` (k = 5, as SMOTE+DNN), ``ros`` (random oversampling), ``tvae`` and ``ctgan``
 (per class, optional ``ctgan`` package; skipped with a note when it is missing).
@@ -48,6 +50,7 @@ from gavae_ids.evaluation.fidelity import MAX_ROWS, fidelity_markdown, fidelity_
 from gavae_ids.exceptions import DataError
 from gavae_ids.methods import (
     FIDELITY_GAVAE,
+    GLOBAL_BINS_GAVAE,
     MLP_GAVAE,
     PAPER_PARAMS,
     QUICK_PARAMS,
@@ -64,6 +67,8 @@ SAMPLERS = {
     "gavae-paper": "GAVAE, paper preset (reproduce --hyperparameters paper)",
     "gavae-mlp": "GAVAE, plain decoder (methods.MLP_GAVAE: the defaults before issue #11's "
     "autoregressive decoder)",
+    "gavae-global-bins": "GAVAE, defaults but numbers drawn inside their bin by the shares of "
+    "all training rows (methods.GLOBAL_BINS_GAVAE: the defaults before class-wise values)",
     "gavae-fidelity": "GAVAE, fidelity preset (methods.FIDELITY_GAVAE: plain decoder, longer, "
     "wider)",
     "smote": "SMOTE, k = 5",
@@ -118,7 +123,7 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
     ``--quick`` budgets of :data:`gavae_ids.methods.QUICK_PARAMS`; ``params``
     (``set_params`` names of the sampler) win over every preset.
     """
-    if name in ("gavae", "gavae-paper", "gavae-mlp", "gavae-fidelity"):
+    if name in ("gavae", "gavae-paper", "gavae-mlp", "gavae-global-bins", "gavae-fidelity"):
         from gavae_ids.sampling import GAVAESampler
 
         sampler = GAVAESampler(layout=layout, random_state=random_state, device=device,
@@ -127,6 +132,8 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
             sampler.set_params(**paper_sampler_params())
         elif name == "gavae-mlp":
             sampler.set_params(**MLP_GAVAE)
+        elif name == "gavae-global-bins":
+            sampler.set_params(**GLOBAL_BINS_GAVAE)
         elif name == "gavae-fidelity":
             sampler.set_params(**FIDELITY_GAVAE)
         if quick:

@@ -49,6 +49,8 @@ def _tensors(sampler) -> dict[str, torch.Tensor]:
     tensors["history"] = torch.as_tensor(sampler.history_.to_numpy(dtype=np.float64))
     if sampler.cdf_ is not None:
         tensors.update({k: torch.as_tensor(v) for k, v in sampler.cdf_.to_arrays().items()})
+    if getattr(sampler, "value_counts_", None) is not None:
+        tensors["value_counts"] = torch.as_tensor(sampler.value_counts_.astype(np.float32))
     if getattr(sampler, "prior_weights_", None) is not None:
         tensors["prior_weights"] = torch.as_tensor(sampler.prior_weights_)
         tensors["prior_means"] = torch.as_tensor(sampler.prior_means_)
@@ -155,6 +157,8 @@ def _params_from_json(saved: dict) -> dict:
     params.setdefault("decode", "mean")
     params.setdefault("temperature", 1.0)
     params.setdefault("latent_prior", "standard")
+    # Files written before class-wise values inside bins drew them globally.
+    params.setdefault("within_bin", "global")
     return params
 
 
@@ -185,6 +189,9 @@ def _restore_scaling(sampler, tensors: dict[str, torch.Tensor]) -> None:
         sampler.prior_weights_ = tensors["prior_weights"].numpy()
         sampler.prior_means_ = tensors["prior_means"].numpy()
         sampler.prior_chol_ = tensors["prior_chol"].numpy()
+    sampler.value_counts_ = None
+    if "value_counts" in tensors:
+        sampler.value_counts_ = tensors["value_counts"].numpy().astype(np.float64)
     sampler.cdf_ = None
     if "cdf_values" in tensors:
         sampler.cdf_ = EmpiricalCDFTransform.from_arrays(

@@ -143,9 +143,7 @@ class EmpiricalCDFTransform:
             m = self.n_support_[j]
             up, mid = self.upper_[j, :m], self.mids_[j, :m]
             lo = up - 2 * (up - mid)
-            ids = np.minimum((mid * n_bins).astype(np.int64), n_bins - 1)
-            _, first = np.unique(ids, return_index=True)
-            last = np.r_[first[1:] - 1, m - 1]
+            first, last = self._bin_ranges(j, n_bins)
             nb = len(first)
             lower[j, :nb] = lo[first]
             upper[j, :nb] = up[last]
@@ -153,6 +151,89 @@ class EmpiricalCDFTransform:
             edges[j, : nb - 1] = up[last][:-1]
         lower[:, 0] = np.where(valid[:, 0], 0.0, lower[:, 0])
         return {"edges": edges, "lower": lower, "upper": upper, "valid": valid}
+
+    def _bin_ranges(self, j: int, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+        """First and last support index of each bin of column ``j`` (see :meth:`bins`)."""
+        m = self.n_support_[j]
+        ids = np.minimum((self.mids_[j, :m] * n_bins).astype(np.int64), n_bins - 1)
+        _, first = np.unique(ids, return_index=True)
+        return first, np.r_[first[1:] - 1, m - 1]
+
+    def support_index(self, T: np.ndarray) -> np.ndarray:
+        """Points in [0, 1] → index (into ``values_``) of the value whose CDF step holds them."""
+        T = np.asarray(T, dtype=np.float64)
+        out = np.empty(T.shape, dtype=np.int64)
+        for j in range(T.shape[1]):
+            m = self.n_support_[j]
+            out[:, j] = np.clip(np.searchsorted(self.upper_[j, :m], T[:, j], side="left"), 0, m - 1)
+        return out
+
+    def value_counts(self, X: np.ndarray) -> np.ndarray:
+        """Rows of ``X`` holding each kept value (n_columns, K), mapped as by :meth:`transform`."""
+        X = np.asarray(X, dtype=np.float64)
+        counts = np.zeros(self.values_.shape, dtype=np.float64)
+        for j in range(X.shape[1]):
+            m = self.n_support_[j]
+            k = np.clip(np.searchsorted(self.values_[j, :m], X[:, j], side="left"), 0, m - 1)
+            counts[j, :m] = np.bincount(k, minlength=m)
+        return counts
+
+    def within_bin_table(self, n_bins: int, counts: np.ndarray, smoothing: float) -> np.ndarray:
+        """Cumulative table of which value a number takes inside its bin, for one class.
+
+        Inside bin ``b`` the value ``u_k`` is drawn with probability
+        ``(n_k + smoothing · g_k) / (n_b + smoothing)``: ``n_k`` the class's rows
+        holding it (``counts``, from :meth:`value_counts`), ``n_b`` their sum over
+        the bin, and ``g_k`` its share of the bin's mass over all training rows
+        (what a uniform draw in the bin's CDF interval gives). A bin the class
+        never reaches, or ``smoothing = inf``, keeps ``g``; ``smoothing = 0`` draws
+        only the class's own values where it has any.
+
+        Returns
+        -------
+        ndarray of shape (n_columns, K)
+            Entry ``k`` is ``b_k`` plus the probability of the values of bin
+            ``b_k`` up to and including ``u_k`` (the last of a bin is exactly
+            ``b_k + 1``); padding is ``+inf``. :meth:`draw_within_bins` reads it.
+        """
+        table = np.full(self.values_.shape, np.inf)
+        for j in range(len(self.n_support_)):
+            m = self.n_support_[j]
+            first, last = self._bin_ranges(j, n_bins)
+            size = last - first + 1
+            b = np.repeat(np.arange(len(first)), size)
+            mass = self.upper_[j, :m] - np.r_[0.0, self.upper_[j, : m - 1]]
+            g = mass / np.add.reduceat(mass, first)[b]
+            n = np.asarray(counts[j, :m], dtype=np.float64)
+            if np.isinf(smoothing):
+                w = g
+            else:
+                n_b = np.add.reduceat(n, first)[b]
+                w = np.where(n_b > 0, (n + smoothing * g) / np.maximum(n_b + smoothing, 1e-300), g)
+            run = np.cumsum(w)
+            before = np.r_[0.0, run][first][b]  # the bin's cumulative sum before it starts
+            table[j, :m] = b + (run - before)
+            table[j, last] = np.arange(len(first)) + 1.0
+        return table
+
+    def draw_within_bins(
+        self, T: np.ndarray, n_bins: int, table: np.ndarray, u: np.ndarray
+    ) -> np.ndarray:
+        """Redraw each point's value inside its bin from ``table``; the values' CDF midpoints.
+
+        ``T`` (n, n_columns) are CDF points, ``u`` uniforms in [0, 1) of the same
+        shape, ``table`` from :meth:`within_bin_table` with the same ``n_bins``;
+        the value drawn for ``T[i, j]`` is one of the values of its bin.
+        """
+        k0 = self.support_index(T)
+        out = np.empty(k0.shape, dtype=np.float64)
+        for j in range(k0.shape[1]):
+            m = self.n_support_[j]
+            first, last = self._bin_ranges(j, n_bins)
+            b = np.repeat(np.arange(len(first)), last - first + 1)[k0[:, j]]
+            k = np.searchsorted(table[j, :m], b + u[:, j], side="right")
+            out[:, j] = self.mids_[j, np.clip(k, first[b], last[b])]
+        return out
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted tables, for safetensors."""

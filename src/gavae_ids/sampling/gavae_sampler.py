@@ -172,10 +172,26 @@ class GAVAESampler(BaseOverSampler):
         sigmoid mean with ``numeric_output="bernoulli"``; the autoregressive
         decoder takes each column's most likely value given those before it, which
         need not be the jointly most likely row). ``"sample"``: drawn from the decoder's
-        distributions (categories and bins; numbers uniformly within their bin).
+        distributions (categories and bins; numbers within their bin as
+        ``within_bin`` says).
     temperature : float, default=0.7
         With ``decode="sample"``, logits are divided by it before drawing:
         below 1 the draws stay closer to the most likely row.
+    within_bin : {"class", "global"}, default="class"
+        With ``numeric_output="binned"`` and ``decode="sample"``, which value a
+        number takes inside the bin the decoder drew. ``"global"``: the bin's
+        values as often as all training rows hold them. ``"class"``: as often as
+        the class's own rows hold them, shrunk towards the global shares by
+        ``within_bin_smoothing``. A bin holds 1/``n_bins`` of all rows or more, so
+        one bin can span values that tell the classes apart
+        (docs/results/gavae-within-bin).
+    within_bin_smoothing : float, default=100.0
+        With ``within_bin="class"``, value ``u`` of bin ``b`` is drawn with
+        probability ``(n_u + s · g_u) / (n_b + s)``: ``n_u`` the class's rows
+        holding it, ``n_b`` those in the bin, ``g_u`` its share of the bin over
+        all training rows. 0 takes only the class's values (in bins it has
+        any); larger values approach ``"global"``. Small classes stay close to
+        the global shares, so they are not rebuilt from their few rows' values.
     latent_prior : {"class-gmm", "standard"}, default="class-gmm"
         (The mixture is fitted in ``fit_resample``: switching to ``"class-gmm"``
         on a fitted sampler has no mixture to draw from and uses N(0, I).)
@@ -219,6 +235,8 @@ class GAVAESampler(BaseOverSampler):
         ``in_features``, ``hidden``, ``latent_dim``, ``activation`` of the encoder.
     cdf_ : EmpiricalCDFTransform or None
         The numeric columns' CDF tables (``numeric_output="binned"``).
+    value_counts_ : ndarray of shape (n_classes, n_numeric, K) or None
+        Rows of each class holding each value of ``cdf_`` (``within_bin="class"``).
     prior_weights_, prior_means_, prior_chol_ : ndarray or None
         The per-class latent mixtures (``latent_prior="class-gmm"``): weights
         (C, K), means (C, K, L) and Cholesky factors (C, K, L, L).
@@ -278,6 +296,8 @@ class GAVAESampler(BaseOverSampler):
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
         "decode": [StrOptions({"mean", "sample"})],
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        "within_bin": [StrOptions({"class", "global"})],
+        "within_bin_smoothing": [Interval(numbers.Real, 0, None, closed="left")],
         "latent_prior": [StrOptions({"standard", "class-gmm"})],
         "prior_components": [Interval(numbers.Integral, 1, None, closed="left")],
         "device": [str, torch.device],
@@ -313,6 +333,8 @@ class GAVAESampler(BaseOverSampler):
         n_bins=128,
         decode="sample",
         temperature=0.7,
+        within_bin="class",
+        within_bin_smoothing=100.0,
         latent_prior="class-gmm",
         prior_components=8,
         device="auto",
@@ -344,6 +366,8 @@ class GAVAESampler(BaseOverSampler):
         self.n_bins = n_bins
         self.decode = decode
         self.temperature = temperature
+        self.within_bin = within_bin
+        self.within_bin_smoothing = within_bin_smoothing
         self.latent_prior = latent_prior
         self.prior_components = prior_components
         self.device = device
@@ -417,6 +441,7 @@ class GAVAESampler(BaseOverSampler):
         self._check_class_sizes(counts)
 
         self._fit_scaler(X_dense, self.layout_)
+        self._fit_value_counts(X_dense, y_index)
         Xs = self._scale(X_dense)
         rs = check_random_state(self.random_state)
         self._train(Xs, y_index, torch_seed_from(rs), torch_seed_from(rs))
@@ -582,6 +607,23 @@ class GAVAESampler(BaseOverSampler):
         if self.numeric_output == "binned" and num.size:
             self.cdf_ = EmpiricalCDFTransform().fit(X[:, num])
 
+    def _fit_value_counts(self, X: np.ndarray, y_index: np.ndarray) -> None:
+        """``value_counts_`` (C, n_numeric, K): rows of each class holding each kept value."""
+        self.value_counts_ = None
+        if self.cdf_ is not None:
+            num = self.layout_.numeric_indices
+            self.value_counts_ = np.stack(
+                [self.cdf_.value_counts(X[y_index == i][:, num]) for i in range(len(self.classes_))]
+            )
+
+    def _within_bin_table(self, class_index: int) -> np.ndarray | None:
+        """The class's table of values inside bins (``within_bin="class"``), else None."""
+        if self.within_bin != "class" or getattr(self, "value_counts_", None) is None:
+            return None
+        return self.cdf_.within_bin_table(
+            int(self.n_bins), self.value_counts_[class_index], float(self.within_bin_smoothing)
+        )
+
     def _numeric_bins(self) -> NumericBins | None:
         """The decoder's bins of the numeric columns (``numeric_output="binned"``)."""
         if self.cdf_ is None:
@@ -658,6 +700,8 @@ class GAVAESampler(BaseOverSampler):
         cap = int(math.ceil(float(self.max_attempts) * n))
         accepted: list[torch.Tensor] = []
         n_acc = attempts = 0
+        table = self._within_bin_table(class_index) if self.decode == "sample" else None
+        num = self.layout_.numeric_indices
         while n_acc < n and attempts < cap:
             rate = n_acc / attempts if attempts else 1.0
             want = math.ceil(1.1 * (n - n_acc) / max(rate, 0.05))
@@ -669,6 +713,14 @@ class GAVAESampler(BaseOverSampler):
                 gumbel = -torch.log(-torch.log(u))
                 within = torch.rand(b, len(self.layout_.numeric_indices), generator=generator)
                 cand = model.generate(z, yb, gumbel, within, float(self.temperature))
+                if table is not None:
+                    u = torch.rand(b, len(num), generator=generator, dtype=torch.float64)
+                    cand[:, num] = torch.as_tensor(
+                        self.cdf_.draw_within_bins(
+                            cand[:, num].double().numpy(), int(self.n_bins), table, u.numpy()
+                        ),
+                        dtype=cand.dtype,
+                    )
             else:
                 cand = model.generate(z, yb)
             cand = self._snap(cand)
