@@ -636,16 +636,28 @@ class GAVAESampler(BaseOverSampler):
             torch.as_tensor(b["valid"]),
         )
 
-    def _snap(self, Xs: torch.Tensor) -> torch.Tensor:
-        """Move CDF-space numbers onto the CDF midpoint of the observed value they stand for."""
+    def _snap(
+        self,
+        Xs: torch.Tensor,
+        table: np.ndarray | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Move CDF-space numbers onto the CDF midpoint of an observed value.
+
+        The value they stand for; or, with ``table`` (:meth:`_within_bin_table`), one
+        drawn inside their bin with uniforms from ``generator``.
+        """
         if self.cdf_ is None:
             return Xs
         num = self.layout_.numeric_indices
         out = Xs.clone()
         t = Xs[:, num].double().numpy()
-        out[:, num] = torch.as_tensor(
-            self.cdf_.transform(self.cdf_.inverse_transform(t)), dtype=Xs.dtype
-        )
+        if table is None:
+            mids = self.cdf_.transform(self.cdf_.inverse_transform(t))
+        else:
+            u = torch.rand(len(Xs), len(num), generator=generator, dtype=torch.float64)
+            mids = self.cdf_.draw_within_bins(t, int(self.n_bins), table, u.numpy())
+        out[:, num] = torch.as_tensor(mids, dtype=Xs.dtype)
         return out
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
@@ -701,7 +713,6 @@ class GAVAESampler(BaseOverSampler):
         accepted: list[torch.Tensor] = []
         n_acc = attempts = 0
         table = self._within_bin_table(class_index) if self.decode == "sample" else None
-        num = self.layout_.numeric_indices
         while n_acc < n and attempts < cap:
             rate = n_acc / attempts if attempts else 1.0
             want = math.ceil(1.1 * (n - n_acc) / max(rate, 0.05))
@@ -713,17 +724,9 @@ class GAVAESampler(BaseOverSampler):
                 gumbel = -torch.log(-torch.log(u))
                 within = torch.rand(b, len(self.layout_.numeric_indices), generator=generator)
                 cand = model.generate(z, yb, gumbel, within, float(self.temperature))
-                if table is not None:
-                    u = torch.rand(b, len(num), generator=generator, dtype=torch.float64)
-                    cand[:, num] = torch.as_tensor(
-                        self.cdf_.draw_within_bins(
-                            cand[:, num].double().numpy(), int(self.n_bins), table, u.numpy()
-                        ),
-                        dtype=cand.dtype,
-                    )
             else:
                 cand = model.generate(z, yb)
-            cand = self._snap(cand)
+            cand = self._snap(cand, table, generator)
             mu, _ = model.encode(cand)
             loss = model.reconstruction_loss(model.decode(mu, yb, cand), cand)
             keep = cand[loss <= threshold]
