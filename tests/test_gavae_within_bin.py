@@ -84,7 +84,8 @@ def test_sampler_draws_the_class_values_inside_bins_and_round_trips(tmp_path):
     kw = dict(hidden=(16, 8), latent_dim=2, critic_hidden=(8,), n_iter=30, batch_size=64,
               critic_steps=1, disc_eval_size=8, decoder_hidden=(16, 16), n_bins=N_BINS,
               random_state=0, within_bin_smoothing=0.0)  # fmt: skip
-    own, other = GAVAESampler(**kw), GAVAESampler(**kw, within_bin="global")
+    own = GAVAESampler(**kw, within_bin="class")
+    other = GAVAESampler(**kw, within_bin="global")
     own.fit_resample(X, y)
     other.fit_resample(X, y)
     assert np.mean(own.sample(1000, 1)[:, 0] % 2 == 1) == 1.0

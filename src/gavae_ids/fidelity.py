@@ -26,7 +26,9 @@ GAVAE settings ``reproduce --hyperparameters paper`` uses, from
 :data:`gavae_ids.methods.PAPER_PARAMS`), ``gavae-mlp`` (the plain decoder of the defaults
 before the autoregressive one, :data:`gavae_ids.methods.MLP_GAVAE`), ``gavae-global-bins``
 (the defaults, numbers drawn inside their bin by all rows' shares,
-:data:`gavae_ids.methods.GLOBAL_BINS_GAVAE`), ``gavae-fidelity``
+:data:`gavae_ids.methods.GLOBAL_BINS_GAVAE`), ``gavae-class-bins`` (the defaults, numbers
+drawn column by column by the class's shares, no donor rows,
+:data:`gavae_ids.methods.CLASS_BINS_GAVAE`), ``gavae-fidelity``
 (the same, longer-trained and wider, :data:`gavae_ids.methods.FIDELITY_GAVAE`),
 ``smote`` (k = 5, as SMOTE+DNN), ``ros`` (random oversampling), ``tvae`` and ``ctgan``
 (per class, optional ``ctgan`` package; skipped with a note when it is missing).
@@ -49,6 +51,7 @@ from gavae_ids.datasets import load_benchmark
 from gavae_ids.evaluation.fidelity import MAX_ROWS, fidelity_markdown, fidelity_per_class, tstr
 from gavae_ids.exceptions import DataError
 from gavae_ids.methods import (
+    CLASS_BINS_GAVAE,
     FIDELITY_GAVAE,
     GLOBAL_BINS_GAVAE,
     MLP_GAVAE,
@@ -69,6 +72,9 @@ SAMPLERS = {
     "autoregressive decoder)",
     "gavae-global-bins": "GAVAE, defaults but numbers drawn inside their bin by the shares of "
     "all training rows (methods.GLOBAL_BINS_GAVAE: the defaults before class-wise values)",
+    "gavae-class-bins": "GAVAE, defaults but numbers drawn inside their bin column by column by "
+    "the class's shares, with no donor rows (methods.CLASS_BINS_GAVAE: the defaults before "
+    "donor rows)",
     "gavae-fidelity": "GAVAE, fidelity preset (methods.FIDELITY_GAVAE: plain decoder, longer, "
     "wider)",
     "smote": "SMOTE, k = 5",
@@ -123,19 +129,14 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
     ``--quick`` budgets of :data:`gavae_ids.methods.QUICK_PARAMS`; ``params``
     (``set_params`` names of the sampler) win over every preset.
     """
-    if name in ("gavae", "gavae-paper", "gavae-mlp", "gavae-global-bins", "gavae-fidelity"):
+    presets = {"gavae": {}, "gavae-mlp": MLP_GAVAE, "gavae-global-bins": GLOBAL_BINS_GAVAE,
+               "gavae-class-bins": CLASS_BINS_GAVAE, "gavae-fidelity": FIDELITY_GAVAE}  # fmt: skip
+    if name in presets or name == "gavae-paper":
         from gavae_ids.sampling import GAVAESampler
 
         sampler = GAVAESampler(layout=layout, random_state=random_state, device=device,
                                verbose=verbose)  # fmt: skip
-        if name == "gavae-paper":
-            sampler.set_params(**paper_sampler_params())
-        elif name == "gavae-mlp":
-            sampler.set_params(**MLP_GAVAE)
-        elif name == "gavae-global-bins":
-            sampler.set_params(**GLOBAL_BINS_GAVAE)
-        elif name == "gavae-fidelity":
-            sampler.set_params(**FIDELITY_GAVAE)
+        sampler.set_params(**(paper_sampler_params() if name == "gavae-paper" else presets[name]))
         if quick:
             sampler.set_params(n_iter=QUICK_PARAMS["sampler__n_iter"])
     elif name == "smote":

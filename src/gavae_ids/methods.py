@@ -58,6 +58,11 @@ MLP_GAVAE = {
 #: the class's own rows do (the default since docs/results/gavae-within-bin).
 GLOBAL_BINS_GAVAE = {"within_bin": "global"}
 
+#: The defaults before donor rows (issue #11, docs/results/gavae-donor): numbers drawn inside
+#: their bin column by column, as often as the class's rows hold them
+#: (docs/results/gavae-within-bin), without taking them jointly from a real row of the class.
+CLASS_BINS_GAVAE = {"within_bin": "class"}
+
 #: A longer-trained, wider :data:`MLP_GAVAE` whose rows look more like their class, at about
 #: 5x its fit time (issue #11; ``benchmarks/gavae_budget.py``): the plain decoder's
 #: reconstructions of real rows are told apart from them (C2ST ~0.99 for DoS/Probe) because

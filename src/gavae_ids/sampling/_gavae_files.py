@@ -25,6 +25,7 @@ from gavae_ids.nn.gavae import GAVAE
 from gavae_ids.persistence import load_model, save_model
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
+from gavae_ids.sampling.donors import DonorTable
 
 MODEL_KIND = "gavae-sampler"
 
@@ -51,6 +52,8 @@ def _tensors(sampler) -> dict[str, torch.Tensor]:
         tensors.update({k: torch.as_tensor(v) for k, v in sampler.cdf_.to_arrays().items()})
     if getattr(sampler, "value_counts_", None) is not None:
         tensors["value_counts"] = torch.as_tensor(sampler.value_counts_.astype(np.float32))
+    if getattr(sampler, "donors_", None) is not None:
+        tensors.update({k: torch.as_tensor(v) for k, v in sampler.donors_.to_arrays().items()})
     if getattr(sampler, "prior_weights_", None) is not None:
         tensors["prior_weights"] = torch.as_tensor(sampler.prior_weights_)
         tensors["prior_means"] = torch.as_tensor(sampler.prior_means_)
@@ -192,6 +195,11 @@ def _restore_scaling(sampler, tensors: dict[str, torch.Tensor]) -> None:
     sampler.value_counts_ = None
     if "value_counts" in tensors:
         sampler.value_counts_ = tensors["value_counts"].numpy().astype(np.float64)
+    sampler.donors_ = None
+    if "donor_support" in tensors:
+        sampler.donors_ = DonorTable.from_arrays(
+            {k: v.numpy() for k, v in tensors.items() if k.startswith("donor_")}
+        )
     sampler.cdf_ = None
     if "cdf_values" in tensors:
         sampler.cdf_ = EmpiricalCDFTransform.from_arrays(

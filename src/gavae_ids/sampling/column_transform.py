@@ -159,6 +159,14 @@ class EmpiricalCDFTransform:
         _, first = np.unique(ids, return_index=True)
         return first, np.r_[first[1:] - 1, m - 1]
 
+    def support_bins(self, n_bins: int) -> np.ndarray:
+        """Bin (see :meth:`bins`) of every kept value, (n_columns, K) int64; padding -1."""
+        out = np.full(self.values_.shape, -1, dtype=np.int64)
+        for j in range(len(self.n_support_)):
+            first, last = self._bin_ranges(j, n_bins)
+            out[j, : self.n_support_[j]] = np.repeat(np.arange(len(first)), last - first + 1)
+        return out
+
     def support_index(self, T: np.ndarray) -> np.ndarray:
         """Points in [0, 1] → index (into ``values_``) of the value whose CDF step holds them."""
         T = np.asarray(T, dtype=np.float64)

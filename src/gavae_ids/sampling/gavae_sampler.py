@@ -43,6 +43,7 @@ from gavae_ids.sampling._gavae_files import MODEL_KIND as MODEL_KIND  # re-expor
 from gavae_ids.sampling._gavae_files import load_sampler, save_sampler
 from gavae_ids.sampling._gavae_files import py_value as _py
 from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
+from gavae_ids.sampling.donors import DonorTable, apply_donors, block_codes, fit_donors
 from gavae_ids.sampling.latent_prior import draw_latent, fit_class_mixtures
 from gavae_ids.training.gavae_config import GAVAEConfig
 from gavae_ids.training.gavae_loop import (
@@ -177,16 +178,23 @@ class GAVAESampler(BaseOverSampler):
     temperature : float, default=0.7
         With ``decode="sample"``, logits are divided by it before drawing:
         below 1 the draws stay closer to the most likely row.
-    within_bin : {"class", "global"}, default="class"
+    within_bin : {"donor", "class", "global"}, default="donor"
         With ``numeric_output="binned"`` and ``decode="sample"``, which value a
         number takes inside the bin the decoder drew. ``"global"``: the bin's
         values as often as all training rows hold them. ``"class"``: as often as
         the class's own rows hold them, shrunk towards the global shares by
         ``within_bin_smoothing``. A bin holds 1/``n_bins`` of all rows or more, so
         one bin can span values that tell the classes apart
-        (docs/results/gavae-within-bin).
+        (docs/results/gavae-within-bin). ``"donor"``: drawn as ``"class"``, then,
+        in every column whose bin the row shares with its nearest real row of the
+        class (most bins and categories in common), that row's value, so the
+        numbers of a row fit each other; a row whose bins and categories all
+        match some real row of the class keeps its ``"class"`` draws, so no row
+        becomes a copy of a training row this way (:mod:`.donors`,
+        docs/results/gavae-donor). The fitted sampler, and its file, then hold
+        up to 4,096 distinct training rows per class (their values and categories).
     within_bin_smoothing : float, default=100.0
-        With ``within_bin="class"``, value ``u`` of bin ``b`` is drawn with
+        With ``within_bin="class"`` or ``"donor"``, value ``u`` of bin ``b`` is drawn with
         probability ``(n_u + s · g_u) / (n_b + s)``: ``n_u`` the class's rows
         holding it, ``n_b`` those in the bin, ``g_u`` its share of the bin over
         all training rows. 0 takes only the class's values (in bins it has
@@ -237,6 +245,8 @@ class GAVAESampler(BaseOverSampler):
         The numeric columns' CDF tables (``numeric_output="binned"``).
     value_counts_ : ndarray of shape (n_classes, n_numeric, K) or None
         Rows of each class holding each value of ``cdf_`` (``within_bin="class"``).
+    donors_ : DonorTable or None
+        The donor rows of every class (``within_bin="donor"``).
     prior_weights_, prior_means_, prior_chol_ : ndarray or None
         The per-class latent mixtures (``latent_prior="class-gmm"``): weights
         (C, K), means (C, K, L) and Cholesky factors (C, K, L, L).
@@ -296,7 +306,7 @@ class GAVAESampler(BaseOverSampler):
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
         "decode": [StrOptions({"mean", "sample"})],
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
-        "within_bin": [StrOptions({"class", "global"})],
+        "within_bin": [StrOptions({"donor", "class", "global"})],
         "within_bin_smoothing": [Interval(numbers.Real, 0, None, closed="left")],
         "latent_prior": [StrOptions({"standard", "class-gmm"})],
         "prior_components": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -333,7 +343,7 @@ class GAVAESampler(BaseOverSampler):
         n_bins=128,
         decode="sample",
         temperature=0.7,
-        within_bin="class",
+        within_bin="donor",
         within_bin_smoothing=100.0,
         latent_prior="class-gmm",
         prior_components=8,
@@ -448,6 +458,7 @@ class GAVAESampler(BaseOverSampler):
         self._generation_seed = torch_seed_from(rs)
         self._set_thresholds(Xs, y_index)
         self._fit_latent_prior(Xs, y_index, rs)
+        self._fit_donors(Xs, y_index, rs)
         X_new, y_new = self._augment(counts, y.dtype)
 
         if sparse.issparse(X):
@@ -616,9 +627,30 @@ class GAVAESampler(BaseOverSampler):
                 [self.cdf_.value_counts(X[y_index == i][:, num]) for i in range(len(self.classes_))]
             )
 
+    def _fit_donors(self, Xs: np.ndarray, y_index: np.ndarray, rs) -> None:
+        """``donors_``: each class's donor rows and row patterns (``within_bin="donor"``).
+
+        Drawn after the latent prior, so training and the latent draws are those of
+        ``within_bin="class"`` with the same ``random_state``.
+        """
+        self.donors_ = None
+        if self.within_bin != "donor" or self.cdf_ is None:
+            return
+        num = self.layout_.numeric_indices
+        support = self.cdf_.support_index(Xs[:, num])
+        bins = self._support_bins()[np.arange(len(num))[None, :], support]
+        blocks = block_codes(Xs, self._block_ranges())
+        self.donors_ = fit_donors(support, bins, blocks, y_index, len(self.classes_), rs)
+
+    def _support_bins(self) -> np.ndarray:
+        return self.cdf_.support_bins(int(self.n_bins))
+
+    def _block_ranges(self) -> list[tuple[int, int]]:
+        return [(b.start, b.stop) for b in self.layout_.onehot_blocks]
+
     def _within_bin_table(self, class_index: int) -> np.ndarray | None:
-        """The class's table of values inside bins (``within_bin="class"``), else None."""
-        if self.within_bin != "class" or getattr(self, "value_counts_", None) is None:
+        """The class's table of values inside bins (``within_bin`` not "global"), else None."""
+        if self.within_bin == "global" or getattr(self, "value_counts_", None) is None:
             return None
         return self.cdf_.within_bin_table(
             int(self.n_bins), self.value_counts_[class_index], float(self.within_bin_smoothing)
@@ -641,11 +673,13 @@ class GAVAESampler(BaseOverSampler):
         Xs: torch.Tensor,
         table: np.ndarray | None = None,
         generator: torch.Generator | None = None,
+        class_index: int | None = None,
     ) -> torch.Tensor:
         """Move CDF-space numbers onto the CDF midpoint of an observed value.
 
         The value they stand for; or, with ``table`` (:meth:`_within_bin_table`), one
-        drawn inside their bin with uniforms from ``generator``.
+        drawn inside their bin with uniforms from ``generator``, then borrowed from
+        the nearest donor of ``class_index`` where there are donors.
         """
         if self.cdf_ is None:
             return Xs
@@ -657,8 +691,21 @@ class GAVAESampler(BaseOverSampler):
         else:
             u = torch.rand(len(Xs), len(num), generator=generator, dtype=torch.float64)
             mids = self.cdf_.draw_within_bins(t, int(self.n_bins), table, u.numpy())
+            donors = getattr(self, "donors_", None)
+            if donors is not None and class_index is not None and self.within_bin == "donor":
+                mids = self._borrow(mids, Xs.numpy(), donors, class_index, generator)
         out[:, num] = torch.as_tensor(mids, dtype=Xs.dtype)
         return out
+
+    def _borrow(self, mids, Xs, donors: DonorTable, class_index: int, generator) -> np.ndarray:
+        """CDF midpoints after :func:`.donors.apply_donors` for candidates of one class."""
+        cols = np.arange(mids.shape[1])[None, :]
+        support_bins = self._support_bins()
+        support = self.cdf_.support_index(mids)
+        blocks = block_codes(Xs, self._block_ranges())
+        support = apply_donors(donors, class_index, support, support_bins[cols, support], blocks,
+                               support_bins, generator)  # fmt: skip
+        return self.cdf_.mids_[cols, support]
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
         """Input units → the GAVAE's [0, 1] space (min-max, or the numeric columns' CDF)."""
@@ -726,7 +773,7 @@ class GAVAESampler(BaseOverSampler):
                 cand = model.generate(z, yb, gumbel, within, float(self.temperature))
             else:
                 cand = model.generate(z, yb)
-            cand = self._snap(cand, table, generator)
+            cand = self._snap(cand, table, generator, class_index)
             mu, _ = model.encode(cand)
             loss = model.reconstruction_loss(model.decode(mu, yb, cand), cand)
             keep = cand[loss <= threshold]
