@@ -14,8 +14,9 @@ candidates (filter): a row ``x`` of class ``y`` is encoded to its mean μ(x)
 itself.
 """
 
-# Over 500 lines only by declaring its ~29 parameters (numpydoc docstring, constraints, __init__:
-# ~250 lines); the methods are ~450. The file format is _gavae_files, the latent prior latent_prior.
+# Over 500 lines only by declaring its ~30 parameters (numpydoc docstring, constraints, __init__:
+# ~260 lines); the methods are ~400. The file format is _gavae_files, the latent prior
+# latent_prior, the scaling and the placement of generated numbers _value_space.
 from __future__ import annotations
 
 import logging
@@ -37,13 +38,12 @@ from sklearn.utils.validation import check_is_fitted
 from gavae_ids._progress import progress_bar
 from gavae_ids._torch import init_module_, make_generator, resolve_device, torch_seed_from
 from gavae_ids.exceptions import DataError, NotFittedError
-from gavae_ids.nn.gavae import GAVAE, NumericBins
+from gavae_ids.nn.gavae import GAVAE
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling._gavae_files import MODEL_KIND as MODEL_KIND  # re-exported
 from gavae_ids.sampling._gavae_files import load_sampler, save_sampler
 from gavae_ids.sampling._gavae_files import py_value as _py
-from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
-from gavae_ids.sampling.donors import DonorTable, apply_donors, block_codes, fit_donors
+from gavae_ids.sampling._value_space import ValueSpaceMixin
 from gavae_ids.sampling.latent_prior import draw_latent, fit_class_mixtures
 from gavae_ids.training.gavae_config import GAVAEConfig
 from gavae_ids.training.gavae_loop import (
@@ -70,7 +70,7 @@ class SmallClassWarning(UserWarning):
     """A class has a single row and is left out of oversampling."""
 
 
-class GAVAESampler(BaseOverSampler):
+class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
     """Oversample with a GAVAE and the reconstruction-error filter of Eq. 7–9.
 
     ``fit_resample`` trains a label-conditioned VAE whose latent codes are
@@ -598,138 +598,6 @@ class GAVAESampler(BaseOverSampler):
                 f"{[_py(c) for c in self.classes_]}"
             )
         return int(idx[0])
-
-    # ----------------------------------------------------------------- scaling
-
-    def _fit_scaler(self, X: np.ndarray, layout: FeatureLayout) -> None:
-        n = X.shape[1]
-        data_min = np.zeros(n, dtype=np.float64)
-        data_range = np.ones(n, dtype=np.float64)
-        num = layout.numeric_indices
-        if num.size:
-            lo = X[:, num].min(axis=0).astype(np.float64)
-            hi = X[:, num].max(axis=0).astype(np.float64)
-            data_min[num] = lo
-            # A constant column maps to 0 and back to its value.
-            data_range[num] = np.where(hi > lo, hi - lo, 1.0)
-        self.data_min_ = data_min
-        self.data_range_ = data_range
-        self.cdf_ = None
-        if self.numeric_output == "binned" and num.size:
-            self.cdf_ = EmpiricalCDFTransform().fit(X[:, num])
-
-    def _fit_value_counts(self, X: np.ndarray, y_index: np.ndarray) -> None:
-        """``value_counts_`` (C, n_numeric, K): rows of each class holding each kept value."""
-        self.value_counts_ = None
-        if self.cdf_ is not None:
-            num = self.layout_.numeric_indices
-            self.value_counts_ = np.stack(
-                [self.cdf_.value_counts(X[y_index == i][:, num]) for i in range(len(self.classes_))]
-            )
-
-    def _fit_donors(self, Xs: np.ndarray, y_index: np.ndarray, rs) -> None:
-        """``donors_``: each class's donor rows and row patterns (``within_bin="donor"``).
-
-        Drawn after the latent prior, so training and the latent draws are those of
-        ``within_bin="class"`` with the same ``random_state``.
-        """
-        self.donors_ = None
-        if self.within_bin != "donor" or self.cdf_ is None:
-            return
-        num = self.layout_.numeric_indices
-        support = self.cdf_.support_index(Xs[:, num])
-        bins = self._support_bins()[np.arange(len(num))[None, :], support]
-        blocks = block_codes(Xs, self._block_ranges())
-        self.donors_ = fit_donors(support, bins, blocks, y_index, len(self.classes_), rs)
-
-    def _support_bins(self) -> np.ndarray:
-        return self.cdf_.support_bins(int(self.n_bins))
-
-    def _block_ranges(self) -> list[tuple[int, int]]:
-        return [(b.start, b.stop) for b in self.layout_.onehot_blocks]
-
-    def _within_bin_table(self, class_index: int) -> np.ndarray | None:
-        """The class's table of values inside bins (``within_bin`` not "global"), else None."""
-        if self.within_bin == "global" or getattr(self, "value_counts_", None) is None:
-            return None
-        return self.cdf_.within_bin_table(
-            int(self.n_bins), self.value_counts_[class_index], float(self.within_bin_smoothing)
-        )
-
-    def _numeric_bins(self) -> NumericBins | None:
-        """The decoder's bins of the numeric columns (``numeric_output="binned"``)."""
-        if self.cdf_ is None:
-            return None
-        b = self.cdf_.bins(int(self.n_bins))
-        return NumericBins(
-            torch.as_tensor(b["edges"], dtype=torch.float32),
-            torch.as_tensor(b["lower"], dtype=torch.float32),
-            torch.as_tensor(b["upper"], dtype=torch.float32),
-            torch.as_tensor(b["valid"]),
-        )
-
-    def _snap(
-        self,
-        Xs: torch.Tensor,
-        table: np.ndarray | None = None,
-        generator: torch.Generator | None = None,
-        class_index: int | None = None,
-    ) -> torch.Tensor:
-        """Move CDF-space numbers onto the CDF midpoint of an observed value.
-
-        The value they stand for; or, with ``table`` (:meth:`_within_bin_table`), one
-        drawn inside their bin with uniforms from ``generator``, then borrowed from
-        the nearest donor of ``class_index`` where there are donors.
-        """
-        if self.cdf_ is None:
-            return Xs
-        num = self.layout_.numeric_indices
-        out = Xs.clone()
-        t = Xs[:, num].double().numpy()
-        if table is None:
-            mids = self.cdf_.transform(self.cdf_.inverse_transform(t))
-        else:
-            u = torch.rand(len(Xs), len(num), generator=generator, dtype=torch.float64)
-            mids = self.cdf_.draw_within_bins(t, int(self.n_bins), table, u.numpy())
-            donors = getattr(self, "donors_", None)
-            if donors is not None and class_index is not None and self.within_bin == "donor":
-                mids = self._borrow(mids, Xs.numpy(), donors, class_index, generator)
-        out[:, num] = torch.as_tensor(mids, dtype=Xs.dtype)
-        return out
-
-    def _borrow(self, mids, Xs, donors: DonorTable, class_index: int, generator) -> np.ndarray:
-        """CDF midpoints after :func:`.donors.apply_donors` for candidates of one class."""
-        cols = np.arange(mids.shape[1])[None, :]
-        support_bins = self._support_bins()
-        support = self.cdf_.support_index(mids)
-        blocks = block_codes(Xs, self._block_ranges())
-        support = apply_donors(donors, class_index, support, support_bins[cols, support], blocks,
-                               support_bins, generator)  # fmt: skip
-        return self.cdf_.mids_[cols, support]
-
-    def _scale(self, X: np.ndarray) -> np.ndarray:
-        """Input units → the GAVAE's [0, 1] space (min-max, or the numeric columns' CDF)."""
-        X = np.asarray(X, dtype=np.float64)
-        if self.cdf_ is not None:
-            num = self.layout_.numeric_indices
-            Xs = X.copy()
-            Xs[:, num] = self.cdf_.transform(X[:, num])
-        else:
-            Xs = (X - self.data_min_) / self.data_range_
-        return np.clip(Xs, 0.0, 1.0).astype(np.float32)
-
-    def _to_output(self, Xs: np.ndarray) -> np.ndarray:
-        if self.cdf_ is not None:
-            num = self.layout_.numeric_indices
-            X = Xs.astype(np.float64)
-            X[:, num] = self.cdf_.inverse_transform(X[:, num])
-        else:
-            X = Xs.astype(np.float64) * self.data_range_ + self.data_min_
-            X = np.clip(X, self.data_min_, self.data_min_ + self.data_range_)
-        dtype = self._fit_dtype
-        if dtype.kind in "iub":
-            X = np.rint(X)
-        return X.astype(dtype)
 
     # ------------------------------------------------------ Eq. 7–9 machinery
 
