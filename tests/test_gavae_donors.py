@@ -131,3 +131,30 @@ def test_the_nearest_donor_shares_the_most_codes():
     chosen = _nearest(pool, cand, torch.Generator().manual_seed(0))
     shared = (cand[:, None, :] == pool[None, :, :]).sum(axis=2)
     np.testing.assert_array_equal(shared[np.arange(len(cand)), chosen], shared.max(axis=1))
+
+
+def test_a_file_whose_donors_do_not_fit_its_tables_is_refused(tmp_path):
+    from gavae_ids.exceptions import ModelFileError
+    from gavae_ids.persistence import load_model, save_model
+    from gavae_ids.sampling._gavae_files import MODEL_KIND
+
+    X, y = _linked(300, 60)
+    s = GAVAESampler(hidden=(8,), latent_dim=2, critic_hidden=(4,), n_iter=3, batch_size=32,
+                     critic_steps=1, disc_eval_size=4, decoder_hidden=(16,), n_bins=8,
+                     random_state=0)  # fmt: skip
+    s.fit_resample(X, y)
+    path = s.save(tmp_path / "ok")
+    tensors, config = load_model(path, MODEL_KIND)
+    # Rewritten with valid checksums, as a crafted file would be: a donor value past the end
+    # of its column's kept values would index outside the CDF table when sampling.
+    bad = dict(tensors)
+    support = bad["donor_support"].clone()
+    support[0, 0] = 10_000
+    bad["donor_support"] = support
+    save_model(tmp_path / "bad", bad, config, MODEL_KIND)
+    with pytest.raises(ModelFileError, match="donor values outside"):
+        GAVAESampler.load(tmp_path / "bad")
+    bad["donor_support"] = tensors["donor_support"][:-1]
+    save_model(tmp_path / "short", bad, config, MODEL_KIND)
+    with pytest.raises(ModelFileError, match="inconsistent shapes"):
+        GAVAESampler.load(tmp_path / "short")

@@ -195,15 +195,16 @@ def _restore_scaling(sampler, tensors: dict[str, torch.Tensor]) -> None:
     sampler.value_counts_ = None
     if "value_counts" in tensors:
         sampler.value_counts_ = tensors["value_counts"].numpy().astype(np.float64)
-    sampler.donors_ = None
-    if "donor_support" in tensors:
-        sampler.donors_ = DonorTable.from_arrays(
-            {k: v.numpy() for k, v in tensors.items() if k.startswith("donor_")}
-        )
     sampler.cdf_ = None
     if "cdf_values" in tensors:
         sampler.cdf_ = EmpiricalCDFTransform.from_arrays(
             {k: v.numpy() for k, v in tensors.items() if k.startswith("cdf_")}
+        )
+    sampler.donors_ = None
+    if "donor_support" in tensors and sampler.cdf_ is not None:
+        sampler.donors_ = DonorTable.from_arrays(
+            {k: v.numpy() for k, v in tensors.items() if k.startswith("donor_")},
+            sampler.cdf_.n_support_,
         )
 
 

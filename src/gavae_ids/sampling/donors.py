@@ -75,14 +75,26 @@ class DonorTable:
         }
 
     @classmethod
-    def from_arrays(cls, arrays) -> DonorTable:
-        return cls(
+    def from_arrays(cls, arrays, n_support: np.ndarray) -> DonorTable:
+        """The tables saved by :meth:`to_arrays`, checked against the CDF's ``n_support``.
+
+        Raises ``ValueError`` when they do not fit together (a damaged file).
+        """
+        table = cls(
             np.asarray(arrays["donor_support"], dtype=np.int32),
             np.asarray(arrays["donor_blocks"], dtype=np.int32),
             np.asarray(arrays["donor_owner"], dtype=np.int64),
             np.asarray(arrays["donor_keys"], dtype=np.int64),
             np.asarray(arrays["donor_key_owner"], dtype=np.int64),
         )
+        n = len(table.owner)
+        sup = table.support
+        if (sup.ndim != 2 or sup.shape != (n, len(n_support)) or table.blocks.shape[0] != n
+                or table.keys.shape != table.key_owner.shape):  # fmt: skip
+            raise ValueError("donor tables of inconsistent shapes")
+        if n and ((sup < 0).any() or (sup >= np.asarray(n_support)[None, :]).any()):
+            raise ValueError("donor values outside the CDF's kept values")
+        return table
 
 
 def block_codes(X: np.ndarray, blocks) -> np.ndarray:
