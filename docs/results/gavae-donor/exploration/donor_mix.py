@@ -2,27 +2,16 @@
 probability p, else keeps its class-share draw. Also: share of synthetic rows whose every
 numeric bin and one-hot matches some real row of the class ("bin-level copies")."""
 import sys
-import numpy as np, torch
-torch.set_num_threads(1)
+import numpy as np
 from gavae_ids.evaluation.fidelity import fidelity_per_class
-from gavae_ids.fidelity import HOLDOUT_FRACTION, fidelity_data, synthetic_rows
-from gavae_ids.sampling import GAVAESampler
+from _split import bin_finder, fitted
 
 seed = int(sys.argv[1]); ps = [float(v) for v in sys.argv[2].split(",")]; guard = len(sys.argv) > 3
-data = fidelity_data("nsl-kdd", data_home=None, train_split="train20", quick=False,
-                     holdout_fraction=HOLDOUT_FRACTION, random_state=seed)
-X, y = data.X_fit, np.asarray(data.y_fit)
 # within_bin="class": the defaults of the time (the probe redraws their values itself).
-s = GAVAESampler(layout=data.layout, random_state=seed, device="cpu", verbose=False,
-                 within_bin="class")
-Xs, ys = synthetic_rows(s, X, y)
+X, y, s, Xs, ys = fitted(seed, within_bin="class")
 num = s.layout_.numeric_indices
 oh = np.setdiff1d(np.arange(X.shape[1]), num)
-cdf = s.cdf_; B = cdf.bins(int(s.n_bins))
-def bin_of(V):
-    T = cdf.transform(V)
-    return np.stack([np.searchsorted(B["edges"][j][np.isfinite(B["edges"][j])], T[:, j], side="left")
-                     for j in range(V.shape[1])], 1)
+bin_of = bin_finder(s)
 rng = np.random.RandomState(seed)
 donor = {}
 for c in np.unique(ys):

@@ -1,25 +1,16 @@
 """Probe: take within-bin numbers jointly from one real 'donor' row of the class that shares
 the most bins with the synthetic row (columns whose bin matches), instead of independently."""
 import sys, time
-import numpy as np, torch
-torch.set_num_threads(1)
+import numpy as np
 from gavae_ids.evaluation.fidelity import fidelity_per_class
-from gavae_ids.fidelity import HOLDOUT_FRACTION, fidelity_data, synthetic_rows
-from gavae_ids.sampling import GAVAESampler
+from _split import bin_finder, fitted
 
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-data = fidelity_data("nsl-kdd", data_home=None, train_split="train20", quick=False,
-                     holdout_fraction=HOLDOUT_FRACTION, random_state=seed)
-X, y = data.X_fit, np.asarray(data.y_fit)
-s = GAVAESampler(layout=data.layout, random_state=seed, device="cpu", verbose=False,
-                 within_bin="class")  # the defaults of the time
-t0 = time.time(); Xs, ys = synthetic_rows(s, X, y); print(f"fit {time.time()-t0:.1f}s", flush=True)
+t0 = time.time()
+X, y, s, Xs, ys = fitted(seed, within_bin="class")  # the defaults of the time
+print(f"fit {time.time()-t0:.1f}s", flush=True)
 num = s.layout_.numeric_indices
-cdf = s.cdf_; B = cdf.bins(int(s.n_bins))
-def bin_of(V):
-    T = cdf.transform(V)
-    return np.stack([np.searchsorted(B["edges"][j][np.isfinite(B["edges"][j])], T[:, j], side="left")
-                     for j in range(V.shape[1])], 1)
+bin_of = bin_finder(s)
 rng = np.random.RandomState(seed)
 variants = {}
 for mode in ("class", "all"):

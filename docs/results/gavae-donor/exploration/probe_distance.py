@@ -9,20 +9,13 @@ nearest-in-bins real row. Distances as `fidelity_per_class` measures them.
 import sys
 
 import numpy as np
-import torch
+from _split import fitted
 
 from gavae_ids.evaluation.fidelity import fidelity_per_class
-from gavae_ids.fidelity import HOLDOUT_FRACTION, fidelity_data, synthetic_rows
-from gavae_ids.sampling import GAVAESampler
 from gavae_ids.sampling.donors import block_codes, pattern_keys
 
-torch.set_num_threads(1)
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-data = fidelity_data("nsl-kdd", data_home=None, train_split="train20", quick=False,
-                     holdout_fraction=HOLDOUT_FRACTION, random_state=seed)
-X, y = data.X_fit, np.asarray(data.y_fit)
-s = GAVAESampler(layout=data.layout, random_state=seed, device="cpu", verbose=False)
-Xs, ys = synthetic_rows(s, X, y)
+X, y, s, Xs, ys = fitted(seed)
 t = fidelity_per_class(X, y, Xs, ys, random_state=seed)
 print(t[["c2st_auc", "coverage", "dist_ratio", "exact_copy_share"]].round(3).to_string())
 
