@@ -37,8 +37,9 @@ __all__ = ["MAX_DONORS", "DonorTable", "apply_donors", "block_codes", "fit_donor
 #: every donor of its class.
 MAX_DONORS = 4096
 
-# Fixed odd multipliers of the pattern hash: the same on every machine and in every file.
-_HASH_MULT = np.random.RandomState(11).randint(1, 2**62, size=4096, dtype=np.int64) | 1
+# The pattern hash's odd multipliers come from a fixed seed, so they are the same on every
+# machine and in every file (a longer draw starts with the same numbers).
+_HASH_SEED = 11
 _CHUNK = 1024
 
 
@@ -110,10 +111,10 @@ def block_codes(X: np.ndarray, blocks) -> np.ndarray:
 def pattern_keys(bins: np.ndarray, blocks: np.ndarray) -> np.ndarray:
     """64-bit hash (int64, wrapping) of each row's numeric bins and one-hot categories."""
     codes = np.concatenate([bins, blocks], axis=1).astype(np.int64) + 2
-    if codes.shape[1] > len(_HASH_MULT):
-        raise ValueError(f"pattern_keys supports at most {len(_HASH_MULT)} columns")
+    mult = np.random.RandomState(_HASH_SEED).randint(1, 2**62, size=codes.shape[1],
+                                                     dtype=np.int64) | 1  # fmt: skip
     with np.errstate(over="ignore"):
-        return (codes * _HASH_MULT[: codes.shape[1]]).sum(axis=1)
+        return (codes * mult).sum(axis=1)
 
 
 def fit_donors(
