@@ -17,7 +17,7 @@ import torch
 from gavae_ids.nn.gavae import NumericBins
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
-from gavae_ids.sampling.donors import DonorTable, apply_donors, block_codes, fit_donors
+from gavae_ids.sampling.donors import ClassDonors, block_codes, fit_donors
 
 
 class ValueSpaceMixin:
@@ -90,18 +90,25 @@ class ValueSpaceMixin:
             torch.as_tensor(b["valid"]),
         )
 
+    def _class_donors(self, class_index: int) -> ClassDonors | None:
+        """The class's prepared donors (``within_bin="donor"`` on a sampler that has them)."""
+        donors = getattr(self, "donors_", None)
+        if self.within_bin != "donor" or donors is None:
+            return None
+        return ClassDonors(donors, class_index, self._support_bins())
+
     def _snap(
         self,
         Xs: torch.Tensor,
         table: np.ndarray | None = None,
         generator: torch.Generator | None = None,
-        class_index: int | None = None,
+        donors: ClassDonors | None = None,
     ) -> torch.Tensor:
         """Move CDF-space numbers onto the CDF midpoint of an observed value.
 
         The value they stand for; or, with ``table`` (:meth:`_within_bin_table`), one
         drawn inside their bin with uniforms from ``generator``, then borrowed from
-        the nearest donor of ``class_index`` where there are donors.
+        the nearest of ``donors`` (:meth:`_class_donors`).
         """
         if self.cdf_ is None:
             return Xs
@@ -113,21 +120,15 @@ class ValueSpaceMixin:
         else:
             u = torch.rand(len(Xs), len(num), generator=generator, dtype=torch.float64)
             mids = self.cdf_.draw_within_bins(t, int(self.n_bins), table, u.numpy())
-            donors = getattr(self, "donors_", None)
-            if donors is not None and class_index is not None and self.within_bin == "donor":
-                mids = self._borrow(mids, Xs.numpy(), donors, class_index, generator)
+            if donors is not None:
+                cols = np.arange(len(num))[None, :]
+                support = self.cdf_.support_index(mids)
+                blocks = block_codes(Xs.numpy(), self._block_ranges())
+                support = donors.apply(support, donors.bins_of_support[cols, support], blocks,
+                                       generator)  # fmt: skip
+                mids = self.cdf_.mids_[cols, support]
         out[:, num] = torch.as_tensor(mids, dtype=Xs.dtype)
         return out
-
-    def _borrow(self, mids, Xs, donors: DonorTable, class_index: int, generator) -> np.ndarray:
-        """CDF midpoints after :func:`.donors.apply_donors` for candidates of one class."""
-        cols = np.arange(mids.shape[1])[None, :]
-        support_bins = self._support_bins()
-        support = self.cdf_.support_index(mids)
-        blocks = block_codes(Xs, self._block_ranges())
-        support = apply_donors(donors, class_index, support, support_bins[cols, support], blocks,
-                               support_bins, generator)  # fmt: skip
-        return self.cdf_.mids_[cols, support]
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
         """Input units → the GAVAE's [0, 1] space (min-max, or the numeric columns' CDF)."""

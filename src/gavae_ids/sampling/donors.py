@@ -30,7 +30,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["MAX_DONORS", "DonorTable", "apply_donors", "block_codes", "fit_donors", "pattern_keys"]
+__all__ = [
+    "MAX_DONORS",
+    "ClassDonors",
+    "DonorTable",
+    "apply_donors",
+    "block_codes",
+    "fit_donors",
+    "pattern_keys",
+]
 
 #: Donor rows kept per class at most (distinct rows, drawn at random when there are more):
 #: bounds the file size and the nearest-donor search, which compares every candidate with
@@ -154,6 +162,46 @@ def fit_donors(
     )
 
 
+class ClassDonors:
+    """One class's donors, prepared once for every batch of its candidates.
+
+    Parameters
+    ----------
+    table : DonorTable
+    class_index : int
+        The candidates' class.
+    bins_of_support : ndarray of shape (n_numeric, K)
+        Bin of every kept value of every column (what gives the donors' bins).
+    """
+
+    def __init__(self, table: DonorTable, class_index: int, bins_of_support: np.ndarray):
+        own = table.owner == class_index
+        self.support = table.support[own]
+        self.bins_of_support = bins_of_support
+        self.bins = bins_of_support[np.arange(self.support.shape[1])[None, :], self.support]
+        self.keys = table.keys[table.key_owner == class_index]
+        self.nearest = _NearestIndex(np.concatenate([self.bins, table.blocks[own]], axis=1))
+
+    def apply(self, support: np.ndarray, bins: np.ndarray, blocks: np.ndarray,
+              generator: torch.Generator) -> np.ndarray:  # fmt: skip
+        """Candidates' value indices after borrowing from their nearest donor.
+
+        ``support``, ``bins`` (n, n_numeric): the candidates' drawn values (indices of
+        kept values) and their bins; ``blocks`` (n, n_blocks) their categories
+        (:func:`block_codes`); ``generator`` breaks ties between equally near donors.
+        Returns ``support`` with each column that shares its bin with the donor set to
+        the donor's value; unchanged for bin-level copies or a class without donors.
+        """
+        out = np.array(support, copy=True)
+        if not len(self.support) or not len(out):
+            return out
+        copy = np.isin(pattern_keys(bins, blocks), self.keys)
+        donor = self.nearest.query(np.concatenate([bins, blocks], axis=1), generator)
+        take = (self.bins[donor] == bins) & ~copy[:, None]
+        out[take] = self.support[donor][take]
+        return out
+
+
 def apply_donors(
     table: DonorTable,
     class_index: int,
@@ -163,60 +211,40 @@ def apply_donors(
     bins_of_support: np.ndarray,
     generator: torch.Generator,
 ) -> np.ndarray:
-    """Candidates' value indices after borrowing from their nearest donor of the class.
-
-    Parameters
-    ----------
-    table : DonorTable
-    class_index : int
-        The candidates' class.
-    support, bins : ndarray of shape (n, n_numeric)
-        The candidates' drawn values (indices of kept values) and their bins.
-    blocks : ndarray of shape (n, n_blocks)
-        The candidates' categories (:func:`block_codes`).
-    bins_of_support : ndarray of shape (n_numeric, K)
-        Bin of every kept value of every column (what gives the donors' bins).
-    generator : torch.Generator
-        Breaks ties between equally near donors.
-
-    Returns
-    -------
-    ndarray of shape (n, n_numeric)
-        ``support`` with each column that shares its bin with the donor set to the
-        donor's value; unchanged for bin-level copies or a class without donors.
-    """
-    own = table.owner == class_index
-    out = np.array(support, copy=True)
-    if not own.any() or not len(out):
-        return out
-    d_support = table.support[own]
-    cols = np.arange(d_support.shape[1])
-    d_bins = bins_of_support[cols[None, :], d_support]
-    copy = np.isin(pattern_keys(bins, blocks), table.keys[table.key_owner == class_index])
-    donor = _nearest(np.concatenate([d_bins, table.blocks[own]], axis=1),
-                     np.concatenate([bins, blocks], axis=1), generator)  # fmt: skip
-    take = (d_bins[donor] == bins) & ~copy[:, None]
-    out[take] = d_support[donor][take]
-    return out
+    """:meth:`ClassDonors.apply` for a single batch of candidates of ``class_index``."""
+    return ClassDonors(table, class_index, bins_of_support).apply(support, bins, blocks,
+                                                                   generator)  # fmt: skip
 
 
-def _nearest(pool: np.ndarray, cand: np.ndarray, generator: torch.Generator) -> np.ndarray:
-    """Index of the ``pool`` row sharing the most codes with each ``cand`` row; random ties.
+class _NearestIndex:
+    """Which ``pool`` row shares the most codes with a candidate row; random ties.
 
     The count of shared codes is a sum of indicator rows: each (column, code) pair has a
     row over the pool marking who holds it, and a candidate sums the rows of its codes
     (an embedding bag), which is several times faster on a CPU than comparing every
-    candidate with every donor column by column.
+    candidate with every donor column by column. A code no donor holds maps to a row of
+    zeros.
     """
-    width = np.maximum(pool.max(axis=0, initial=-1), cand.max(axis=0, initial=-1)) + 2
-    offset = np.r_[0, np.cumsum(width)[:-1]]
-    holders = torch.zeros(int(width.sum()), len(pool))
-    for j in range(pool.shape[1]):
-        holders[offset[j] + pool[:, j] + 1, torch.arange(len(pool))] = 1.0
-    codes = torch.as_tensor(cand + 1 + offset, dtype=torch.long)
-    out = np.empty(len(cand), dtype=np.int64)
-    for a in range(0, len(cand), _CHUNK):
-        shared = F.embedding_bag(codes[a : a + _CHUNK], holders, mode="sum")
-        tie = torch.rand(shared.shape, generator=generator)
-        out[a : a + _CHUNK] = (shared + tie).argmax(dim=1).numpy()
-    return out
+
+    def __init__(self, pool: np.ndarray):
+        self.top = pool.max(axis=0, initial=-1)
+        width = self.top + 3  # codes -1 … top, and one row for codes no donor holds
+        self.offset = np.r_[0, np.cumsum(width)[:-1]]
+        self.holders = torch.zeros(int(width.sum()), len(pool))
+        for j in range(pool.shape[1]):
+            self.holders[self.offset[j] + pool[:, j] + 1, torch.arange(len(pool))] = 1.0
+
+    def query(self, cand: np.ndarray, generator: torch.Generator) -> np.ndarray:
+        codes = np.minimum(cand, self.top + 1) + 1 + self.offset
+        codes = torch.as_tensor(codes, dtype=torch.long)
+        out = np.empty(len(cand), dtype=np.int64)
+        for a in range(0, len(cand), _CHUNK):
+            shared = F.embedding_bag(codes[a : a + _CHUNK], self.holders, mode="sum")
+            tie = torch.rand(shared.shape, generator=generator)
+            out[a : a + _CHUNK] = (shared + tie).argmax(dim=1).numpy()
+        return out
+
+
+def _nearest(pool: np.ndarray, cand: np.ndarray, generator: torch.Generator) -> np.ndarray:
+    """Index of the ``pool`` row sharing the most codes with each ``cand`` row (one batch)."""
+    return _NearestIndex(pool).query(cand, generator)

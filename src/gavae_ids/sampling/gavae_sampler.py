@@ -628,6 +628,7 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
         accepted: list[torch.Tensor] = []
         n_acc = attempts = 0
         table = self._within_bin_table(class_index) if self.decode == "sample" else None
+        donors = self._class_donors(class_index) if table is not None else None
         while n_acc < n and attempts < cap:
             rate = n_acc / attempts if attempts else 1.0
             want = math.ceil(1.1 * (n - n_acc) / max(rate, 0.05))
@@ -641,7 +642,7 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
                 cand = model.generate(z, yb, gumbel, within, float(self.temperature))
             else:
                 cand = model.generate(z, yb)
-            cand = self._snap(cand, table, generator, class_index)
+            cand = self._snap(cand, table, generator, donors)
             mu, _ = model.encode(cand)
             loss = model.reconstruction_loss(model.decode(mu, yb, cand), cand)
             keep = cand[loss <= threshold]
