@@ -104,7 +104,7 @@ def test_the_sampler_keeps_a_rows_numbers_consistent_and_round_trips(tmp_path):
     X, y = _linked()
     kw = dict(hidden=(32, 16), latent_dim=4, critic_hidden=(8,), n_iter=150, batch_size=128,
               critic_steps=1, disc_eval_size=8, decoder_hidden=(64, 64), n_bins=8,
-              random_state=0)  # fmt: skip
+              manifold_k=None, random_state=0)  # fmt: skip
     donor, own = GAVAESampler(**kw), GAVAESampler(**kw, within_bin="class")
     donor.fit_resample(X, y)
     own.fit_resample(X, y)

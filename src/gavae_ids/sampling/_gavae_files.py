@@ -162,6 +162,8 @@ def _params_from_json(saved: dict) -> dict:
     params.setdefault("latent_prior", "standard")
     # Files written before class-wise values inside bins drew them globally.
     params.setdefault("within_bin", "global")
+    # Files written before the manifold check kept every candidate that passed Eq. 9.
+    params.setdefault("manifold_k", None)
     return params
 
 

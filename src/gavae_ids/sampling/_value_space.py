@@ -4,9 +4,10 @@ Fitted in ``fit_resample`` and persisted by :mod:`._gavae_files` under the same
 attribute names: min-max scaling (``data_min_``, ``data_range_``), the numeric
 columns' CDF (``cdf_``) with the decoder's bins, the class counts of each value
 (``value_counts_``) and the donor rows (``donors_``) that place generated numbers
-inside their bins. A mixin of :class:`~gavae_ids.sampling.GAVAESampler`: it reads the
+inside their bins and that the manifold check (``manifold_k``) measures candidates
+against. A mixin of :class:`~gavae_ids.sampling.GAVAESampler`: it reads the
 sampler's parameters (``numeric_output``, ``n_bins``, ``within_bin``,
-``within_bin_smoothing``) and ``layout_``, ``classes_``, ``_fit_dtype``.
+``within_bin_smoothing``, ``manifold_k``) and ``layout_``, ``classes_``, ``_fit_dtype``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gavae_ids.nn.gavae import NumericBins
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
 from gavae_ids.sampling.donors import ClassDonors, block_codes, fit_donors
+from gavae_ids.sampling.manifold import ClassManifold
 
 
 class ValueSpaceMixin:
@@ -50,13 +52,15 @@ class ValueSpaceMixin:
             )
 
     def _fit_donors(self, Xs: np.ndarray, y_index: np.ndarray, rs) -> None:
-        """``donors_``: each class's donor rows and row patterns (``within_bin="donor"``).
+        """``donors_``: each class's donor rows and row patterns (``within_bin="donor"``,
+        or ``manifold_k``, which measures candidates against them).
 
         Drawn after the latent prior, so training and the latent draws are those of
         ``within_bin="class"`` with the same ``random_state``.
         """
         self.donors_ = None
-        if self.within_bin != "donor" or self.cdf_ is None:
+        self._manifold_cache = {}
+        if (self.within_bin != "donor" and self.manifold_k is None) or self.cdf_ is None:
             return
         num = self.layout_.numeric_indices
         support = self.cdf_.support_index(Xs[:, num])
@@ -96,6 +100,39 @@ class ValueSpaceMixin:
         if self.within_bin != "donor" or donors is None:
             return None
         return ClassDonors(donors, class_index, self._support_bins())
+
+    def _class_manifold(self, class_index: int) -> ClassManifold | None:
+        """The class's real rows and their k-NN radii (``manifold_k``), else None."""
+        donors = getattr(self, "donors_", None)
+        if self.manifold_k is None or donors is None:
+            return None
+        # Built once per class (and k): sample() is often called many times. _fit_donors
+        # empties the cache, so a refit never sees the rows of an earlier fit.
+        key = (class_index, int(self.manifold_k))
+        cache = self.__dict__.setdefault("_manifold_cache", {})
+        if key not in cache:
+            cache[key] = self._build_manifold(donors, class_index)
+        return cache[key]
+
+    def _build_manifold(self, donors, class_index: int) -> ClassManifold:
+        own = donors.owner == class_index
+        num = self.layout_.numeric_indices
+        rows = np.zeros((int(own.sum()), self.layout_.n_features))
+        rows[:, num] = self.cdf_.values_[np.arange(len(num))[None, :], donors.support[own]]
+        for (start, _), code in zip(self._block_ranges(), donors.blocks[own].T, strict=True):
+            has = code >= 0
+            rows[np.flatnonzero(has), start + code[has]] = 1.0
+        return ClassManifold(torch.as_tensor(self._unit(rows)), int(self.manifold_k))
+
+    def _unit(self, X: np.ndarray) -> np.ndarray:
+        """Input units → min-max scaled to [0, 1] (the space of the manifold check)."""
+        return ((np.asarray(X, dtype=np.float64) - self.data_min_) / self.data_range_).astype(
+            np.float32
+        )
+
+    def _unit_of_scaled(self, Xs: torch.Tensor) -> torch.Tensor:
+        """GAVAE-space rows (numbers on their CDF) → min-max scaled input units."""
+        return torch.as_tensor(self._unit(self._input_units(Xs.numpy())))
 
     def _snap(
         self,
@@ -141,14 +178,18 @@ class ValueSpaceMixin:
             Xs = (X - self.data_min_) / self.data_range_
         return np.clip(Xs, 0.0, 1.0).astype(np.float32)
 
-    def _to_output(self, Xs: np.ndarray) -> np.ndarray:
+    def _input_units(self, Xs: np.ndarray) -> np.ndarray:
+        """The GAVAE's [0, 1] space → input units, float64 (the inverse of :meth:`_scale`)."""
         if self.cdf_ is not None:
             num = self.layout_.numeric_indices
             X = Xs.astype(np.float64)
             X[:, num] = self.cdf_.inverse_transform(X[:, num])
-        else:
-            X = Xs.astype(np.float64) * self.data_range_ + self.data_min_
-            X = np.clip(X, self.data_min_, self.data_min_ + self.data_range_)
+            return X
+        X = Xs.astype(np.float64) * self.data_range_ + self.data_min_
+        return np.clip(X, self.data_min_, self.data_min_ + self.data_range_)
+
+    def _to_output(self, Xs: np.ndarray) -> np.ndarray:
+        X = self._input_units(Xs)
         dtype = self._fit_dtype
         if dtype.kind in "iub":
             X = np.rint(X)

@@ -1,0 +1,96 @@
+"""The manifold check (``manifold_k``): keep candidates that lie on the real rows of their class."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.neighbors import NearestNeighbors
+
+from gavae_ids.sampling import GAVAESampler
+from gavae_ids.sampling.manifold import ClassManifold
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def test_a_rows_ball_reaches_its_kth_nearest_other_row():
+    rows = torch.tensor([[0.0], [1.0], [3.0], [7.0]])
+    m = ClassManifold(rows, k=2)
+    # Second-nearest other row: 0 -> 3, 1 -> 3 (via 3 or 0: 2 and 1 -> 2), 3 -> 3, 7 -> 6.
+    torch.testing.assert_close(m.radius, torch.tensor([3.0, 2.0, 3.0, 6.0]))
+    cand = torch.tensor([[-3.0], [-3.5], [12.9], [13.5], [5.0]])
+    assert m.contains(cand).tolist() == [True, False, True, False, True]
+
+
+def test_k_is_capped_by_the_rows_and_one_row_keeps_every_candidate():
+    two = ClassManifold(torch.tensor([[0.0, 0.0], [0.0, 1.0]]), k=5)
+    assert two.k == 1
+    assert two.contains(torch.tensor([[0.0, 2.0], [0.0, 2.5]])).tolist() == [True, False]
+    one = ClassManifold(torch.tensor([[0.0, 0.0]]), k=5)
+    assert one.contains(torch.tensor([[9.0, 9.0]])).tolist() == [True]
+
+
+def _two_blobs(seed: int = 0):
+    """Class 1 sits in two tight blobs far apart; a decoder easily fills the gap between them."""
+    rng = np.random.RandomState(seed)
+    major = rng.rand(600, 3)
+    centre = np.where(rng.rand(200, 1) < 0.5, 0.1, 0.9)
+    minor = np.clip(centre + 0.02 * rng.randn(200, 3), 0, 1)
+    return np.r_[major, minor], np.r_[np.zeros(600, int), np.ones(200, int)]
+
+
+def _outside(X, y, rows, k=5):
+    """Share of ``rows`` outside every class-1 row's k-NN ball, in min-max units."""
+    lo, span = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
+    real = np.unique((X[y == 1] - lo) / span, axis=0)
+    radius = NearestNeighbors(n_neighbors=k + 1).fit(real).kneighbors(real)[0][:, -1]
+    d = np.linalg.norm(((rows - lo) / span)[:, None, :] - real[None, :, :], axis=2)
+    return float(np.mean(~(d <= radius[None, :] + 1e-6).any(axis=1)))
+
+
+def test_every_kept_row_lies_in_a_real_rows_ball_and_files_keep_the_check(tmp_path):
+    X, y = _two_blobs()
+    kw = dict(hidden=(16, 8), latent_dim=2, critic_hidden=(8,), n_iter=40, batch_size=64,
+              critic_steps=1, disc_eval_size=8, decoder_hidden=(32, 32), n_bins=16,
+              random_state=0)  # fmt: skip
+    checked, plain = GAVAESampler(**kw), GAVAESampler(**kw, manifold_k=None)
+    checked.fit_resample(X, y)
+    plain.fit_resample(X, y)
+    rows_plain = plain.sample(400, 1)
+    rows = checked.sample(400, 1)
+    # Barely trained, the decoder fills the gap between the blobs; the check removes those rows.
+    assert _outside(X, y, rows_plain) > 0.1
+    assert _outside(X, y, rows) == 0.0
+    assert len(rows) == 400
+    loaded = GAVAESampler.load(checked.save(tmp_path / "s"))
+    np.testing.assert_array_equal(loaded.sample(200, 1, random_state=4),
+                                  checked.sample(200, 1, random_state=4))  # fmt: skip
+    # A file written before the check existed has no manifold_k and keeps sampling without it.
+    from gavae_ids.sampling._gavae_files import _params_from_json
+
+    saved = {**checked.get_params(deep=False), "hidden": [16, 8], "critic_hidden": [8],
+             "sampling_strategy": "auto", "layout": None}  # fmt: skip
+    del saved["manifold_k"]
+    assert _params_from_json(saved)["manifold_k"] is None
+
+
+def test_a_refit_measures_candidates_against_its_own_rows():
+    X, y = _two_blobs()
+    X2, y2 = _two_blobs(seed=1)
+    X2[y2 == 1] = np.clip(1.0 - X2[y2 == 1] + 0.3, 0, 1)  # class 1 elsewhere
+    s = GAVAESampler(hidden=(16, 8), latent_dim=2, critic_hidden=(8,), n_iter=40,
+                     batch_size=64, critic_steps=1, disc_eval_size=8, decoder_hidden=(32, 32),
+                     n_bins=16, random_state=0)  # fmt: skip
+    s.fit_resample(X, y)
+    s.sample(50, 1)  # builds (and caches) class 1's manifold of the first fit
+    s.fit_resample(X2, y2)
+    assert _outside(X2, y2, s.sample(300, 1)) == 0.0
+
+
+def test_the_check_needs_binned_numbers():
+    X, y = _two_blobs()
+    with pytest.raises(ValueError, match="manifold_k needs numeric_output='binned'"):
+        GAVAESampler(numeric_output="bernoulli", n_iter=2).fit_resample(X, y)
+    s = GAVAESampler(numeric_output="bernoulli", manifold_k=None, n_iter=2, random_state=0)
+    _, y_res = s.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [600, 600]
