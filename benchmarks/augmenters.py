@@ -7,7 +7,7 @@ metrics, tables and JSON are those of ``gavae-ids reproduce``):
   ``SMOTEENN+DNN`` (imbalanced-learn); ``CTGAN+DNN`` / ``TVAE+DNN`` when the
   ``ctgan`` package is installed;
 * ``GAVAE-DNN`` (filter on, encoder initialisation on), ``GAVAE-DNN-nofilter``
-  (Eq. 9 filter off: every decoded sample kept) and ``GAVAE-DNN-noinit`` (random
+  (Eq. 9 filter and manifold check off: every decoded sample kept) and ``GAVAE-DNN-noinit`` (random
   initialisation) — the two ablations; ``GAVAE+DNN`` (the GAVAE's rows through SMOTE+DNN's
   network and training: the rows' share of a difference from the classifier's; not in
   the default list);
@@ -76,8 +76,8 @@ METHODS = {
     "ROS+DNN": lambda **kw: DNNClassifier(sampler=RandomOverSampler(), **kw),
     "ADASYN+DNN": lambda **kw: DNNClassifier(sampler=ADASYN(), **kw),
     "SMOTEENN+DNN": _smoteenn_dnn,
-    "GAVAE-DNN-nofilter": lambda **kw: GAVAEDNNClassifier(sampler=GAVAESampler(k=_NO_FILTER),
-                                                          **kw),
+    "GAVAE-DNN-nofilter": lambda **kw: GAVAEDNNClassifier(
+        sampler=GAVAESampler(k=_NO_FILTER, manifold_k=None), **kw),
     "GAVAE-DNN-noinit": lambda **kw: GAVAEDNNClassifier(init_from_encoder=False, **kw),
     # SMOTE+DNN's network and training fed the GAVAE's rows: tells what the GAVAE's rows
     # do from what GAVAE-DNN's own classifier does (binary FPR, issue #11).

@@ -28,7 +28,8 @@ before the autoregressive one, :data:`gavae_ids.methods.MLP_GAVAE`), ``gavae-glo
 (the defaults, numbers drawn inside their bin by all rows' shares,
 :data:`gavae_ids.methods.GLOBAL_BINS_GAVAE`), ``gavae-class-bins`` (the defaults, numbers
 drawn column by column by the class's shares, no donor rows,
-:data:`gavae_ids.methods.CLASS_BINS_GAVAE`), ``gavae-fidelity``
+:data:`gavae_ids.methods.CLASS_BINS_GAVAE`), ``gavae-donor`` (the defaults without the
+manifold check, :data:`gavae_ids.methods.DONOR_GAVAE`), ``gavae-fidelity``
 (the same, longer-trained and wider, :data:`gavae_ids.methods.FIDELITY_GAVAE`),
 ``smote`` (k = 5, as SMOTE+DNN), ``ros`` (random oversampling), ``tvae`` and ``ctgan``
 (per class, optional ``ctgan`` package; skipped with a note when it is missing).
@@ -52,6 +53,7 @@ from gavae_ids.evaluation.fidelity import MAX_ROWS, fidelity_markdown, fidelity_
 from gavae_ids.exceptions import DataError
 from gavae_ids.methods import (
     CLASS_BINS_GAVAE,
+    DONOR_GAVAE,
     FIDELITY_GAVAE,
     GLOBAL_BINS_GAVAE,
     MLP_GAVAE,
@@ -75,6 +77,8 @@ SAMPLERS = {
     "gavae-class-bins": "GAVAE, defaults but numbers drawn inside their bin column by column by "
     "the class's shares, with no donor rows (methods.CLASS_BINS_GAVAE: the defaults before "
     "donor rows)",
+    "gavae-donor": "GAVAE, defaults without the manifold check (methods.DONOR_GAVAE: the "
+    "defaults before it)",
     "gavae-fidelity": "GAVAE, fidelity preset (methods.FIDELITY_GAVAE: plain decoder, longer, "
     "wider)",
     "smote": "SMOTE, k = 5",
@@ -130,7 +134,8 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
     (``set_params`` names of the sampler) win over every preset.
     """
     presets = {"gavae": {}, "gavae-mlp": MLP_GAVAE, "gavae-global-bins": GLOBAL_BINS_GAVAE,
-               "gavae-class-bins": CLASS_BINS_GAVAE, "gavae-fidelity": FIDELITY_GAVAE}  # fmt: skip
+               "gavae-class-bins": CLASS_BINS_GAVAE, "gavae-donor": DONOR_GAVAE,
+               "gavae-fidelity": FIDELITY_GAVAE}  # fmt: skip
     if name in presets or name == "gavae-paper":
         from gavae_ids.sampling import GAVAESampler
 

@@ -40,6 +40,7 @@ PAPER_GAVAE = {
     "numeric_output": "bernoulli",
     "decode": "mean",
     "latent_prior": "standard",
+    "manifold_k": None,
 }
 
 #: The library's defaults before the autoregressive decoder (issue #11): the paper's
@@ -51,17 +52,23 @@ MLP_GAVAE = {
     "lr": 2e-3,
     "temperature": 0.5,
     "within_bin": "global",
+    "manifold_k": None,
 }
 
 #: The autoregressive defaults as first committed (issue #11, docs/results/gavae-ar-decoder):
 #: numbers drawn inside their bin as often as all training rows hold them, not as often as
 #: the class's own rows do (the default since docs/results/gavae-within-bin).
-GLOBAL_BINS_GAVAE = {"within_bin": "global"}
+GLOBAL_BINS_GAVAE = {"within_bin": "global", "manifold_k": None}
 
 #: The defaults before donor rows (issue #11, docs/results/gavae-donor): numbers drawn inside
 #: their bin column by column, as often as the class's rows hold them
 #: (docs/results/gavae-within-bin), without taking them jointly from a real row of the class.
-CLASS_BINS_GAVAE = {"within_bin": "class"}
+CLASS_BINS_GAVAE = {"within_bin": "class", "manifold_k": None}
+
+#: The defaults before the manifold check (issue #11, docs/results/gavae-manifold): donor
+#: rows (docs/results/gavae-donor), and every candidate that passes Eq. 9 kept, whether or
+#: not it lies near a real row of its class.
+DONOR_GAVAE = {"manifold_k": None}
 
 #: A longer-trained, wider :data:`MLP_GAVAE` whose rows look more like their class, at about
 #: 5x its fit time (issue #11; ``benchmarks/gavae_budget.py``): the plain decoder's
