@@ -146,3 +146,14 @@ def test_committed_reports_regenerate_identically(run_dir, tmp_path):
         shutil.copy2(run_dir / name, tmp_path / name)
     committed = (run_dir / "report.md").read_text()
     assert update_report_sections(tmp_path).read_text() == committed
+
+
+def test_table4_caption_names_the_manifold_check_only_where_the_sampler_used_it():
+    from gavae_ids.evaluation.report import _manifold_note
+
+    assert "manifold_k = 5" in _manifold_note({"hyperparameters": "defaults", "method_params": {}})
+    assert _manifold_note({"hyperparameters": "paper", "method_params": {}}) == ""
+    off = {"GAVAE-DNN": {"sampler__manifold_k": None}}
+    assert _manifold_note({"hyperparameters": "defaults", "method_params": off}) == ""
+    wide = {"GAVAE-DNN": {"sampler__manifold_k": 10}}
+    assert "manifold_k = 10" in _manifold_note({"hyperparameters": "paper", "method_params": wide})

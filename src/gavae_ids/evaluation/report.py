@@ -234,12 +234,30 @@ def _augmentation_section(results: RunResults) -> list[str]:
             "Real = the rows the GAVAE was trained on: the training data less the stratified "
             "validation split that GAVAE-DNN holds out for early stopping before any "
             "augmentation. Generated = synthetic records accepted by the reconstruction-error "
-            "filter (Eq. 9, k = {k}); attempts = candidates decoded. Targets bring every class "
-            "to the majority count of those rows, so totals differ from the paper's Table "
-            "{t}, which uses the whole training set.".format(k=results.config["k"], t=table_no),
+            "filter (Eq. 9, k = {k}){m}; attempts = candidates decoded. Targets bring every "
+            "class to the majority count of those rows, so totals differ from the paper's Table "
+            "{t}, which uses the whole training set.".format(
+                k=results.config["k"], m=_manifold_note(results.config), t=table_no
+            ),
             "",
         ]
     return out
+
+
+def _manifold_note(config: Mapping) -> str:
+    """How the run's GAVAE-DNN sampler set ``manifold_k``, for Table 4/5's caption."""
+    from gavae_ids.methods import PAPER_GAVAE
+    from gavae_ids.sampling import GAVAESampler
+
+    if config.get("hyperparameters") == "paper":
+        m = PAPER_GAVAE.get("manifold_k")
+    else:
+        m = GAVAESampler().manifold_k
+    params = (config.get("method_params") or {}).get("GAVAE-DNN", {})
+    m = params.get("sampler__manifold_k", m)
+    if m is None:
+        return ""
+    return f" and lying within the {m}-NN radius of a real row of their class (manifold_k = {m})"
 
 
 def _figure(key: str, caption: str, figures: Mapping[str, str]) -> list[str]:
