@@ -234,6 +234,7 @@ def test_fit_resample_fills_targets_and_keeps_originals_first(table, fitted):
         "real",
         "generated",
         "attempts",
+        "passed_eq9",
         "accepted",
         "acceptance_rate",
     ]
@@ -241,7 +242,8 @@ def test_fit_resample_fills_targets_and_keeps_originals_first(table, fitted):
     assert report["generated"].tolist() == [0, 50, 70]
     grown = report[report["generated"] > 0]
     assert (grown["accepted"] >= grown["generated"]).all()
-    assert (grown["attempts"] >= grown["accepted"]).all()
+    assert (grown["attempts"] >= grown["passed_eq9"]).all()
+    assert (grown["passed_eq9"] >= grown["accepted"]).all()
     np.testing.assert_allclose(grown["acceptance_rate"], grown["accepted"] / grown["attempts"])
     assert np.isnan(report.loc[0, "acceptance_rate"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -135,6 +136,23 @@ def test_aggregate_augmentation_orders_classes_and_pools_rates():
     assert out.mean[1]["generated"] == 5 and out.mean[1]["acceptance_rate"] == 0.6
     assert np.isnan(out.mean[0]["acceptance_rate"])  # no attempts: no rate
     assert len(out.per_seed) == 4
+    assert "eq9_rate" not in out.mean[1]  # runs from before the count: Eq. 9's share unknown
+
+
+def test_table4_tells_eq9_from_the_manifold_check_where_the_runs_counted_both():
+    from gavae_ids.evaluation.report import _augmentation_table
+
+    rows = pd.DataFrame({"class": ["U2R", "U2R"], "real": [5, 5], "generated": [4, 6],
+                         "attempts": [10, 10], "passed_eq9": [9, 7], "accepted": [4, 8],
+                         "seed": [0, 1]})  # fmt: skip
+    out = aggregate_augmentation(rows, ["U2R"])
+    assert out.mean[0]["eq9_rate"] == 0.8 and out.mean[0]["acceptance_rate"] == 0.6
+    run = SimpleNamespace(augmentation=out, dataset="nsl-kdd")
+    header, _, row = _augmentation_table(run).splitlines()[:3]
+    assert "Passed Eq. 9" in header and "| 80.0 % | 60.0 % |" in row
+    old = aggregate_augmentation(rows.drop(columns="passed_eq9"), ["U2R"])
+    header = _augmentation_table(SimpleNamespace(augmentation=old, dataset="nsl-kdd"))
+    assert "Passed Eq. 9" not in header and "Acceptance rate (Eq. 9)" in header
 
 
 def test_overlapping_seeds_are_refused_naming_the_directory(runs, tmp_path):

@@ -282,13 +282,17 @@ def aggregate_augmentation(per_seed: pd.DataFrame, classes) -> Augmentation:
     Augmentation
         ``mean``: ``[{"class", "real", "generated", "attempts", "acceptance_rate"}]``,
         ``per_seed``: the records of ``per_seed``; the acceptance rate pools accepted
-        and attempted candidates over seeds.
+        and attempted candidates over seeds. Where every row has ``passed_eq9``
+        (runs since the manifold check), ``mean`` also holds ``eq9_rate``, the share of
+        candidates that passed Eq. 9, pooled the same way.
     """
     by_class = per_seed.groupby("class", sort=False)
     mean = by_class[["real", "generated", "attempts"]].mean()
     mean = mean.reindex([c for c in classes if c in mean.index])
-    mean["acceptance_rate"] = (by_class["accepted"].sum()
-                               / by_class["attempts"].sum().replace(0, np.nan))  # fmt: skip
+    attempts = by_class["attempts"].sum().replace(0, np.nan)
+    if "passed_eq9" in per_seed and per_seed["passed_eq9"].notna().all():
+        mean["eq9_rate"] = by_class["passed_eq9"].sum() / attempts
+    mean["acceptance_rate"] = by_class["accepted"].sum() / attempts
     return Augmentation(
         mean=[{"class": c, **{k: float(v) for k, v in r.items()}} for c, r in mean.iterrows()],
         per_seed=per_seed.to_dict(orient="records"),

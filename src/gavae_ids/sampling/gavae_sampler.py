@@ -56,7 +56,8 @@ __all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning"]
 
 logger = logging.getLogger(__name__)
 
-REPORT_COLUMNS = ("class", "real", "generated", "attempts", "accepted", "acceptance_rate")
+REPORT_COLUMNS = ("class", "real", "generated", "attempts", "passed_eq9", "accepted",
+                  "acceptance_rate")  # fmt: skip
 # Rows scored per forward pass when computing thresholds and reconstruction errors.
 _SCORE_BATCH = 8192
 _D = GAVAEConfig()
@@ -247,9 +248,11 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
     augmentation_report_ : pandas.DataFrame
         One row per class: ``class``, ``real`` (rows in the input),
         ``generated`` (synthetic rows added), ``attempts`` (candidates
-        decoded), ``accepted`` (candidates that passed Eq. 9 and the manifold
-        check) and
-        ``acceptance_rate`` (accepted / attempts; NaN when nothing was tried).
+        decoded), ``passed_eq9`` (candidates that passed Eq. 9), ``accepted``
+        (those that also passed the manifold check; equal to ``passed_eq9``
+        with ``manifold_k=None``) and ``acceptance_rate`` (accepted / attempts;
+        NaN when nothing was tried). A sampler saved before ``passed_eq9``
+        existed loads with it NaN.
     encoder_config_ : dict
         ``in_features``, ``hidden``, ``latent_dim``, ``activation`` of the encoder.
     cdf_ : EmpiricalCDFTransform or None
@@ -586,23 +589,27 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
             if n_new > 0:
                 rows, stats = self._generate(i, n_new, generator)
                 logger.info(
-                    "GAVAE class %r: %d real, %d generated (%d/%d candidates accepted)",
+                    "GAVAE class %r: %d real, %d generated (of %d candidates, %d passed Eq. 9 "
+                    "and %d were accepted)",
                     _py(label),
                     counts[i],
                     len(rows),
-                    stats["accepted"],
                     stats["attempts"],
+                    stats["passed_eq9"],
+                    stats["accepted"],
                 )
             new_X.append(rows)
             new_y.append(np.full(len(rows), label, dtype=y_dtype))
             attempts = stats["attempts"] if stats else 0
             accepted = stats["accepted"] if stats else 0
+            passed = stats["passed_eq9"] if stats else 0
             report.append(
                 {
                     "class": label,
                     "real": int(counts[i]),
                     "generated": len(rows),
                     "attempts": int(attempts),
+                    "passed_eq9": int(passed),
                     "accepted": int(accepted),
                     "acceptance_rate": accepted / attempts if attempts else math.nan,
                 }
@@ -646,7 +653,7 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
         y1[0, class_index] = 1.0
         cap = int(math.ceil(float(self.max_attempts) * n))
         accepted: list[torch.Tensor] = []
-        n_acc = attempts = 0
+        n_acc = n_eq9 = attempts = 0
         table = self._within_bin_table(class_index) if self.decode == "sample" else None
         donors = self._class_donors(class_index) if table is not None else None
         manifold = self._class_manifold(class_index)
@@ -667,6 +674,7 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
             mu, _ = model.encode(cand)
             loss = model.reconstruction_loss(model.decode(mu, yb, cand), cand)
             keep = cand[loss <= threshold]
+            n_eq9 += len(keep)
             if manifold is not None and len(keep):
                 keep = keep[manifold.contains(self._unit_of_scaled(keep))]
             accepted.append(keep)
@@ -682,7 +690,7 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
                 AcceptanceWarning,
                 stacklevel=3,
             )
-        return rows, {"attempts": attempts, "accepted": n_acc}
+        return rows, {"attempts": attempts, "passed_eq9": n_eq9, "accepted": n_acc}
 
     # -------------------------------------------------------------- public API
 
