@@ -93,10 +93,16 @@ def test_a_refit_measures_candidates_against_its_own_rows():
     assert _outside(X2, y2, s.sample(300, 1)) == 0.0
 
 
-def test_the_check_needs_binned_numbers():
+def test_auto_checks_binned_numbers_only_and_an_explicit_k_needs_them():
     X, y = _two_blobs()
     with pytest.raises(ValueError, match="manifold_k needs numeric_output='binned'"):
-        GAVAESampler(numeric_output="bernoulli", n_iter=2).fit_resample(X, y)
-    s = GAVAESampler(numeric_output="bernoulli", manifold_k=None, n_iter=2, random_state=0)
+        GAVAESampler(numeric_output="bernoulli", manifold_k=5, n_iter=2).fit_resample(X, y)
+    s = GAVAESampler(numeric_output="bernoulli", n_iter=2, random_state=0)
     _, y_res = s.fit_resample(X, y)
+    assert s.manifold_k_ is None and s.donors_ is None
     assert np.bincount(y_res).tolist() == [600, 600]
+    binned = GAVAESampler(n_iter=2, random_state=0)
+    binned.fit_resample(X, y)
+    assert binned.manifold_k_ == 5 and binned.donors_ is not None
+    # manifold_k is read at fit: setting it afterwards changes nothing until the next fit.
+    assert binned.set_params(manifold_k=None).manifold_k_ == 5

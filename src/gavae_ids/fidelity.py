@@ -462,7 +462,8 @@ def run_fidelity_section(gavae_sampler, X: np.ndarray, y: np.ndarray, *, random_
     md = fidelity_markdown(
         per_class, title=f"Fidelity of the generated rows (seed {random_state})",
         notes=[f"GAVAE: the seed-{random_state} GAVAE-DNN's sampler, up to {max_rows:,} rows "
-               "per class drawn again through its Eq. 9 filter; real rows: the whole "
+               "per class drawn again through its filters (Eq. 9, and the manifold check where "
+               "it was on); real rows: the whole "
                "training data.", note,
                "`gavae-ids fidelity` measures the same with TSTR and several seeds."],
     ) if frames else ""  # fmt: skip

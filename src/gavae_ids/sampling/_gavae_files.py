@@ -127,6 +127,7 @@ def load_sampler(cls, path, report_columns):
     tensors, cfg = load_model(path, MODEL_KIND)
     try:
         sampler = cls(**_params_from_json(cfg["params"]))
+        sampler.manifold_k_ = sampler._resolve_manifold_k()
         _restore_classes(sampler, cfg)
         _restore_scaling(sampler, tensors)
         _restore_results(sampler, tensors, cfg, report_columns)

@@ -7,7 +7,7 @@ columns' CDF (``cdf_``) with the decoder's bins, the class counts of each value
 inside their bins and that the manifold check (``manifold_k``) measures candidates
 against. A mixin of :class:`~gavae_ids.sampling.GAVAESampler`: it reads the
 sampler's parameters (``numeric_output``, ``n_bins``, ``within_bin``,
-``within_bin_smoothing``, ``manifold_k``) and ``layout_``, ``classes_``, ``_fit_dtype``.
+``within_bin_smoothing``, ``manifold_k_``) and ``layout_``, ``classes_``, ``_fit_dtype``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class ValueSpaceMixin:
         """
         self.donors_ = None
         self._manifold_cache = {}
-        if (self.within_bin != "donor" and self.manifold_k is None) or self.cdf_ is None:
+        if (self.within_bin != "donor" and self.manifold_k_ is None) or self.cdf_ is None:
             return
         num = self.layout_.numeric_indices
         support = self.cdf_.support_index(Xs[:, num])
@@ -104,11 +104,13 @@ class ValueSpaceMixin:
     def _class_manifold(self, class_index: int) -> ClassManifold | None:
         """The class's real rows and their k-NN radii (``manifold_k``), else None."""
         donors = getattr(self, "donors_", None)
-        if self.manifold_k is None or donors is None:
+        # manifold_k_ is fixed at fit (a later set_params takes effect at the next fit).
+        k = self.manifold_k_
+        if k is None or donors is None:
             return None
         # Built once per class (and k): sample() is often called many times. _fit_donors
         # empties the cache, so a refit never sees the rows of an earlier fit.
-        key = (class_index, int(self.manifold_k))
+        key = (class_index, int(k))
         cache = self.__dict__.setdefault("_manifold_cache", {})
         if key not in cache:
             cache[key] = self._build_manifold(donors, class_index)
@@ -122,7 +124,7 @@ class ValueSpaceMixin:
         for (start, _), code in zip(self._block_ranges(), donors.blocks[own].T, strict=True):
             has = code >= 0
             rows[np.flatnonzero(has), start + code[has]] = 1.0
-        return ClassManifold(torch.as_tensor(self._unit(rows)), int(self.manifold_k))
+        return ClassManifold(torch.as_tensor(self._unit(rows)), int(self.manifold_k_))
 
     def _unit(self, X: np.ndarray) -> np.ndarray:
         """Input units → min-max scaled to [0, 1] (the space of the manifold check)."""

@@ -64,7 +64,7 @@ _D = GAVAEConfig()
 
 
 class AcceptanceWarning(UserWarning):
-    """A class could not be filled: too few candidates passed the Eq. 9 filter."""
+    """A class could not be filled: too few candidates passed Eq. 9 and the manifold check."""
 
 
 class SmallClassWarning(UserWarning):
@@ -80,7 +80,9 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
     (Eq. 8), and generates candidates z → decoder(z, y), with z from the class's
     fitted latent mixture (or N(0, I), ``latent_prior="standard"``). A candidate
     is kept only if its own reconstruction loss through the trained GAVAE is at
-    most its class threshold (Eq. 9). Candidates are drawn in batches until the
+    most its class threshold (Eq. 9) and, with ``manifold_k`` (the default with
+    binned numbers), it lies within the k-nearest-neighbour radius of a real row
+    of its class. Candidates are drawn in batches until the
     class reaches its target or ``max_attempts`` × (rows wanted) candidates have
     been tried; then an :class:`AcceptanceWarning` says so and the accepted rows
     are returned.
@@ -210,16 +212,19 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
         latent critic is meant to make N(0, I), matched where it did not.
     prior_components : int, default=8
         Largest number of mixture components per class (one per 20 rows).
-    manifold_k : int or None, default=5
+    manifold_k : int, "auto" or None, default="auto"
         After Eq. 9, keep a candidate only if it lies within the ``manifold_k``-nearest-
         neighbour radius of at least one real row of its class (the precision
         criterion of Kynkäänniemi et al., 2019; :mod:`.manifold`): Euclidean
         distance over the min-max scaled columns, against the class's donor rows
         (up to 4,096 distinct training rows, kept with the sampler). Eq. 9 alone
         passes rows no real row of the class resembles (NSL-KDD: 22 % of synthetic
-        DoS rows, docs/results/gavae-manifold). None skips the check (the paper).
-        Needs ``numeric_output="binned"``; a table with no numeric column has no
-        donor rows, and nothing is checked.
+        DoS rows, docs/results/gavae-manifold). ``"auto"`` is 5 with
+        ``numeric_output="binned"`` and None with ``"bernoulli"`` (the paper's
+        outputs, which keep no donor rows); an integer with ``"bernoulli"`` is an
+        error. None skips the check (the paper). A table with no numeric column has
+        no donor rows, and nothing is checked. Set it before fitting: a sampler
+        fitted without the check keeps no donor rows to check against.
     device : str or torch.device, default="auto"
         Training device; ``"auto"`` uses CUDA when present. Thresholds and
         generation always run on the CPU, so samples do not depend on it once
@@ -245,6 +250,8 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
         ``disc_accuracy[<class>]``; see :mod:`gavae_ids.training.gavae_loop`.
     thresholds_ : dict
         Class label → reconstruction threshold max L_j (Eq. 8).
+    manifold_k_ : int or None
+        The ``manifold_k`` in force (``"auto"`` resolved); None when unchecked.
     augmentation_report_ : pandas.DataFrame
         One row per class: ``class``, ``real`` (rows in the input),
         ``generated`` (synthetic rows added), ``attempts`` (candidates
@@ -324,7 +331,11 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
         "within_bin_smoothing": [Interval(numbers.Real, 0, None, closed="left")],
         "latent_prior": [StrOptions({"standard", "class-gmm"})],
         "prior_components": [Interval(numbers.Integral, 1, None, closed="left")],
-        "manifold_k": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "manifold_k": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],  # fmt: skip
         "device": [str, torch.device],
         "verbose": ["verbose"],
     }
@@ -362,7 +373,7 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
         within_bin_smoothing=100.0,
         latent_prior="class-gmm",
         prior_components=8,
-        manifold_k=5,
+        manifold_k="auto",
         device="auto",
         verbose=False,
     ):
@@ -459,12 +470,7 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
     # ---------------------------------------------------------------- training
 
     def _fit_resample(self, X, y):
-        if self.manifold_k is not None and self.numeric_output != "binned":
-            raise ValueError(
-                "manifold_k needs numeric_output='binned' (it measures candidates against the "
-                "donor rows, which are kept on the CDF's values); pass manifold_k=None with "
-                f"numeric_output={self.numeric_output!r}"
-            )
+        self.manifold_k_ = self._resolve_manifold_k()
         X_dense = X.toarray() if sparse.issparse(X) else np.asarray(X)
         self._fit_dtype = np.dtype(X_dense.dtype)
         self.layout_ = self._resolve_layout(X_dense.shape[1])
@@ -489,6 +495,18 @@ class GAVAESampler(ValueSpaceMixin, BaseOverSampler):
         else:
             X_res = np.concatenate([X, X_new])
         return X_res, np.concatenate([y, y_new])
+
+    def _resolve_manifold_k(self) -> int | None:
+        """``manifold_k`` with "auto" resolved; an integer needs binned numbers."""
+        if self.manifold_k == "auto":
+            return 5 if self.numeric_output == "binned" else None
+        if self.manifold_k is not None and self.numeric_output != "binned":
+            raise ValueError(
+                "manifold_k needs numeric_output='binned' (it measures candidates against the "
+                "donor rows, which are kept on the CDF's values); pass manifold_k=None or "
+                f"'auto' with numeric_output={self.numeric_output!r}"
+            )
+        return None if self.manifold_k is None else int(self.manifold_k)
 
     def _check_class_sizes(self, counts: np.ndarray) -> None:
         """Leave classes of a single row out of oversampling, with a warning."""

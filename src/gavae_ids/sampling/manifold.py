@@ -11,10 +11,14 @@ This check is the precision criterion of Kynkäänniemi et al. (2019, "Improved
 precision and recall metric for assessing generative models"): each real row of the
 class gets a ball reaching its ``k``-th nearest other real row, and a candidate is kept
 only when it falls inside at least one ball. Distances are Euclidean over the columns
-min-max scaled to [0, 1] (one-hot columns as they are), the space of
-:mod:`gavae_ids.evaluation.fidelity`. The real rows are the class's donor rows
-(:mod:`.donors`: up to 4,096 distinct rows, so a row held many times still has a ball
-of its own). Pure torch.
+min-max scaled to [0, 1] by the sampler's own training rows (one-hot columns as they
+are): close to, not exactly, the space of :mod:`gavae_ids.evaluation.fidelity`, which
+measures the encoded matrix as it is, and with numbers on the sampler's value grid. The
+real rows are the class's donor rows (:mod:`.donors`: up to 4,096 distinct rows, drawn
+at random where a class has more, so a row held many times still has a ball of its own
+and a few real rows of a large class lie outside every ball). Distances are float32
+matrix-product distances (``torch.cdist``), so a candidate within about 1e-3 of a ball's
+edge may fall either side. Pure torch.
 """
 
 from __future__ import annotations
