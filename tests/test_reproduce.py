@@ -123,6 +123,11 @@ def test_augmentation_table_balances_the_classes(quick_run):
     assert "Table 4" in report
     rows = parse_markdown_table(report, "Table 4")
     assert {r["Class"] for r in rows} == set(results.classes)
+    # The paper preset (the default --hyperparameters) runs Eq. 9 alone: the run records the
+    # check off, every candidate that passed Eq. 9 is accepted, and the caption says so.
+    assert aug["manifold_k"].isna().all()
+    assert (aug["passed_eq9"] == aug["accepted"]).all()
+    assert "Passed Eq. 9" in rows[0] and "NN radius of a real row" not in report
 
 
 def test_discriminator_history_covers_each_class(quick_run):

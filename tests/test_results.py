@@ -148,12 +148,17 @@ def test_committed_reports_regenerate_identically(run_dir, tmp_path):
     assert update_report_sections(tmp_path).read_text() == committed
 
 
-def test_table4_caption_names_the_manifold_check_only_where_the_sampler_used_it():
+def test_table4_caption_names_the_manifold_check_only_where_the_run_recorded_it():
     from gavae_ids.evaluation.report import _manifold_note
+    from gavae_ids.evaluation.results import Augmentation
 
-    assert "manifold_k = 5" in _manifold_note({"hyperparameters": "defaults", "method_params": {}})
-    assert _manifold_note({"hyperparameters": "paper", "method_params": {}}) == ""
-    off = {"GAVAE-DNN": {"sampler__manifold_k": None}}
-    assert _manifold_note({"hyperparameters": "defaults", "method_params": off}) == ""
-    wide = {"GAVAE-DNN": {"sampler__manifold_k": 10}}
-    assert "manifold_k = 10" in _manifold_note({"hyperparameters": "paper", "method_params": wide})
+    def aug(*values):
+        return Augmentation(mean=[], per_seed=[{"class": "U2R", **v} for v in values])
+
+    assert "manifold_k = 5" in _manifold_note(aug({"manifold_k": 5}, {"manifold_k": 5.0}))
+    assert "manifold_k = 10" in _manifold_note(aug({"manifold_k": 10}))
+    assert _manifold_note(aug({"manifold_k": None}, {"manifold_k": float("nan")})) == ""
+    # Runs that did not record it (before the check) or recorded it for some seeds only.
+    assert _manifold_note(aug({}, {})) == ""
+    assert _manifold_note(aug({"manifold_k": 5}, {})) == ""
+    assert _manifold_note(None) == ""

@@ -316,6 +316,8 @@ def train_all(cfg: ReproduceConfig, methods, data: PreparedData, verbose: bool) 
             if method == "GAVAE-DNN":
                 rep = pd.DataFrame(model.augmentation_report_)
                 rep["seed"] = seed
+                # What Table 4/5's caption says of the manifold check; empty when it was off.
+                rep["manifold_k"] = getattr(getattr(model, "sampler_", None), "manifold_k_", None)
                 trained.augmentation.append(rep)
             if seed == cfg.first_seed:
                 trained.first[method] = (model, evals)
