@@ -68,6 +68,18 @@ def nsl_test(data_home):
     return load_nsl_kdd("test", data_home=data_home, train_split="train20")
 
 
+def params_of_older_file(sampler, *dropped: str) -> dict:
+    """The parameters a GAVAESampler file written before ``dropped`` existed loads with."""
+    from gavae_ids.sampling._gavae_files import _params_from_json
+
+    saved = {k: list(v) if isinstance(v, tuple) else v
+             for k, v in sampler.get_params(deep=False).items()}  # fmt: skip
+    saved.update(sampling_strategy="auto", layout=None)
+    for name in dropped:
+        del saved[name]
+    return _params_from_json(saved)
+
+
 def stratified_slice(y, n_per_class: int, seed: int = 0) -> np.ndarray:
     """Row indices: up to ``n_per_class`` rows of every class, sorted."""
     rng = np.random.RandomState(seed)

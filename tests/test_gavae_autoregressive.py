@@ -158,12 +158,9 @@ def test_autoregressive_sampler_round_trips_and_old_files_mean_the_plain_decoder
     )
     np.testing.assert_array_equal(loaded.reconstruction_error(X, y),
                                   sampler.reconstruction_error(X, y))  # fmt: skip
-    from gavae_ids.sampling._gavae_files import _params_from_json
+    from conftest import params_of_older_file
 
-    saved = {**sampler.get_params(deep=False), "hidden": [16, 8], "critic_hidden": [16],
-             "sampling_strategy": "auto", "layout": None}  # fmt: skip
-    del saved["decoder"], saved["decoder_hidden"]
-    assert _params_from_json(saved)["decoder"] == "mlp"
+    assert params_of_older_file(sampler, "decoder", "decoder_hidden")["decoder"] == "mlp"
 
 
 def test_unknown_decoder_is_refused():

@@ -72,12 +72,9 @@ def test_every_kept_row_lies_in_a_real_rows_ball_and_files_keep_the_check(tmp_pa
     np.testing.assert_array_equal(loaded.sample(200, 1, random_state=4),
                                   checked.sample(200, 1, random_state=4))  # fmt: skip
     # A file written before the check existed has no manifold_k and keeps sampling without it.
-    from gavae_ids.sampling._gavae_files import _params_from_json
+    from conftest import params_of_older_file
 
-    saved = {**checked.get_params(deep=False), "hidden": [16, 8], "critic_hidden": [8],
-             "sampling_strategy": "auto", "layout": None}  # fmt: skip
-    del saved["manifold_k"]
-    assert _params_from_json(saved)["manifold_k"] is None
+    assert params_of_older_file(checked, "manifold_k")["manifold_k"] is None
 
 
 def test_a_refit_measures_candidates_against_its_own_rows():
