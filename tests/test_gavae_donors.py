@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gavae_ids.sampling import GAVAESampler
-from gavae_ids.sampling.donors import apply_donors, block_codes, fit_donors, pattern_keys
+from gavae_ids.sampling.donors import ClassDonors, block_codes, fit_donors, pattern_keys
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -30,8 +30,8 @@ def test_columns_sharing_the_nearest_donors_bin_take_its_values():
     # Shares bins 0, 1, 2 with the first row (values 1, 3, 5 are the bins' other values) and
     # not the last one: columns 0-2 take the donor's values, column 3 keeps its own.
     cand = np.array([[1, 3, 5, 1]])
-    out = apply_donors(t, 0, cand, sb[np.arange(4), cand], np.zeros((1, 0), int), sb,
-                       torch.Generator().manual_seed(0))  # fmt: skip
+    out = ClassDonors(t, 0, sb).apply(cand, sb[np.arange(4), cand], np.zeros((1, 0), int),
+                                      torch.Generator().manual_seed(0))  # fmt: skip
     np.testing.assert_array_equal(out, [[0, 2, 4, 1]])
 
 
@@ -43,11 +43,11 @@ def test_a_bin_level_copy_keeps_its_own_values_so_no_exact_copy_appears():
     gen = torch.Generator().manual_seed(0)
     # Same bins and category as the real row: a bin-level copy, left alone.
     cand = np.array([[1, 3, 5]])
-    out = apply_donors(t, 0, cand, cand // 2, np.array([[1]]), sb, gen)
+    out = ClassDonors(t, 0, sb).apply(cand, cand // 2, np.array([[1]]), gen)
     np.testing.assert_array_equal(out, cand)
     # Same bins, another category: not a copy of the real row, so it borrows every value and
     # still differs from the row in its category.
-    out = apply_donors(t, 0, cand, cand // 2, np.array([[0]]), sb, gen)
+    out = ClassDonors(t, 0, sb).apply(cand, cand // 2, np.array([[0]]), gen)
     np.testing.assert_array_equal(out, real)
 
 
@@ -56,8 +56,8 @@ def test_donors_of_another_class_are_never_used():
     real = np.array([[0, 2], [8, 8]])
     t = _table(real, real // 2, np.zeros((2, 0), int), [0, 1])
     cand = np.array([[1, 3]])  # the bins of class 0's row; class 1's row shares none
-    out = apply_donors(t, 1, cand, cand // 2, np.zeros((1, 0), int), sb,
-                       torch.Generator().manual_seed(0))  # fmt: skip
+    out = ClassDonors(t, 1, sb).apply(cand, cand // 2, np.zeros((1, 0), int),
+                                      torch.Generator().manual_seed(0))  # fmt: skip
     np.testing.assert_array_equal(out, cand)
 
 
@@ -66,8 +66,8 @@ def test_ties_between_donors_are_broken_at_random():
     real = np.array([[0, 8], [8, 0]])  # each shares one bin with the candidate
     t = _table(real, real // 2, np.zeros((2, 0), int), [0, 0], n_classes=1)
     cand = np.tile([[1, 1]], (400, 1))  # bins (0, 0)
-    out = apply_donors(t, 0, cand, cand // 2, np.zeros((400, 0), int), sb,
-                       torch.Generator().manual_seed(0))  # fmt: skip
+    out = ClassDonors(t, 0, sb).apply(cand, cand // 2, np.zeros((400, 0), int),
+                                      torch.Generator().manual_seed(0))  # fmt: skip
     first = np.mean(out[:, 0] == 0)
     assert 0.4 < first < 0.6
     np.testing.assert_array_equal(out[:, 0] == 0, out[:, 1] == 1)  # one donor or the other
@@ -123,12 +123,12 @@ def test_the_sampler_keeps_a_rows_numbers_consistent_and_round_trips(tmp_path):
 
 
 def test_the_nearest_donor_shares_the_most_codes():
-    from gavae_ids.sampling.donors import _nearest
+    from gavae_ids.sampling.donors import _NearestIndex
 
     rng = np.random.RandomState(0)
     pool = rng.randint(-1, 4, (300, 7))
     cand = rng.randint(-1, 6, (2000, 7))  # codes the pool never holds too
-    chosen = _nearest(pool, cand, torch.Generator().manual_seed(0))
+    chosen = _NearestIndex(pool).query(cand, torch.Generator().manual_seed(0))
     shared = (cand[:, None, :] == pool[None, :, :]).sum(axis=2)
     np.testing.assert_array_equal(shared[np.arange(len(cand)), chosen], shared.max(axis=1))
 

@@ -108,13 +108,12 @@ class ValueSpaceMixin:
         k = self.manifold_k_
         if k is None or donors is None:
             return None
-        # Built once per class (and k): sample() is often called many times. _fit_donors
-        # empties the cache, so a refit never sees the rows of an earlier fit.
-        key = (class_index, int(k))
+        # Built once per class: sample() is often called many times. _fit_donors empties
+        # the cache, so a refit never sees the rows (or k) of an earlier fit.
         cache = self.__dict__.setdefault("_manifold_cache", {})
-        if key not in cache:
-            cache[key] = self._build_manifold(donors, class_index)
-        return cache[key]
+        if class_index not in cache:
+            cache[class_index] = self._build_manifold(donors, class_index)
+        return cache[class_index]
 
     def _build_manifold(self, donors, class_index: int) -> ClassManifold:
         own = donors.owner == class_index

@@ -34,7 +34,6 @@ __all__ = [
     "MAX_DONORS",
     "ClassDonors",
     "DonorTable",
-    "apply_donors",
     "block_codes",
     "fit_donors",
     "pattern_keys",
@@ -202,20 +201,6 @@ class ClassDonors:
         return out
 
 
-def apply_donors(
-    table: DonorTable,
-    class_index: int,
-    support: np.ndarray,
-    bins: np.ndarray,
-    blocks: np.ndarray,
-    bins_of_support: np.ndarray,
-    generator: torch.Generator,
-) -> np.ndarray:
-    """:meth:`ClassDonors.apply` for a single batch of candidates of ``class_index``."""
-    return ClassDonors(table, class_index, bins_of_support).apply(support, bins, blocks,
-                                                                   generator)  # fmt: skip
-
-
 class _NearestIndex:
     """Which ``pool`` row shares the most codes with a candidate row; random ties.
 
@@ -243,8 +228,3 @@ class _NearestIndex:
             tie = torch.rand(shared.shape, generator=generator)
             out[a : a + _CHUNK] = (shared + tie).argmax(dim=1).numpy()
         return out
-
-
-def _nearest(pool: np.ndarray, cand: np.ndarray, generator: torch.Generator) -> np.ndarray:
-    """Index of the ``pool`` row sharing the most codes with each ``cand`` row (one batch)."""
-    return _NearestIndex(pool).query(cand, generator)
