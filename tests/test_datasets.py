@@ -44,7 +44,8 @@ def test_test_plus_class_counts(nsl_test):
     assert nsl_test.difficulty.between(0, 21).all()
 
 
-@pytest.mark.parametrize("split", ["train", "train20", "test", "test21"])
+@pytest.mark.parametrize("split", [pytest.param("train", marks=pytest.mark.data),
+                                   "train20", "test", "test21"])
 def test_every_attack_name_is_mapped(request, data_home, split):
     home = request.getfixturevalue("nsl_full_home") if split == "train" else data_home
     b = load_nsl_kdd(split, data_home=home)  # unknown="error" would raise otherwise
@@ -337,7 +338,7 @@ def test_load_csv_errors(tmp_path):
 # -- load_benchmark: one training set + named test sets ----------------------------------------
 @pytest.mark.parametrize(("split", "train_name", "train_rows"),
                          [("train20", "KDDTrain+_20Percent", 25_192),
-                          ("train", "KDDTrain+", 125_973)])  # fmt: skip
+                          pytest.param("train", "KDDTrain+", 125_973, marks=pytest.mark.data)])  # fmt: skip
 def test_nsl_benchmark_names_its_test_sets_and_training_file(request, data_home, split,
                                                              train_name, train_rows):  # fmt: skip
     home = request.getfixturevalue("nsl_full_home") if split == "train" else data_home

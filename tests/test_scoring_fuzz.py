@@ -118,8 +118,8 @@ MIXED = _damaged_30_percent(24)
 
 # -- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def pool(data_home) -> list[bytes]:
-    with gzip.open(data_home / "nsl-kdd" / "KDDTest+.txt.gz", "rb") as f:
+def pool(shipped_file) -> list[bytes]:
+    with gzip.open(shipped_file("KDDTest+.txt"), "rb") as f:
         return [next(f).rstrip(b"\r\n") for _ in range(POOL)]
 
 
