@@ -14,7 +14,7 @@ REPRODUCE_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install reproduce reproduce-unsw test test-data lint clean
+.PHONY: install reproduce reproduce-unsw test test-data dist lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,17 @@ test: $(STAMP)
 test-data: $(STAMP)
 	$(BIN)/python -m pytest -q -m data
 
+# The wheel and sdist a release would upload, checked with twine (build and twine are
+# release tools, installed here only).
+dist: $(STAMP)
+	$(BIN)/pip install --quiet build twine
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

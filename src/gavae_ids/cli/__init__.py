@@ -18,11 +18,29 @@ from gavae_ids.cli.data import data_app
 
 app = typer.Typer(
     name="gavae-ids",
-    help="Intrusion detection on imbalanced network traffic with a GAVAE (see README).",
+    help="Intrusion detection on imbalanced network traffic with a GAVAE (docs: README, docs/).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from gavae_ids._version import __version__
+
+        typer.echo(f"gavae-ids {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),  # fmt: skip
+) -> None:
+    """Intrusion detection on imbalanced network traffic with a GAVAE."""
+
+
 app.add_typer(data_app, name="data")
 _common.register_commands(app)
 
