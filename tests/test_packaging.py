@@ -28,8 +28,13 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_ships_the_nsl_kdd_files_with_their_checksums(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     data = "gavae_ids/datasets/data/"
-    for f in ("KDDTrain+_20Percent.txt.gz", "KDDTest+.txt.gz", "KDDTest-21.txt.gz", "SHA256SUMS",
-              "NOTICE-NSL-KDD.md"):
+    for f in (
+        "KDDTrain+_20Percent.txt.gz",
+        "KDDTest+.txt.gz",
+        "KDDTest-21.txt.gz",
+        "SHA256SUMS",
+        "NOTICE-NSL-KDD.md",
+    ):
         assert data + f in names, f"{f} missing from {wheel.name}"
     assert not any(n.startswith(("tests/", "docs/", "benchmarks/")) for n in names)
 

@@ -35,8 +35,13 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                 help="Print the version and exit."),  # fmt: skip
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),  # fmt: skip
 ) -> None:
     """Intrusion detection on imbalanced network traffic with a GAVAE."""
 
