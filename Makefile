@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (see README):
 #   make reproduce   — the main job: the NSL-KDD reproduction of the paper
 #   make test        — the test suite
+#   make docs        — the docs site (mkdocs build --strict into site/)
 # Both create .venv and install what they need first.
 
 PYTHON ?= python3
@@ -14,7 +15,7 @@ REPRODUCE_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install reproduce reproduce-unsw test test-data dist lint clean
+.PHONY: install reproduce reproduce-unsw test test-data dist lint docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,5 +51,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# The docs site: installs the docs extra, then builds site/ (warnings are errors).
+docs: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[docs]"
+	$(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist site *.egg-info
