@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sklearn.utils.validation import check_is_fitted
 
+from gavae_ids._util.persistence import read_config, save_config, verified_file
 from gavae_ids.classifiers._optional import _require, _version, _warn_other_version
 from gavae_ids.exceptions import ModelFileError
-from gavae_ids.persistence import read_config, save_config, verified_file
 
 SKOPS_FILE = "model.skops"
 
