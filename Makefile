@@ -14,7 +14,7 @@ REPRODUCE_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install reproduce reproduce-unsw test test-data lint clean
+.PHONY: install reproduce reproduce-unsw test test-data lint lint-imports clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test-data: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+
+# The layers and forbidden imports of [tool.importlinter] in pyproject.toml (no import cycles).
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info
