@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gavae_ids.classifiers import registry
+from gavae_ids.classifiers import make_lightgbm, registry
 from gavae_ids.detection.auto import TIE_TOLERANCE, _pick, order_candidates, select_method
 from gavae_ids.exceptions import DataError
 
@@ -54,7 +54,7 @@ def test_the_budget_skips_a_candidate_and_says_so(threshold_table):
 def test_unavailable_and_unbundleable_candidates_are_listed_as_skipped(
     threshold_table, monkeypatch
 ):
-    missing = registry._Entry(registry.make_lightgbm, requires="no_such_module_x")
+    missing = registry._Entry(make_lightgbm, requires="no_such_module_x")
     monkeypatch.setitem(registry._METHODS, "fake-lgbm", missing)
     X, y = threshold_table
     sel = select_method(X, y, candidates=["rf", "fake-lgbm", "knn"], verbose=False)

@@ -26,8 +26,9 @@ written by other library versions, and reads weights with safetensors, trees
 with LightGBM's text parser or skops, and everything else as JSON — no pickle,
 no ``torch.load``. The manifest can name only classes on the one allow-list of
 loadable classes (:func:`~gavae_ids.classifiers.loadable_class`), and
-a skops file only scikit-learn's estimators and the types of
-:data:`gavae_ids.classifiers.skops_files.SKOPS_TYPES`: any other type is refused
+a skops file only scikit-learn's estimators, the types of
+:data:`gavae_ids.classifiers.skops_files.SKOPS_TYPES` and classes on that allow-list:
+any other type is refused
 before anything in the file is built.
 
 Classifiers without such a ``save``/``load`` (scikit-learn's KNN and SVM, any
