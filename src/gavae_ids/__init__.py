@@ -9,9 +9,9 @@ The package follows the data flow of the paper (Saranya & Jayalakshmi):
 >>> det = Detector.load("model_dir")        # doctest: +SKIP
 >>> det.predict(flows_dataframe)            # doctest: +SKIP
 
-Modules that moved in 0.1 (``gavae_ids.detector`` → ``gavae_ids.detection.detector``,
-…; the table is :data:`gavae_ids._util.moved.MOVED`) still import under their old
-names, with a :class:`DeprecationWarning`.
+Modules that moved when the flat top level was grouped by job (``gavae_ids.detector`` →
+``gavae_ids.detection.detector``, …; the table is :data:`gavae_ids._util.moved.MOVED`)
+still import under their old names, with a :class:`DeprecationWarning`.
 """
 
 from gavae_ids._util import moved as _moved

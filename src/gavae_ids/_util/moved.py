@@ -17,7 +17,7 @@ import importlib.util
 import sys
 import warnings
 
-#: Old module → new module (release 0.1 moved the flat top level into job folders).
+#: Old module → new module (issue #27 grouped the flat top level into job folders).
 MOVED: dict[str, str] = {
     "gavae_ids._documents": "gavae_ids._util.documents",
     "gavae_ids._hashing": "gavae_ids._util.hashing",
