@@ -15,7 +15,7 @@ REPRODUCE_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install reproduce reproduce-unsw test test-data dist lint docs clean
+.PHONY: install reproduce reproduce-unsw test test-data dist lint lint-imports docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[docs]"
 	$(BIN)/mkdocs build --strict
+
+# The layers and forbidden imports of [tool.importlinter] in pyproject.toml (no import cycles).
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build dist site *.egg-info

@@ -21,7 +21,7 @@ metrics, tables and JSON are those of ``gavae-ids reproduce``):
   them with ``--methods``).
 
 ``--hyperparameters paper`` (default, as ``gavae-ids reproduce``) runs every GAVAE
-with :data:`gavae_ids.methods.PAPER_GAVAE`; ``defaults`` with the library's defaults.
+with :data:`gavae_ids.detection.methods.PAPER_GAVAE`; ``defaults`` with the library's defaults.
 
 Writes ``<out>/<dataset>/report.md`` and ``metrics.json`` (accuracy, macro-F1,
 per-class DR, binary DR/FPR, mean ± std over seeds; fit times), and prints the
@@ -57,7 +57,7 @@ from gavae_ids.classifiers import (
 )
 from gavae_ids.classifiers.registry import available_methods
 from gavae_ids.evaluation.results import RunResults, read_results
-from gavae_ids.reproduce import ReproduceConfig, reproduce
+from gavae_ids.experiments.reproduce import ReproduceConfig, reproduce
 from gavae_ids.sampling import GAVAESampler
 
 #: Eq. 8 scale so large that every decoded candidate passes Eq. 9 (k must be finite).

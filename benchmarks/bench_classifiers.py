@@ -22,7 +22,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from gavae_ids.classifiers import available_methods
 from gavae_ids.datasets import load_nsl_kdd
-from gavae_ids.methods import build_method
+from gavae_ids.detection.methods import build_method
 from gavae_ids.preprocessing import TabularPreprocessor
 
 

@@ -78,8 +78,8 @@ def build_input(data_home: Path, rows: int, folder: Path, with_gzip: bool) -> di
 
 
 def get_detector(args, folder: Path):
-    from gavae_ids.detector import Detector
-    from gavae_ids.training_api import parse_params, train_detector
+    from gavae_ids.detection.detector import Detector
+    from gavae_ids.detection.train import parse_params, train_detector
 
     if args.model:
         return Detector.load(args.model, device=args.device), f"bundle {args.model}"

@@ -8,7 +8,7 @@ header-less CSV (outputs CSV). The model is a DNN with the GAVAE-DNN's
 architecture trained for one epoch on KDDTrain+_20Percent (as in
 ``bench_scoring.py``), or ``--model DIR``.
 
-* **rows/s**: wall time of :func:`gavae_ids.scoring_jobs.score_files`, input files
+* **rows/s**: wall time of :func:`gavae_ids.scoring.jobs.score_files`, input files
   to output files, for the local engine (this process: one torch thread + the
   reader thread) and for Dask on a ``LocalCluster`` on 127.0.0.1 with 1 and 2
   single-threaded worker processes. The cluster is started (and warmed up by one
@@ -75,7 +75,7 @@ def get_bundle(args, folder: Path) -> tuple[Path, str]:
         return Path(args.model), f"bundle {args.model}"
     import torch
 
-    from gavae_ids.training_api import train_detector
+    from gavae_ids.detection.train import train_detector
 
     t = time.perf_counter()
     torch.set_num_threads(1)
@@ -87,7 +87,7 @@ def get_bundle(args, folder: Path) -> tuple[Path, str]:
 
 
 def job(bundle, inputs, out, header, **kw):
-    from gavae_ids.scoring_jobs import score_files
+    from gavae_ids.scoring.jobs import score_files
 
     s = score_files(bundle, [str(p) for p in inputs], out, header=header, verbose=False, **kw)
     assert s.rejected == 0 and s.scored == s.total, s.reject_reasons

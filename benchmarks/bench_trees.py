@@ -64,9 +64,9 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="configuration names to run (substrings)")
     args = ap.parse_args()
 
-    from gavae_ids.methods import build_method
+    from gavae_ids.detection.methods import build_method
+    from gavae_ids.detection.train import load_training_data
     from gavae_ids.preprocessing import fit_preprocessing
-    from gavae_ids.training_api import load_training_data
 
     data = load_training_data(args.dataset, data_home=args.data_dir)
     X_raw, y = data["X"], data["y"].to_numpy()

@@ -42,7 +42,7 @@ from gavae_ids.evaluation.fidelity import (
     exact_copy_share,
     nn_distance_ratio,
 )
-from gavae_ids.fidelity import HOLDOUT_FRACTION, fidelity_data
+from gavae_ids.experiments.fidelity_runs import HOLDOUT_FRACTION, fidelity_data
 from gavae_ids.nn.bins import _bin_bounds, _bin_log_probs, _bin_of
 from gavae_ids.sampling import GAVAESampler
 

@@ -1,6 +1,6 @@
 """Why GAVAE rows do or do not look real: latent use, prior match, reconstructions, Eq. 9.
 
-For each preset (``paper`` = :data:`gavae_ids.methods.PAPER_GAVAE`, ``defaults`` = the
+For each preset (``paper`` = :data:`gavae_ids.detection.methods.PAPER_GAVAE`, ``defaults`` = the
 library's GAVAESampler defaults) fitted on NSL-KDD KDDTrain+_20Percent (training data
 only), prints per attack class:
 
@@ -31,8 +31,8 @@ import numpy as np
 import torch
 
 from gavae_ids.datasets import load_nsl_kdd
+from gavae_ids.detection.methods import PAPER_GAVAE
 from gavae_ids.evaluation.fidelity import c2st_auc, nn_distance_ratio
-from gavae_ids.methods import PAPER_GAVAE
 from gavae_ids.preprocessing import TabularPreprocessor
 from gavae_ids.sampling import GAVAESampler
 

@@ -33,9 +33,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="Folder for the bundles.")
     args = ap.parse_args()
 
-    from gavae_ids.model_card import fit_with_card
-    from gavae_ids.pipeline import DetectionPipeline
-    from gavae_ids.training_api import train_detector
+    from gavae_ids.detection.model_card import fit_with_card
+    from gavae_ids.detection.pipeline import DetectionPipeline
+    from gavae_ids.detection.train import train_detector
 
     test = pd.read_csv(args.data / "iot_test.csv")
     X_test, y_test = test.drop(columns=DROP + ["type"]), test["type"].astype(str).to_numpy()

@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from gavae_ids.classifiers import GAVAEDNNClassifier
-from gavae_ids.detector import Detector
-from gavae_ids.novelty import DEFAULT_FPR_BUDGET
+from gavae_ids.detection.detector import Detector
+from gavae_ids.detection.novelty import DEFAULT_FPR_BUDGET
+from gavae_ids.experiments.reproduce import ReproduceConfig, load_experiment
 from gavae_ids.preprocessing import TabularPreprocessor
-from gavae_ids.reproduce import ReproduceConfig, load_experiment
 from gavae_ids.sampling import GAVAESampler
 
 

@@ -133,7 +133,7 @@ def make_detector(nsl_small):
     import torch
 
     from gavae_ids.classifiers import DNNClassifier
-    from gavae_ids.detector import Detector
+    from gavae_ids.detection.detector import Detector
     from gavae_ids.preprocessing import TabularPreprocessor
     from gavae_ids.sampling import GAVAESampler
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gavae_ids.auto import TIE_TOLERANCE, _pick, order_candidates, select_method
-from gavae_ids.classifiers import registry
+from gavae_ids.classifiers import make_lightgbm, registry
+from gavae_ids.detection.auto import TIE_TOLERANCE, _pick, order_candidates, select_method
 from gavae_ids.exceptions import DataError
 
 
@@ -54,7 +54,7 @@ def test_the_budget_skips_a_candidate_and_says_so(threshold_table):
 def test_unavailable_and_unbundleable_candidates_are_listed_as_skipped(
     threshold_table, monkeypatch
 ):
-    missing = registry._Entry(registry.make_lightgbm, requires="no_such_module_x")
+    missing = registry._Entry(make_lightgbm, requires="no_such_module_x")
     monkeypatch.setitem(registry._METHODS, "fake-lgbm", missing)
     X, y = threshold_table
     sel = select_method(X, y, candidates=["rf", "fake-lgbm", "knn"], verbose=False)
@@ -73,7 +73,7 @@ def test_a_failing_candidate_is_listed_and_the_others_still_compete(threshold_ta
             raise RuntimeError("boom")
 
     monkeypatch.setitem(registry._METHODS, "broken", registry._Entry(Broken))
-    monkeypatch.setattr("gavae_ids.auto._unusable", lambda m: None)
+    monkeypatch.setattr("gavae_ids.detection.auto._unusable", lambda m: None)
     X, y = threshold_table
     sel = select_method(X, y, candidates=["broken", "rf"], verbose=False)
     rows = {r["candidate"]: r["status"] for r in sel.table}
@@ -101,7 +101,7 @@ def test_bad_requests_are_refused_before_any_fit(threshold_table):
         order_candidates(["rf", "nope"])
     with pytest.raises(DataError, match="unknown --scoring 'f2_macro'"):
         select_method(X, y, candidates=["rf"], scoring="f2_macro", verbose=False)
-    from gavae_ids.training_api import train_detector
+    from gavae_ids.detection.train import train_detector
 
     with pytest.raises(DataError, match="cannot be given with --method auto"):
         train_detector("csv", method="auto", csv_path="unused.csv", epochs=3)
@@ -111,7 +111,7 @@ def test_train_auto_card_holds_the_table_and_the_refit_uses_all_rows(tmp_path):
     from typer.testing import CliRunner
 
     from gavae_ids.cli import app
-    from gavae_ids.detector import Detector, read_manifest
+    from gavae_ids.detection.detector import Detector, read_manifest
 
     rng = np.random.RandomState(1)
     n = 400

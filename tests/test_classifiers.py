@@ -11,7 +11,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.datasets import make_blobs
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gavae_ids._torch import init_module_
+from gavae_ids._util.torch_helpers import init_module_
 from gavae_ids.classifiers import (
     CNNClassifier,
     DNNClassifier,
@@ -392,7 +392,7 @@ def test_ctgan_peers_say_how_to_install(blobs):
 
 def test_loading_never_calls_an_untrusted_name(tmp_path):
     """A config naming any callable outside the allowlist is not called on load."""
-    from gavae_ids.classifiers.base import _from_json
+    from gavae_ids.classifiers._params import from_json as _from_json
 
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")

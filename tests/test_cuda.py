@@ -13,7 +13,7 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score
 
-from gavae_ids._torch import resolve_device
+from gavae_ids._util.torch_helpers import resolve_device
 from gavae_ids.classifiers import DNNClassifier, GAVAEDNNClassifier
 from gavae_ids.sampling import GAVAESampler
 

@@ -12,15 +12,15 @@ import pytest
 
 from gavae_ids.classifiers import DNNClassifier, make_knn, make_random_forest
 from gavae_ids.datasets import NSL_KDD_FEATURES
-from gavae_ids.detector import (
+from gavae_ids.detection.detector import (
     BUNDLE_FORMAT,
     BundleVersionWarning,
     Detector,
     check_bundleable,
 )
+from gavae_ids.detection.train import parse_params, resolve_normal_label, train_detector
 from gavae_ids.exceptions import DataError, ModelFileError
 from gavae_ids.preprocessing import TabularPreprocessor
-from gavae_ids.training_api import parse_params, resolve_normal_label, train_detector
 
 
 @pytest.fixture(scope="module")
@@ -192,8 +192,8 @@ def test_other_gavae_ids_version_warns_once_and_hashes_each_file_once(bundle, mo
     file again nor warn about the same version again."""
     from collections import Counter
 
-    import gavae_ids.bundle as bundle_module
-    import gavae_ids.persistence as persistence
+    import gavae_ids._util.persistence as persistence
+    import gavae_ids.detection.bundle as bundle_module
 
     hashed = Counter()
     real_hash = persistence.sha256_file
@@ -337,7 +337,7 @@ TREES = {
 def tree_bundles(nsl_small, tmp_path_factory):
     """One small detector per tree kind, saved: name → (detector, bundle path)."""
     from gavae_ids.classifiers import HGBClassifier
-    from gavae_ids.methods import build_method
+    from gavae_ids.detection.methods import build_method
 
     pre = TabularPreprocessor(categorical=nsl_small["categorical"]).fit(nsl_small["X"])
     Xt, y = pre.transform(nsl_small["X"]), nsl_small["y"].to_numpy()
@@ -365,7 +365,7 @@ def tree_bundles(nsl_small, tmp_path_factory):
 def _rehash(bundle):
     """Rewrite every checksum (inner config.json files, then the manifest), as an attacker
     who can write the whole folder would: only the allow-lists stand in the way then."""
-    from gavae_ids._hashing import sha256_file
+    from gavae_ids._util.hashing import sha256_file
 
     for cfg in sorted(bundle.rglob("config.json"), key=lambda p: -len(p.parts)):
         meta = json.loads(cfg.read_text())

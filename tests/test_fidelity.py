@@ -222,7 +222,7 @@ def test_markdown_section_shows_the_table_values():
 def test_synthetic_rows_are_the_rows_appended_after_the_originals():
     from imblearn.over_sampling import RandomOverSampler
 
-    from gavae_ids.fidelity import synthetic_rows
+    from gavae_ids.experiments.fidelity_runs import synthetic_rows
 
     X, y = blobs(10, 0)
     keep = np.r_[0:10, 10:13, 20:24]
@@ -242,8 +242,8 @@ def test_synthetic_rows_are_the_rows_appended_after_the_originals():
 
 
 def test_paper_preset_is_the_one_reproduce_uses():
-    from gavae_ids.fidelity import make_sampler
-    from gavae_ids.methods import PAPER_PARAMS
+    from gavae_ids.detection.methods import PAPER_PARAMS
+    from gavae_ids.experiments.fidelity_runs import make_sampler
 
     paper = make_sampler("gavae-paper", random_state=3)
     default = make_sampler("gavae", random_state=3)
@@ -253,8 +253,8 @@ def test_paper_preset_is_the_one_reproduce_uses():
 
 
 def test_fidelity_preset_trains_longer_and_wider_than_the_defaults():
-    from gavae_ids.fidelity import make_sampler
-    from gavae_ids.methods import FIDELITY_GAVAE
+    from gavae_ids.detection.methods import FIDELITY_GAVAE
+    from gavae_ids.experiments.fidelity_runs import make_sampler
 
     default = make_sampler("gavae", random_state=3)
     preset = make_sampler("gavae-fidelity", random_state=3)
@@ -331,7 +331,7 @@ def test_bad_arguments_fail_in_one_line(tmp_path, data_home, args, message):
 
 def test_missing_ctgan_is_a_note_not_an_error():
     from gavae_ids.classifiers.peers import ctgan_available
-    from gavae_ids.fidelity import resolve_samplers
+    from gavae_ids.experiments.fidelity_runs import resolve_samplers
 
     names, notes = resolve_samplers(["ros", "tvae"])
     if ctgan_available():

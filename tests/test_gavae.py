@@ -621,7 +621,7 @@ def test_binned_samples_lie_on_each_columns_training_values(table, fitted):
 
 
 def test_paper_preset_decodes_means_off_the_training_values(table):
-    from gavae_ids.methods import PAPER_GAVAE
+    from gavae_ids.detection.methods import PAPER_GAVAE
 
     X, y, layout = table
     params = {**PAPER_GAVAE, **TINY}

@@ -134,8 +134,8 @@ def test_the_nearest_donor_shares_the_most_codes():
 
 
 def test_a_file_whose_donors_do_not_fit_its_tables_is_refused(tmp_path):
+    from gavae_ids._util.persistence import load_model, save_model
     from gavae_ids.exceptions import ModelFileError
-    from gavae_ids.persistence import load_model, save_model
     from gavae_ids.sampling._gavae_files import MODEL_KIND
 
     X, y = _linked(300, 60)

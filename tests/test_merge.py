@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from gavae_ids.cli import app
 from gavae_ids.evaluation.results import aggregate_augmentation, read_results
 from gavae_ids.exceptions import DataError
-from gavae_ids.merge import merge_runs
-from gavae_ids.reproduce import ReproduceConfig, reproduce
+from gavae_ids.experiments.merge import merge_runs
+from gavae_ids.experiments.reproduce import ReproduceConfig, reproduce
 
 pytestmark = pytest.mark.slow
 

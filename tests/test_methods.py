@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from gavae_ids.classifiers import GAVAEDNNClassifier
+from gavae_ids.detection.methods import PAPER_PARAMS, QUICK_PARAMS, build_method
 from gavae_ids.exceptions import DataError
-from gavae_ids.methods import PAPER_PARAMS, QUICK_PARAMS, build_method
-from gavae_ids.reproduce import ReproduceConfig, protocol_notes
+from gavae_ids.experiments.reproduce import ReproduceConfig, protocol_notes
 from gavae_ids.sampling import GAVAESampler
 
 
@@ -56,7 +56,7 @@ def test_hyperparameters_setting_is_checked_and_reported():
 
 
 def test_reproduce_k_reaches_gavae_dnn_only_and_config_wins():
-    from gavae_ids.reproduce import run_params
+    from gavae_ids.experiments.reproduce import run_params
 
     cfg = ReproduceConfig(k=0.5, method_params={"DNN": {"lr": 1e-3}})
     assert run_params(cfg, "GAVAE-DNN") == {"sampler__k": 0.5}
@@ -83,7 +83,12 @@ def test_scikit_learn_verbose_is_not_a_progress_bar():
 
 
 def test_tree_method_names_in_reports():
-    from gavae_ids.reproduce import TREE_METHODS, display_name, registry_name, resolve_methods
+    from gavae_ids.experiments.reproduce import (
+        TREE_METHODS,
+        display_name,
+        registry_name,
+        resolve_methods,
+    )
 
     assert resolve_methods(["lightgbm", "GAVAE+LightGBM", "smote-lgbm", "gavae-rf", "rf"]) == (
         "LightGBM", "GAVAE+LightGBM", "SMOTE+LightGBM", "GAVAE+RF", "RF")  # fmt: skip

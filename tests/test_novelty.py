@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
-from gavae_ids.novelty import (
+from gavae_ids.detection.novelty import (
     NoveltyThresholds,
     binary_with_novelty,
     calibrate,
@@ -18,6 +17,7 @@ from gavae_ids.novelty import (
     class_quantiles,
     novel_mask,
 )
+from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
 
 CLASSES = ["Attack", "Normal"]
 CENTRES = {"Attack": np.array([1.0, 0.0]), "Normal": np.array([0.0, 1.0])}
@@ -145,7 +145,7 @@ def test_detector_needs_thresholds_before_flagging(gavae_detector, nsl_small):
 
 def test_detector_novelty_round_trips_through_the_bundle(gavae_detector, nsl_small, nsl_test,
                                                          tmp_path):  # fmt: skip
-    from gavae_ids.detector import NOVEL_LABEL, Detector
+    from gavae_ids.detection.detector import NOVEL_LABEL, Detector
 
     X, y = nsl_small["X"], nsl_small["y"].to_numpy()
     half = np.arange(len(y)) % 2 == 0

@@ -9,8 +9,8 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.tree import DecisionTreeClassifier
 
-from gavae_ids.methods import build_method
-from gavae_ids.pipeline import DetectionPipeline, build_pipeline
+from gavae_ids.detection.methods import build_method
+from gavae_ids.detection.pipeline import DetectionPipeline, build_pipeline
 from gavae_ids.preprocessing import fit_preprocessing
 
 TINY_GAVAE = {"sampler__n_iter": 3, "sampler__max_attempts": 2, "frozen_epochs": 1,

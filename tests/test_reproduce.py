@@ -58,7 +58,7 @@ def test_every_artefact_is_written(quick_run):
 
 
 def test_the_saved_model_is_a_bundle_that_score_reads(quick_run, nsl_test, tmp_path):
-    from gavae_ids.detector import Detector
+    from gavae_ids.detection.detector import Detector
     from gavae_ids.scoring import score_file
 
     out, results, _ = quick_run
@@ -165,7 +165,7 @@ def test_bad_arguments_fail_in_one_line_before_any_work(tmp_path, data_home, arg
 
 
 def test_duplicate_method_names_are_trained_once():
-    from gavae_ids.reproduce import resolve_methods
+    from gavae_ids.experiments.reproduce import resolve_methods
 
     assert resolve_methods(["dnn", "DNN", "gavae-dnn", "GAVAE-DNN"]) == ("DNN", "GAVAE-DNN")
 

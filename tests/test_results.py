@@ -26,7 +26,7 @@ from gavae_ids.evaluation.results import (
     write_results,
 )
 from gavae_ids.exceptions import DataError
-from gavae_ids.merge import merge_runs
+from gavae_ids.experiments.merge import merge_runs
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "docs" / "results"
 #: Committed run directories: a report.md beside a metrics.csv.

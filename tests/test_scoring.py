@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from gavae_ids.cli import app
 from gavae_ids.datasets import NSL_KDD_FEATURES
-from gavae_ids.detector import Detector
+from gavae_ids.detection.detector import Detector
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring import score_file
 from gavae_ids.scoring._read import _line_blocks

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gavae_ids.cli import app
-from gavae_ids.scoring_jobs import REJECTS_DIR, ScoringJobError, score_files
+from gavae_ids.scoring.jobs import REJECTS_DIR, ScoringJobError, score_files
 
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
@@ -87,7 +87,7 @@ def test_dask_engine_equals_local_engine(cluster, bundle, flows, local, tmp_path
     assert (job.total, job.rejected) == (1501, 3 * 2 + 2 + 1)
     assert job.reject_reasons == job_local.reject_reasons
     # Each worker loaded and verified the bundle once, whatever it scored.
-    from gavae_ids import scoring_dask
+    from gavae_ids.scoring import dask_cluster as scoring_dask
 
     with distributed.Client(cluster) as client:
         cached = client.run(lambda: len(scoring_dask._DETECTORS))
@@ -109,7 +109,7 @@ def test_cli_parquet_glob_with_dask(cluster, bundle, flows, tmp_path):
 
 def _die(unit, *, bundle, opts, marker=None):
     """Kill this worker process half-way through a file (once per ``marker``, or always)."""
-    from gavae_ids.scoring_dask import score_unit_task
+    from gavae_ids.scoring.dask_cluster import score_unit_task
 
     if marker is not None:
         try:

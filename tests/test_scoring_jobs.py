@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from gavae_ids.cli import app
 from gavae_ids.exceptions import DataError, MissingExtraError
 from gavae_ids.scoring import score_file
-from gavae_ids.scoring_jobs import REJECTS_DIR, expand_inputs, score_files
+from gavae_ids.scoring.jobs import REJECTS_DIR, expand_inputs, score_files
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

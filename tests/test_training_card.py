@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from sklearn.tree import DecisionTreeClassifier
 
-from gavae_ids.detector import Detector, ModelQualityWarning, read_manifest
-from gavae_ids.model_card import (
+from gavae_ids.detection.detector import Detector, ModelQualityWarning, read_manifest
+from gavae_ids.detection.model_card import (
     CARD_JSON,
     CARD_MARKDOWN,
     ModelCard,
     evaluate_predictions,
     fit_with_card,
 )
-from gavae_ids.pipeline import DetectionPipeline
+from gavae_ids.detection.pipeline import DetectionPipeline
 
 
 def test_card_figures_on_a_case_worked_by_hand():

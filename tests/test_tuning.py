@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from gavae_ids.classifiers import register_method
 from gavae_ids.cli import app
 from gavae_ids.exceptions import DataError
-from gavae_ids.tuning import candidates, load_best_config, load_grid, tune
+from gavae_ids.experiments.tuning import candidates, load_best_config, load_grid, tune
 
 FIT_SIZES: list[int] = []
 

@@ -8,9 +8,12 @@
   :class:`LightGBMClassifier`, and :class:`ResampledClassifier` (resample, then fit
   a classifier: GAVAE+RF, SMOTE+LightGBM, …);
 * :func:`get_method` / :func:`register_method` / :func:`unregister_method` /
-  :func:`available_methods` — by name.
+  :func:`available_methods` — by name;
+* :func:`loadable_class` / :func:`check_bundleable` — the one allow-list of classes a
+  saved file may name (filled by :mod:`gavae_ids.classifiers.catalog`).
 """
 
+from gavae_ids.classifiers import catalog as _catalog  # noqa: F401 (registers the built-ins)
 from gavae_ids.classifiers.base import TorchClassifier, validation_split
 from gavae_ids.classifiers.baselines import (
     SVMClassifier,
@@ -34,8 +37,10 @@ from gavae_ids.classifiers.peers import (
 )
 from gavae_ids.classifiers.registry import (
     available_methods,
+    check_bundleable,
     get_method,
     loadable_class,
+    register_loadable,
     register_method,
     unregister_method,
 )
@@ -66,6 +71,7 @@ __all__ = [
     "SynthesizerOverSampler",
     "TorchClassifier",
     "available_methods",
+    "check_bundleable",
     "ctgan_available",
     "get_method",
     "init_from_encoder",
@@ -81,6 +87,7 @@ __all__ = [
     "make_smote_rf",
     "make_svm",
     "make_tvae_dnn",
+    "register_loadable",
     "register_method",
     "unregister_method",
     "validation_split",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+from gavae_ids._util.persistence import warn_other_version
+
 #: How to install what tree models need, named in every "missing package" message.
 TREES_EXTRA = "pip install 'gavae-ids[trees]'"
 
@@ -24,9 +26,7 @@ def _version(module: str) -> str:
 
 def _warn_other_version(path, meta: dict, module: str) -> None:
     """Warn when the model at ``path`` was saved with another version of ``module`` (see
-    :func:`gavae_ids.persistence.warn_other_version`: one bundle, one warning)."""
-    from gavae_ids.persistence import warn_other_version
-
+    :func:`gavae_ids._util.persistence.warn_other_version`: one bundle, one warning)."""
     saved, running = str((meta.get("versions") or {}).get(module, "?")), _version(module)
     message = f"written with {module} {saved}, read with {running}; predictions may differ slightly"
     warn_other_version(path, module, saved, running, message, stacklevel=3)

@@ -10,9 +10,7 @@ and safetensors + JSON persistence — lives here once.
 
 from __future__ import annotations
 
-import functools
 import logging
-import warnings
 
 import numpy as np
 import torch
@@ -22,105 +20,20 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from gavae_ids._torch import init_module_, make_generator, resolve_device, torch_seed_from
+from gavae_ids._util.persistence import load_model, save_model
+from gavae_ids._util.split import validation_split  # noqa: F401 (re-exported)
+from gavae_ids._util.torch_helpers import (
+    init_module_,
+    make_generator,
+    resolve_device,
+    torch_seed_from,
+)
 from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
+from gavae_ids.classifiers._params import from_json, to_json
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
-from gavae_ids.persistence import load_model, save_model
 from gavae_ids.training.engine import as_tensors, fit_supervised, predict_logits
 
 logger = logging.getLogger(__name__)
-
-
-# Estimator-valued parameters (a sampler, its FeatureLayout, a wrapped tree classifier) are
-# saved as class name + parameters. On load only the classes listed here are rebuilt, looked
-# up in this table (nothing is imported by a name read from the file): a file naming any
-# other callable — a function that deletes files, say — gets None, so loading never runs
-# its code.
-@functools.cache
-def _trusted_classes() -> dict[str, type]:
-    from imblearn.combine import SMOTEENN
-    from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
-
-    from gavae_ids.classifiers.peers import SynthesizerOverSampler
-    from gavae_ids.classifiers.trees import HGBClassifier, LightGBMClassifier, RFClassifier
-    from gavae_ids.preprocessing.layout import FeatureLayout
-    from gavae_ids.sampling.gavae_sampler import GAVAESampler
-
-    classes = (GAVAESampler, SynthesizerOverSampler, SMOTE, ADASYN, RandomOverSampler,
-               SMOTEENN, FeatureLayout, RFClassifier, HGBClassifier,
-               LightGBMClassifier)  # fmt: skip
-    return {_qualname(c): c for c in classes}
-
-
-def _qualname(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def validation_split(y: np.ndarray, fraction: float, rng: np.random.RandomState):
-    """Stratified ``(train_idx, val_idx)``: ``round(fraction · n_c)`` rows of each class to val.
-
-    A class too small to give a row (``fraction · n_c < 0.5``) keeps all its
-    rows for training, so rare classes are never emptied; ``fraction=0`` gives
-    an empty validation set.
-    """
-    if not 0.0 <= fraction < 1.0:
-        raise ValueError(f"validation_fraction must be in [0, 1), got {fraction!r}")
-    train, val = [], []
-    for c in np.unique(y):
-        idx = np.flatnonzero(y == c)
-        rng.shuffle(idx)
-        k = min(int(round(fraction * len(idx))), len(idx) - 1)
-        val.append(idx[:k])
-        train.append(idx[k:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
-
-
-def _to_json(value):
-    """Constructor parameter → JSON value (estimators as ``{"__estimator__", "params"}``)."""
-    if isinstance(value, BaseEstimator):
-        cls = type(value)
-        return {
-            "__estimator__": _qualname(cls),
-            "params": {k: _to_json(v) for k, v in value.get_params(deep=False).items()},
-        }
-    if hasattr(value, "to_dict") and hasattr(type(value), "from_dict"):
-        cls = type(value)  # e.g. a FeatureLayout given to a GAVAESampler
-        return {"__object__": _qualname(cls), "dict": value.to_dict()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {k: _to_json(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return {"__repr__": repr(value)}
-
-
-def _from_json(value):
-    """Inverse of :func:`_to_json`; lists come back as tuples, unknown objects as ``None``."""
-    if isinstance(value, list):
-        return tuple(_from_json(v) for v in value)
-    if not isinstance(value, dict):
-        return value
-    if "__repr__" in value:
-        warnings.warn(f"parameter {value['__repr__']} was not saved; set to None", stacklevel=3)
-        return None
-    if "__estimator__" in value or "__object__" in value:
-        path = value.get("__estimator__") or value["__object__"]
-        cls = _trusted_classes().get(path)
-        is_object = "__object__" in value
-        if cls is None or is_object != hasattr(cls, "from_dict"):
-            warnings.warn(f"{path} is not rebuilt on load; set to None", stacklevel=3)
-            return None
-        try:
-            if is_object:
-                return cls.from_dict(value["dict"])
-            return cls(**{k: _from_json(v) for k, v in value["params"].items()})
-        except (AttributeError, TypeError, ValueError, KeyError) as e:
-            warnings.warn(f"{path} could not be rebuilt ({e}); set to None", stacklevel=3)
-            return None
-    return {k: _from_json(v) for k, v in value.items()}
 
 
 class TorchClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
@@ -263,7 +176,7 @@ class TorchClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
         """
         self._check_fitted()
         config = {
-            "params": {k: _to_json(v) for k, v in self.get_params(deep=False).items()},
+            "params": {k: to_json(v) for k, v in self.get_params(deep=False).items()},
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "O",
             "n_features_in": int(self.n_features_in_),
@@ -286,7 +199,7 @@ class TorchClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
         """
         tensors, config = load_model(path, kind=cls._kind())
         try:
-            params = {k: _from_json(v) for k, v in config["params"].items()}
+            params = {k: from_json(v) for k, v in config["params"].items()}
             if device is not None:
                 params["device"] = device
             est = cls(**params)

@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
+from gavae_ids.classifiers.trees import RFClassifier
 
 
 def make_knn(*, n_neighbors: int = 5, weights: str = "uniform", n_jobs: int | None = None,
@@ -40,8 +41,6 @@ def make_random_forest(*, n_estimators: int = 100, max_features: str = "sqrt",
     in a model bundle). ``n_jobs=-1`` fits and predicts on all cores; the trees do
     not depend on it.
     """
-    from gavae_ids.classifiers.trees import RFClassifier
-
     return RFClassifier(
         n_estimators=n_estimators, max_features=max_features, n_jobs=n_jobs,
         random_state=random_state, **params,

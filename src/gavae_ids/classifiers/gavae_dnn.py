@@ -10,6 +10,7 @@ from sklearn.base import clone
 from gavae_ids.classifiers.base import TorchClassifier
 from gavae_ids.exceptions import EncoderMismatchError, NotFittedError
 from gavae_ids.nn.classifier_nets import ClassifierNet
+from gavae_ids.sampling.gavae_sampler import GAVAESampler
 from gavae_ids.training.engine import fit_supervised
 
 
@@ -174,9 +175,6 @@ class GAVAEDNNClassifier(TorchClassifier):
     def _make_sampler(self):
         if self.sampler is not None:
             return clone(self.sampler)
-        # Imported here: the classifiers package must import without the sampler module.
-        from gavae_ids.sampling.gavae_sampler import GAVAESampler
-
         return GAVAESampler(device=self.device, verbose=self.verbose)
 
     def _net_config(self, n_features):

@@ -1,4 +1,9 @@
-"""Build every compared method by name; users can add their own.
+"""Build every compared method by name; users can add their own. Also the one allow-list of
+classes a saved file may name (:func:`loadable_class`).
+
+The built-in methods and loadable classes are registered by
+:mod:`gavae_ids.classifiers.catalog`; this module only keeps the two tables, so
+every classifier module can use it without importing the others.
 
 >>> from gavae_ids.classifiers import get_method, register_method
 >>> get_method("rf", random_state=0)
@@ -15,18 +20,7 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gavae_ids.classifiers.baselines import make_knn, make_random_forest, make_svm
-from gavae_ids.classifiers.cnn import CNNClassifier
-from gavae_ids.classifiers.dnn import DNNClassifier
-from gavae_ids.classifiers.gavae_dnn import GAVAEDNNClassifier
-from gavae_ids.classifiers.peers import make_ctgan_dnn, make_smote_dnn, make_tvae_dnn
-from gavae_ids.classifiers.resampled import (
-    make_gavae_lgbm,
-    make_gavae_rf,
-    make_smote_lgbm,
-    make_smote_rf,
-)
-from gavae_ids.classifiers.trees import make_lightgbm
+from gavae_ids._util.moved import current_path
 from gavae_ids.exceptions import ModelFileError
 
 
@@ -116,41 +110,98 @@ def available_methods(*, include_unavailable: bool = False) -> list[str]:
     ]  # fmt: skip
 
 
-def loadable_class(name: str) -> type:
-    """The classifier class ``name`` that a saved model (or a bundle's manifest) may name.
+# -- the allow-list of loadable classes ------------------------------------------------------
+#: Every class a saved file may name, by ``module.qualname``. Loading looks names up here
+#: and never imports by a name read from a file, so a file naming any other callable (a
+#: function that deletes files, say) cannot make us run it.
+_LOADABLE: dict[str, type] = {}
 
-    Only classes exported by :mod:`gavae_ids.classifiers` that have ``save`` and
-    ``load`` are accepted — the one allow-list of loadable classifiers — so a
-    file cannot make us import or run anything else.
+
+def qualified_name(cls: type) -> str:
+    """``module.qualname`` of ``cls``, the way saved parameters name it."""
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def register_loadable(*classes: type) -> None:
+    """Allow saved files to name ``classes`` (see :func:`loadable_class`)."""
+    for cls in classes:
+        _LOADABLE[qualified_name(cls)] = cls
+
+
+def loadable_class(name: str, *, files: bool = True) -> type:
+    """The class ``name`` that a saved file may name: the one allow-list of loadable classes.
+
+    Parameters
+    ----------
+    name : str
+        A class name (``"DNNClassifier"``: what a bundle's manifest and a
+        ResampledClassifier's config record) or a dotted ``module.Class`` path (what
+        saved estimator parameters record; a module path from before a move, such as
+        ``gavae_ids.persistence``, is read as its new one).
+    files : bool, default=True
+        Also require that the class reads and writes its own files (``save`` and
+        ``load``): what a bundle's classifier or GAVAE part must be.
 
     Raises
     ------
     ModelFileError
         ``name`` is not such a class.
     """
-    import gavae_ids.classifiers as classifiers
-
-    cls = getattr(classifiers, name, None) if name.isidentifier() else None
-    if not (isinstance(cls, type) and callable(getattr(cls, "load", None))
-            and callable(getattr(cls, "save", None))):  # fmt: skip
+    if "." in name:
+        cls = _LOADABLE.get(current_path(name))
+    else:
+        found = [c for c in _LOADABLE.values() if c.__qualname__ == name]
+        cls = found[0] if len(found) == 1 else None
+    if cls is not None and files and not (callable(getattr(cls, "load", None))
+                                          and callable(getattr(cls, "save", None))):  # fmt: skip
+        cls = None
+    if cls is None:
         raise ModelFileError(
-            f"classifier class {name!r} is not a gavae-ids classifier this version can load"
+            f"class {name!r} is not a gavae-ids classifier this version can load from a file"
         )
     return cls
 
 
-# The paper's Tables 6–7 rows, then the peers beyond the paper, then tree models.
-register_method("knn", make_knn, display="KNN")
-register_method("svm", make_svm, display="SVM")
-register_method("rf", make_random_forest, display="RF")
-register_method("cnn", CNNClassifier, display="CNN")
-register_method("dnn", DNNClassifier, display="DNN")
-register_method("gavae-dnn", GAVAEDNNClassifier, display="GAVAE-DNN")
-register_method("smote-dnn", make_smote_dnn, display="SMOTE+DNN")
-register_method("ctgan-dnn", make_ctgan_dnn, requires="ctgan", display="CTGAN+DNN")
-register_method("tvae-dnn", make_tvae_dnn, requires="ctgan", display="TVAE+DNN")
-register_method("lgbm", make_lightgbm, requires="lightgbm", display="LightGBM")
-register_method("smote-lgbm", make_smote_lgbm, requires="lightgbm", display="SMOTE+LightGBM")
-register_method("gavae-lgbm", make_gavae_lgbm, requires="lightgbm", display="GAVAE+LightGBM")
-register_method("smote-rf", make_smote_rf, display="SMOTE+RF")
-register_method("gavae-rf", make_gavae_rf, display="GAVAE+RF")
+def _is_bundleable(estimator) -> bool:
+    return callable(getattr(estimator, "save", None)) and callable(
+        getattr(type(estimator), "load", None)
+    )
+
+
+def check_bundleable(estimator, method: str | None = None) -> None:
+    """Raise :class:`ModelFileError` when ``estimator`` cannot be stored in a model bundle.
+
+    A bundle stores weights (safetensors), tree models (LightGBM text, skops with
+    an allow-list) and JSON only. Estimators without ``save``/``load`` in such a
+    form — scikit-learn's KNN, SVM — would need pickle, which is refused because
+    loading a pickle executes code from the file. Checked too: that the class is
+    on the allow-list (:func:`loadable_class`) under its name, the optional
+    packages saving needs (``skops``, ``lightgbm``), and the classifier a
+    :class:`~gavae_ids.classifiers.ResampledClassifier` wraps.
+    """
+    name = method or type(estimator).__name__
+    if not _is_bundleable(estimator):
+        raise ModelFileError(
+            f"method {name!r} ({type(estimator).__name__}) cannot be saved in a model bundle: "
+            "bundles hold only safetensors weights, LightGBM/skops tree files and JSON, and "
+            "this model could only be stored by pickling, which would run code from the file "
+            "when loaded. Use a method such as gavae-dnn, dnn, rf, gavae-rf or lgbm for a "
+            "detector you want to save"
+        )
+    try:
+        exported = loadable_class(type(estimator).__name__) is type(estimator)
+    except ModelFileError:
+        exported = False
+    if not exported:
+        raise ModelFileError(
+            f"method {name!r}: class {type(estimator).__name__} is not exported by "
+            "gavae_ids.classifiers, so a bundle could not name it safely for loading"
+        )
+    for module in getattr(estimator, "_saving_requires", ()):
+        if importlib.util.find_spec(module) is None:
+            raise ModelFileError(
+                f"method {name!r}: saving a {type(estimator).__name__} needs the optional "
+                f"package {module!r}: pip install 'gavae-ids[trees]'"
+            )
+    for part in getattr(estimator, "_bundle_parts", list)():
+        check_bundleable(part, method)

@@ -6,15 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from imblearn.over_sampling import SMOTE
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from gavae_ids._util.persistence import read_config, save_config
 from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
+from gavae_ids.classifiers._params import from_json, to_json
+from gavae_ids.classifiers.baselines import make_random_forest
+from gavae_ids.classifiers.registry import loadable_class
 from gavae_ids.classifiers.trees import LightGBMClassifier
 from gavae_ids.exceptions import DataError, ModelFileError
-from gavae_ids.persistence import read_config, save_config
+from gavae_ids.sampling.gavae_sampler import GAVAESampler
 
 INNER_DIR = "classifier"
 
@@ -63,7 +68,7 @@ class ResampledClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
     sampler : imblearn sampler or None, default=None
         ``None``: no resampling. A :class:`~gavae_ids.sampling.GAVAESampler`
         without a ``layout`` gets the preprocessing's one-hot layout from
-        :func:`gavae_ids.methods.build_method`. A neighbour-based sampler (SMOTE,
+        :func:`gavae_ids.detection.methods.build_method`. A neighbour-based sampler (SMOTE,
         ADASYN: an integer ``k_neighbors``) whose smallest class to grow has no more
         rows than ``k_neighbors`` uses that class's row count − 1 instead, with a
         warning (SMOTE itself would stop with an error); a class of one row still
@@ -99,8 +104,6 @@ class ResampledClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
     def _classifier(self):
         if self.classifier is not None:
             return clone(self.classifier)
-        from gavae_ids.classifiers.baselines import make_random_forest
-
         return make_random_forest()
 
     def _bundle_parts(self) -> list:
@@ -148,7 +151,6 @@ class ResampledClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
         """Write the fitted classifier (its own ``save``, in ``classifier/``) and the
         parameters (``config.json``). The fitted sampler is not saved (save it on its
         own, as bundles do for a GAVAE); the parameters that built it are."""
-        from gavae_ids.classifiers.base import _to_json
 
         check_is_fitted(self, "classifier_")
         if not callable(getattr(self.classifier_, "save", None)):
@@ -160,7 +162,7 @@ class ResampledClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
         path.mkdir(parents=True, exist_ok=True)
         self.classifier_.save(path / INNER_DIR)
         config = {
-            "params": {k: _to_json(v) for k, v in self.get_params(deep=False).items()},
+            "params": {k: to_json(v) for k, v in self.get_params(deep=False).items()},
             "classifier_class": type(self.classifier_).__name__,
             "n_features_in": int(self.n_features_in_),
             "n_train": self.n_train_,
@@ -174,8 +176,6 @@ class ResampledClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
         The fitted classifier's class is looked up among the loadable classes of
         :mod:`gavae_ids.classifiers` only (see :func:`~gavae_ids.classifiers.loadable_class`).
         """
-        from gavae_ids.classifiers.base import _from_json
-        from gavae_ids.classifiers.registry import loadable_class
 
         path = Path(path)
         meta = read_config(path, kind=cls._kind())
@@ -184,7 +184,7 @@ class ResampledClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
             inner_cls = loadable_class(str(config["classifier_class"]))
             kw = {} if device is None else {"device": device}
             inner = inner_cls.load(path / INNER_DIR, **kw)
-            est = cls(**{k: _from_json(v) for k, v in config["params"].items()})
+            est = cls(**{k: from_json(v) for k, v in config["params"].items()})
             est.n_features_in_ = int(config["n_features_in"])
             est.n_train_ = int(config.get("n_train", 0))
         except (KeyError, TypeError, ValueError) as e:
@@ -198,15 +198,10 @@ class ResampledClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
 
 
 def _smote(k_neighbors: int):
-    from imblearn.over_sampling import SMOTE
-
     return SMOTE(k_neighbors=k_neighbors)
 
 
 def _gavae():
-    # Imported here: the classifiers package must import without the sampler module.
-    from gavae_ids.sampling.gavae_sampler import GAVAESampler
-
     return GAVAESampler()
 
 
@@ -228,13 +223,9 @@ def make_gavae_lgbm(*, random_state=None, **lgbm_params) -> ResampledClassifier:
 def make_smote_rf(*, k_neighbors: int = 5, random_state=None,
                   **rf_params) -> ResampledClassifier:  # fmt: skip
     """SMOTE (5 neighbours) + the paper's random forest."""
-    from gavae_ids.classifiers.baselines import make_random_forest
-
     return _resampled(_smote(k_neighbors), make_random_forest(**rf_params), random_state)
 
 
 def make_gavae_rf(*, random_state=None, **rf_params) -> ResampledClassifier:
     """The GAVAE oversampler + the paper's random forest."""
-    from gavae_ids.classifiers.baselines import make_random_forest
-
     return _resampled(_gavae(), make_random_forest(**rf_params), random_state)

@@ -2,7 +2,8 @@
 
 A skops file (``model.skops``, a zip of JSON and ``.npy`` arrays) holds data only.
 Before anything in it is built, every type the file names that skops does not trust
-by default (``skops.io.get_untrusted_types``) is checked against :data:`SKOPS_TYPES`;
+by default (``skops.io.get_untrusted_types``) is checked against :data:`SKOPS_TYPES`
+and the one allow-list of loadable classes (:mod:`gavae_ids.classifiers.registry`);
 a file naming any other type is refused with the type's name, unread. Only then is
 it loaded, trusting exactly those types — never ``trusted=True``, never pickle.
 
@@ -15,25 +16,36 @@ two large binary dependencies, against skops' small pure-Python one).
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from sklearn.utils.validation import check_is_fitted
 
+from gavae_ids._util.persistence import read_config, save_config, verified_file
 from gavae_ids.classifiers._optional import _require, _version, _warn_other_version
+from gavae_ids.classifiers.registry import loadable_class, qualified_name
 from gavae_ids.exceptions import ModelFileError
-from gavae_ids.persistence import read_config, save_config, verified_file
 
 SKOPS_FILE = "model.skops"
 
-#: Types a skops file of ours may hold beyond those skops trusts by default
-#: (scikit-learn's estimators, numpy arrays and dtypes, Python builtins): the trees'
-#: array containers and our own estimator classes. Anything else is refused unread.
+#: Types of scikit-learn a skops file of ours may hold beyond those skops trusts by default
+#: (scikit-learn's estimators, numpy arrays and dtypes, Python builtins): the trees' array
+#: containers. Our own classes (RFClassifier, HGBClassifier) pass when they are on the one
+#: allow-list of loadable classes (:func:`~gavae_ids.classifiers.registry.loadable_class`).
+#: Anything else is refused unread.
 SKOPS_TYPES = frozenset({
     "sklearn.tree._tree.Tree",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "gavae_ids.classifiers.trees.RFClassifier",
-    "gavae_ids.classifiers.trees.HGBClassifier",
 })  # fmt: skip
+
+
+def _allowed(type_name: str) -> bool:
+    if type_name in SKOPS_TYPES:
+        return True
+    try:
+        return qualified_name(loadable_class(type_name, files=False)) == type_name
+    except ModelFileError:
+        return False
 
 
 def load_skops(file: Path, expected: type):
@@ -47,19 +59,19 @@ def load_skops(file: Path, expected: type):
         something other than an ``expected``.
     """
     sio = _require("skops.io", f"loading {file}", ModelFileError)
-    import zipfile
 
     unreadable = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, AttributeError)
     try:
         untrusted = sio.get_untrusted_types(file=file)
     except unreadable as e:
         raise ModelFileError(f"{file}: not a readable skops model file ({e!r})") from None
-    refused = sorted(set(untrusted) - SKOPS_TYPES)
+    refused = sorted(t for t in set(untrusted) if not _allowed(t))
     if refused:
         raise ModelFileError(
             f"{file}: holds the type(s) {', '.join(refused)}, which gavae-ids never loads "
-            "(a model file may hold only scikit-learn's estimators and "
-            f"{', '.join(sorted(SKOPS_TYPES))}); the file was not loaded"
+            "(a model file may hold only scikit-learn's estimators, "
+            f"{', '.join(sorted(SKOPS_TYPES))} and gavae-ids' loadable classes); the file "
+            "was not loaded"
         )
     try:
         est = sio.load(file, trusted=sorted(untrusted))

@@ -29,11 +29,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from gavae_ids._util.persistence import read_config, save_config, verified_file
 from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
 from gavae_ids.classifiers._optional import TREES_EXTRA, _require, _version, _warn_other_version
+from gavae_ids.classifiers._params import from_json, to_json
 from gavae_ids.classifiers.skops_files import SKOPS_FILE, SKOPS_TYPES, _SkopsSaved, load_skops
 from gavae_ids.exceptions import DataError, ModelFileError
-from gavae_ids.persistence import read_config, save_config, verified_file
 
 __all__ = [
     "LIGHTGBM_FILE",
@@ -213,14 +214,13 @@ class LightGBMClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
 
     def save(self, path) -> Path:
         """Write ``model.txt`` (LightGBM's text model) and ``config.json`` to ``path``."""
-        from gavae_ids.classifiers.base import _to_json
 
         check_is_fitted(self, "booster_")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.booster_.save_model(str(path / LIGHTGBM_FILE))
         config = {
-            "params": {k: _to_json(v) for k, v in self.get_params(deep=False).items()},
+            "params": {k: to_json(v) for k, v in self.get_params(deep=False).items()},
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "O",
             "n_features_in": int(self.n_features_in_),
@@ -241,7 +241,6 @@ class LightGBMClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
             A file is missing, altered (checksum), not a LightGBM model, or does
             not match its config (feature count, classes).
         """
-        from gavae_ids.classifiers.base import _from_json
 
         lgb = _require("lightgbm", f"loading {path}", ModelFileError)
         meta = read_config(path, kind=cls._kind())
@@ -252,7 +251,7 @@ class LightGBMClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
         except (lgb.basic.LightGBMError, UnicodeDecodeError, ValueError) as e:
             raise ModelFileError(f"{f}: not a readable LightGBM model ({e})") from None
         try:
-            est = cls(**{k: _from_json(v) for k, v in config["params"].items()})
+            est = cls(**{k: from_json(v) for k, v in config["params"].items()})
             est.classes_ = np.asarray(config["classes"], dtype=config["classes_dtype"])
             est.n_features_in_ = int(config["n_features_in"])
             if config.get("feature_names_in") is not None:

@@ -11,7 +11,7 @@ from rich.table import Table
 from gavae_ids.cli._common import DataDirOption, QuietOption, guarded
 from gavae_ids.datasets import fetch_datasets, get_data_home, verify_datasets
 from gavae_ids.exceptions import DataError, DownloadError
-from gavae_ids.summary import summarize_dataset
+from gavae_ids.experiments.summary import summarize_dataset
 
 data_app = typer.Typer(help="Inspect, fetch and verify the datasets.", no_args_is_help=True)
 

@@ -1,4 +1,5 @@
-"""``gavae-ids fidelity``: how real synthetic rows look, per sampler (:mod:`gavae_ids.fidelity`)."""
+"""``gavae-ids fidelity``: how real synthetic rows look, per sampler
+(:mod:`gavae_ids.experiments.fidelity_runs`)."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ def fidelity_cmd(
     """Per class: C2ST AUC, coverage, density, distance ratio, exact copies; TSTR macro-F1."""
     import logging
 
-    from gavae_ids.fidelity import measure_fidelity
-    from gavae_ids.reproduce import command_line
+    from gavae_ids.experiments.fidelity_runs import measure_fidelity
+    from gavae_ids.experiments.reproduce import command_line
 
     if not quiet:
         logging.getLogger("gavae_ids").setLevel(logging.INFO)

@@ -1,4 +1,5 @@
-"""``gavae-ids merge``: join runs that trained different seeds (:mod:`gavae_ids.merge`)."""
+"""``gavae-ids merge``: join runs that trained different seeds
+(:mod:`gavae_ids.experiments.merge`)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ def merge_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Directory of the merged run."),
 ) -> None:
     """Merge reproduce runs that trained different seeds into one run directory and report."""
-    from gavae_ids.merge import merge_runs, seeds_text
-    from gavae_ids.reproduce import command_line
+    from gavae_ids.experiments.merge import merge_runs, seeds_text
+    from gavae_ids.experiments.reproduce import command_line
 
     res = merge_runs(run_dirs, out, command=command_line())
     typer.echo(f"{seeds_text(res.seeds)} merged from {len(run_dirs)} runs; "

@@ -1,4 +1,4 @@
-"""``gavae-ids reproduce``: the paper end to end (see :mod:`gavae_ids.reproduce`)."""
+"""``gavae-ids reproduce``: the paper end to end (see :mod:`gavae_ids.experiments.reproduce`)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,12 @@ def reproduce_cmd(
     """Reproduce the paper: Tables 4-7, Figs. 7-11, per-class DR, seen vs unseen attacks."""
     import logging
 
-    from gavae_ids.reproduce import ReproduceConfig, command_line, reproduce, tuned_params
+    from gavae_ids.experiments.reproduce import (
+        ReproduceConfig,
+        command_line,
+        reproduce,
+        tuned_params,
+    )
 
     if not quiet:
         logging.getLogger("gavae_ids").setLevel(logging.INFO)

@@ -1,7 +1,7 @@
 """``gavae-ids score``: score traffic files with a model bundle.
 
 One file: :func:`gavae_ids.scoring.score_file`; several, a folder, a glob or
-``--engine dask``: :func:`gavae_ids.scoring_jobs.score_files`.
+``--engine dask``: :func:`gavae_ids.scoring.jobs.score_files`.
 
 Exit status: 0 when scored; 2 on an input error (nothing written); 3 when the
 share of rejected rows exceeds ``--max-reject-rate`` (everything written) — in a
@@ -15,6 +15,7 @@ import sys
 import typer
 
 from gavae_ids.cli._common import QuietOption, guarded
+from gavae_ids.exceptions import DataError
 from gavae_ids.scoring import AUTO_MAX_TRAILING, DEFAULT_CHUNK_ROWS, DEFAULT_MAX_REJECT_RATE
 
 EXIT_TOO_MANY_REJECTS = 3
@@ -136,9 +137,8 @@ def score_cmd(
     """
     # Long only by its typer options (each with its help); the work is in score_file /
     # score_files and _report.
-    from gavae_ids.exceptions import DataError
     from gavae_ids.scoring import score_file
-    from gavae_ids.scoring_jobs import is_multi_input, score_files
+    from gavae_ids.scoring.jobs import is_multi_input, score_files
 
     kw = dict(fmt=fmt, threshold=threshold, header=not no_header,
               trailing_fields=trailing_fields, extra_columns=extra_columns,

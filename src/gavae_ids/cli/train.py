@@ -1,4 +1,5 @@
-"""``gavae-ids train``: train a detector, write its model bundle (:mod:`gavae_ids.training_api`)."""
+"""``gavae-ids train``: train a detector, write its model bundle
+(:mod:`gavae_ids.detection.train`)."""
 
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ def train_cmd(
 ) -> None:
     """Train a detector on a dataset's training data and save it as a model bundle."""
     # Long only by its typer options (each with its help); the work is in train_detector.
-    from gavae_ids.training_api import train_detector
+    from gavae_ids.detection.train import train_detector
 
     method, params = _method_and_params(method, param, config)
     with _warnings_after_training():
@@ -154,12 +155,12 @@ def _names(s):
 
 def _method_and_params(method, param, config):
     """The method and its parameters: ``--param`` over a tuned ``--config``'s."""
-    from gavae_ids.training_api import parse_params
+    from gavae_ids.detection.train import parse_params
 
     params = parse_params(param)
     if config is None:
         return method, params
-    from gavae_ids.tuning import load_best_config
+    from gavae_ids.experiments.tuning import load_best_config
 
     best = load_best_config(config)
     if method is not None and method.lower() == "auto":

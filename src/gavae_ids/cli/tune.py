@@ -1,4 +1,5 @@
-"""``gavae-ids tune``: grid/random search with stratified k-fold CV (:mod:`gavae_ids.tuning`)."""
+"""``gavae-ids tune``: grid/random search with stratified k-fold CV
+(:mod:`gavae_ids.experiments.tuning`)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def tune_cmd(
     quiet: bool = QuietOption,
 ) -> None:
     """Cross-validate a grid on the training data; write cv_results.csv and best_config.json."""
-    from gavae_ids.tuning import load_grid, tune
+    from gavae_ids.experiments.tuning import load_grid, tune
 
     extra = {"csv_path": input_csv, "label": label} if dataset == "csv" else {}
     if dataset == "nsl-kdd":

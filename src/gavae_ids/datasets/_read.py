@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gavae_ids._validate import describe_bad, to_finite
+from gavae_ids._util.validate import describe_bad, to_finite
 from gavae_ids.exceptions import DataError
 
 

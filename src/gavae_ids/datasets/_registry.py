@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from gavae_ids._hashing import sha256_file
+from gavae_ids._util.hashing import sha256_file
 from gavae_ids.exceptions import DataError
 
 SHIPPED_DIR = "data"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urldefrag, urlsplit
 
-from gavae_ids._progress import progress_bar
+from gavae_ids._util.progress import progress_bar
 from gavae_ids.datasets._home import find_in_data_home, get_data_home
 from gavae_ids.datasets._registry import (
     RegistryFile,

@@ -1,7 +1,7 @@
 """The reproduction report: Markdown tables from a run's results (no torch here).
 
 :func:`write_report` renders the :class:`~gavae_ids.evaluation.results.RunResults`
-that :func:`gavae_ids.reproduce.reproduce` builds (and saves as ``metrics.json``);
+that :func:`gavae_ids.experiments.reproduce.reproduce` builds (and saves as ``metrics.json``);
 :func:`parse_markdown_table` reads a table back, so tests can check the report
 says what the JSON says. The sections ``gavae-ids report`` can rewrite into a
 committed report live in :mod:`gavae_ids.evaluation.report_sections`.

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from gavae_ids.evaluation.conventions import conventions_markdown
 from gavae_ids.evaluation.markdown import fmt_pct, markdown_table
 from gavae_ids.evaluation.paper import (
     PAPER_METHOD_ALIASES,
@@ -76,8 +77,6 @@ def conventions_section(results: RunResults | RunTable, note: str | None = None)
     Written for the paper's protocols only (not for ``--full-train``), on the
     first test set (KDDTest+ for NSL-KDD), from the seed means of the aggregate.
     """
-    from gavae_ids.evaluation.conventions import conventions_markdown
-
     ds = results.dataset
     if ds not in PAPER_RESULTS or results.config.get("train_split") == "train":
         return None

@@ -1,6 +1,6 @@
 """Typed results of a reproduction run, and their one JSON schema (``metrics.json``).
 
-:func:`gavae_ids.reproduce.reproduce` and :func:`gavae_ids.merge.merge_runs`
+:func:`gavae_ids.experiments.reproduce.reproduce` and :func:`gavae_ids.experiments.merge.merge_runs`
 return a :class:`RunResults`; :func:`write_results` saves it as ``metrics.json``
 (a ``gavae-ids-results`` document of format version :data:`RESULTS_FORMAT_VERSION`)
 and :func:`read_results` reads it back, refusing another format or version in one
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gavae_ids._documents import check_document
+from gavae_ids._util.documents import check_document
 from gavae_ids.evaluation.metrics import aggregate, to_jsonable
 from gavae_ids.exceptions import DataError, ModelFileError
 
@@ -79,7 +79,7 @@ class SeedRun:
 
     ``evaluations`` (``{test set: {subset: EvaluationResult.to_dict()}}``) is None for
     a run rebuilt from ``metrics.csv``; ``novelty`` holds GAVAE-DNN's novelty
-    thresholds (:class:`gavae_ids.novelty.NoveltyThresholds` as a dict) when evaluated.
+    thresholds (:class:`gavae_ids.detection.novelty.NoveltyThresholds` as a dict) when evaluated.
     """
 
     seed: int
@@ -127,7 +127,7 @@ class RunResults:
     dataset_title: str
     protocol: str
     command: str
-    #: the resolved :class:`gavae_ids.reproduce.ReproduceConfig`, as in ``config.json``
+    #: the resolved :class:`gavae_ids.experiments.reproduce.ReproduceConfig`, as in ``config.json``
     config: dict[str, Any]
     device: str
     quick: bool

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from gavae_ids._documents import check_document
-from gavae_ids._validate import describe_bad, to_finite
+from gavae_ids._util.documents import check_document
+from gavae_ids._util.validate import describe_bad, to_finite
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
 from gavae_ids.preprocessing.layout import FeatureLayout, OneHotBlock
 

@@ -1,6 +1,6 @@
 """The saved form of a fitted :class:`~gavae_ids.sampling.GAVAESampler`.
 
-A folder written by :func:`gavae_ids.persistence.save_model`: the tensors
+A folder written by :func:`gavae_ids._util.persistence.save_model`: the tensors
 (GAVAE weights ``model.*``, the scaling, the numeric columns' CDF ``cdf_*``,
 the training history and the class-fitted latent prior) in safetensors, and
 everything else (constructor parameters, labels, layout, thresholds, the
@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gavae_ids._util.persistence import load_model, save_model
 from gavae_ids.exceptions import ModelFileError
 from gavae_ids.nn.gavae import GAVAE
-from gavae_ids.persistence import load_model, save_model
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
 from gavae_ids.sampling.donors import DonorTable

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gavae_ids._torch import make_generator
+from gavae_ids._util.torch_helpers import make_generator
 from gavae_ids.sampling._gavae_files import py_value as _py
 from gavae_ids.sampling.latent_prior import draw_latent
 

@@ -33,8 +33,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gavae_ids._progress import progress_bar
-from gavae_ids._torch import init_module_, make_generator, resolve_device, torch_seed_from
+from gavae_ids._util.progress import progress_bar
+from gavae_ids._util.torch_helpers import (
+    init_module_,
+    make_generator,
+    resolve_device,
+    torch_seed_from,
+)
 from gavae_ids.exceptions import DataError, NotFittedError
 from gavae_ids.nn.gavae import GAVAE
 from gavae_ids.preprocessing.layout import FeatureLayout

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gavae_ids._torch import make_generator, torch_seed_from
+from gavae_ids._util.torch_helpers import make_generator, torch_seed_from
 
 __all__ = ["draw_latent", "fit_class_mixtures"]
 

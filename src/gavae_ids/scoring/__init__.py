@@ -46,11 +46,11 @@ the same rule then holds for every chunk and for both parsing paths:
   any output when the vote finds some).
 
 Stages, so that a new format or engine plugs in at one of them: a *reader*
-(:class:`_CsvReader`, or :class:`gavae_ids.scoring_parquet.ParquetReader` for
+(:class:`_CsvReader`, or :class:`gavae_ids.scoring.parquet.ParquetReader` for
 Parquet input) yields parsed, validated and encoded chunks; the classifier
 scores them; a *writer* (:class:`_ScoreWriter`, or
-:class:`gavae_ids.scoring_parquet.ParquetScoreWriter`) writes them.
-:func:`score_file` scores one input into one output; :mod:`gavae_ids.scoring_jobs`
+:class:`gavae_ids.scoring.parquet.ParquetScoreWriter`) writes them.
+:func:`score_file` scores one input into one output; :mod:`gavae_ids.scoring.jobs`
 scores many files as one job, locally or with Dask, by calling it once per file.
 
 A share of rejected rows above what is expected of a clean file means the

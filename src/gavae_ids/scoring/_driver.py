@@ -9,15 +9,15 @@ import logging
 import time
 import zlib
 from collections import Counter
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gavae_ids._progress import progress_bar
+from gavae_ids._util.progress import progress_bar
+from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS, EXTRA_COLUMNS
-from gavae_ids.scoring._parse import _BlockParser, _line_text, _Reason
+from gavae_ids.scoring._parse import _BlockParser, _Chunk, _line_text
 from gavae_ids.scoring._read import _line_blocks, _open_input, _plan_input, check_trailing_fields
 from gavae_ids.scoring._summary import ScoreSummary
 from gavae_ids.scoring._write import (
@@ -28,9 +28,10 @@ from gavae_ids.scoring._write import (
     default_rejects_path,
     output_format,
 )
+from gavae_ids.scoring.parquet import ParquetReader, ParquetScoreWriter
 
 if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
-    from gavae_ids.detector import Detector, TrainingSchema
+    from gavae_ids.detection.detector import Detector
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def score_file(
     source : path-like, ``"-"`` or binary file object
         The input CSV, plain or gzip-compressed (detected from its first bytes);
         ``"-"`` reads stdin. A Parquet file (its magic bytes) is read by
-        :mod:`gavae_ids.scoring_parquet`: columns matched by name, the same
+        :mod:`gavae_ids.scoring.parquet`: columns matched by name, the same
         validation and reject reasons; ``header`` and ``trailing_fields`` do not
         apply.
     out : path-like, ``"-"`` or binary file object, default="-"
@@ -134,7 +135,7 @@ def score_file(
         torch's setting.
     novelty : bool, default=False
         Add a ``novel`` column (the bundle's novelty flag,
-        :meth:`gavae_ids.detector.Detector.novel_mask_encoded`: the GAVAE's
+        :meth:`gavae_ids.detection.detector.Detector.novel_mask_encoded`: the GAVAE's
         reconstruction loss under the predicted class above that class's
         threshold) and count novel rows as attacks in ``is_attack``. Needs a
         bundle saved with novelty thresholds.
@@ -200,7 +201,7 @@ def score_file(
 def _file_detector(model, novelty: bool):
     """``model`` itself or the bundle it names; refused when the novelty flag is asked of a
     bundle without thresholds."""
-    from gavae_ids.detector import Detector
+    from gavae_ids.detection.detector import Detector  # lazily: it brings torch (see above)
 
     det = model if isinstance(model, Detector) else Detector.load(model)
     if novelty and getattr(det, "novelty_", None) is None:
@@ -266,8 +267,6 @@ def _reader(schema: TrainingSchema, stream, name: str, *, header: bool, trailing
     plugs in here.
     """
     if stream.peek(4)[:4] == b"PAR1":
-        from gavae_ids.scoring_parquet import ParquetReader
-
         return ParquetReader(schema, stream, name, extra_columns=extra_columns,
                              chunk_size=chunk_size)  # fmt: skip
     return _CsvReader(schema, stream, name, header=header, trailing_fields=trailing_fields,
@@ -278,22 +277,8 @@ def _score_writer(stream, classes, fmt: str, decimals: int, novelty: bool = Fals
     """The writer stage: ``header()``, ``write(rows, pred, proba, attack, unseen[, novel])``,
     ``close()``."""
     if fmt == "parquet":
-        from gavae_ids.scoring_parquet import ParquetScoreWriter
-
         return ParquetScoreWriter(stream, classes, decimals, novelty)
     return _ScoreWriter(stream, classes, fmt, decimals, novelty)
-
-
-@dataclass
-class _Chunk:
-    """A block of input lines, parsed and encoded, ready for the classifier."""
-
-    first_row: int
-    n_lines: int
-    rows: np.ndarray  # row numbers of the scorable rows
-    Xt: np.ndarray
-    unseen: np.ndarray
-    rejected: list[tuple[int, _Reason, str]]  # (row, reason, raw record)
 
 
 def _prepared_chunks(det: Detector, parser: _BlockParser, blocks):

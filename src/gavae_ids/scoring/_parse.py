@@ -5,17 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from gavae_ids._validate import to_finite
+from gavae_ids._util.validate import to_finite
+from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.scoring._common import _SEP
 from gavae_ids.scoring._read import _Input
-
-if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
-    from gavae_ids.detector import TrainingSchema
 
 
 # -- parsing a block -----------------------------------------------------------------------
@@ -226,3 +224,15 @@ def _line_text(block: bytes, index: list[int]) -> dict[int, str]:
         line = block[start : int(nl[i])].removesuffix(b"\r")
         out[i] = line.decode("utf-8", errors="surrogateescape")
     return out
+
+
+@dataclass
+class _Chunk:
+    """A block of input lines, parsed and encoded, ready for the classifier."""
+
+    first_row: int
+    n_lines: int
+    rows: np.ndarray  # row numbers of the scorable rows
+    Xt: np.ndarray
+    unseen: np.ndarray
+    rejected: list[tuple[int, _Reason, str]]  # (row, reason, raw record)

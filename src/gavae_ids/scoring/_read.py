@@ -11,15 +11,12 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import _BOM, _READ_BYTES, _VOTE_BYTES, _VOTE_LINES, AUTO_MAX_TRAILING
-
-if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
-    from gavae_ids.detector import TrainingSchema
 
 
 # -- reading -------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gavae_ids._progress import progress_bar
+from gavae_ids._util.progress import progress_bar
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 

@@ -23,7 +23,7 @@ class GAVAEConfig:
     ``adv_weight = 0.1`` and a 128-64 encoder keep 8–10 units active. Batches
     of 512 at lr 2e-3 for 600 iterations: ``fit_resample`` on
     KDDTrain+_20Percent took 35.1 s on two idle CPU cores (28.2 s training). The paper preset
-    (:data:`gavae_ids.methods.PAPER_GAVAE`) keeps the earlier values.
+    (:data:`gavae_ids.detection.methods.PAPER_GAVAE`) keeps the earlier values.
     ``class_balance=1`` (the paper does not say how minibatches are drawn) lets
     the label-conditioned critic and decoder see the rare classes: on NSL-KDD
     with plain minibatches, generated R2L/U2R rows were mostly classified as
@@ -33,7 +33,7 @@ class GAVAEConfig:
     Since issue #11's decoder study (docs/results/gavae-ar-decoder) the decoder is
     autoregressive, trained 1,000 iterations at lr 4e-3: on NSL-KDD it brought the
     C2ST AUC of generated DoS / Probe / R2L rows from 0.986 / 0.962 / 0.901 (the plain
-    decoder, 600 iterations at lr 2e-3, now :data:`gavae_ids.methods.MLP_GAVAE`) to
+    decoder, 600 iterations at lr 2e-3, now :data:`gavae_ids.detection.methods.MLP_GAVAE`) to
     about 0.78 / 0.82 / 0.80 (seed 0, training data only), at about twice the fit time.
 
     Attributes

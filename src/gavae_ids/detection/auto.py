@@ -1,7 +1,7 @@
 """``--method auto``: pick a method by stratified k-fold CV on the training rows.
 
 :func:`select_method` cross-validates each candidate
-:class:`~gavae_ids.pipeline.DetectionPipeline` (MAD filter → one-hot + min-max →
+:class:`~gavae_ids.detection.pipeline.DetectionPipeline` (MAD filter → one-hot + min-max →
 classifier with its sampler, every step fitted on the fold's training part
 only) on the **training data only**, scores every fold with a scikit-learn
 scorer (default ``f1_macro``) and returns an :class:`AutoSelection`: the table
@@ -39,7 +39,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from gavae_ids.exceptions import DataError
+from gavae_ids._util.progress import progress_bar
+from gavae_ids.classifiers import available_methods, check_bundleable, get_method
+from gavae_ids.detection.methods import stratified_rows
+from gavae_ids.detection.pipeline import build_pipeline
+from gavae_ids.exceptions import DataError, ModelFileError
 
 #: The candidates of ``--method auto`` (those installed).
 DEFAULT_CANDIDATES = ("gavae-dnn", "dnn", "rf", "lgbm", "gavae-lgbm", "smote-lgbm")
@@ -94,7 +98,7 @@ class AutoSelection:
     seconds: float
     table: list[dict] = field(default_factory=list)
     tie_tolerance: float = TIE_TOLERANCE
-    order: str = "static cost order (gavae_ids.auto.COST_ORDER), cheapest first"
+    order: str = "static cost order (gavae_ids.detection.auto.COST_ORDER), cheapest first"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -126,8 +130,6 @@ class AutoSelection:
 
 def order_candidates(candidates) -> list[str]:
     """``candidates`` (names, any case, no duplicates) sorted by :data:`COST_ORDER`."""
-    from gavae_ids.classifiers import available_methods
-
     known = set(available_methods(include_unavailable=True))
     names = []
     for c in candidates:
@@ -146,10 +148,6 @@ def order_candidates(candidates) -> list[str]:
 
 def _unusable(method: str) -> str | None:
     """Why ``method`` cannot be a candidate here (None: it can)."""
-    from gavae_ids.classifiers import available_methods, get_method
-    from gavae_ids.detector import check_bundleable
-    from gavae_ids.exceptions import ModelFileError
-
     if method not in available_methods():
         try:
             get_method(method)
@@ -186,7 +184,7 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
     Parameters
     ----------
     X : DataFrame
-        Raw training rows (as :class:`~gavae_ids.pipeline.DetectionPipeline` takes them).
+        Raw training rows (as :class:`~gavae_ids.detection.pipeline.DetectionPipeline` takes them).
     y : array-like of str
     candidates : iterable of str
         Registered method names; unavailable ones are listed as skipped.
@@ -201,7 +199,7 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
     random_state : int, default=0
         Seeds the subsample, the folds and every candidate.
     categorical, numeric, outlier_filter, quick, device
-        As for :func:`~gavae_ids.pipeline.build_pipeline`.
+        As for :func:`~gavae_ids.detection.pipeline.build_pipeline`.
     verbose : bool, default=True
         One progress bar over candidates × folds (the candidates' own bars stay off).
 
@@ -211,9 +209,6 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
         Unknown candidate or scorer, a class with fewer rows than ``folds``, or
         no candidate that finished.
     """
-    from gavae_ids._progress import progress_bar
-    from gavae_ids.pipeline import build_pipeline
-
     t_start = time.perf_counter()
     names = order_candidates(candidates)
     scorer = check_scoring(scoring)
@@ -256,8 +251,6 @@ def _cv_rows(X, y, *, folds: int, max_rows_per_class, random_state: int):
     """The rows compared (at most ``max_rows_per_class`` of each class) and their stratified
     folds: ``(X, y, splits)``; refused when a class has fewer rows than ``folds``."""
     from sklearn.model_selection import StratifiedKFold
-
-    from gavae_ids.methods import stratified_rows
 
     X = X.reset_index(drop=True)
     y = np.asarray(y).astype(str)

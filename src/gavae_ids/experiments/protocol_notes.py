@@ -1,15 +1,13 @@
 """The protocol notes of a reproduction report: how the run was made, in sentences.
 
-:func:`protocol_notes` writes them for :func:`gavae_ids.reproduce.reproduce`;
-:func:`seeds_note` is also rewritten by :func:`gavae_ids.merge.merge_runs`.
+:func:`protocol_notes` writes them for :func:`gavae_ids.experiments.reproduce.reproduce`;
+:func:`seeds_note` is also rewritten by :func:`gavae_ids.experiments.merge.merge_runs`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from gavae_ids.reproduce import ReproduceConfig
+from gavae_ids.detection.methods import PAPER_PARAMS
+from gavae_ids.experiments.config import ReproduceConfig
 
 
 def seed_span(seeds) -> str:
@@ -21,7 +19,8 @@ def seed_span(seeds) -> str:
 
 
 def seeds_note(seeds) -> str:
-    """The protocol note on ``seeds`` (also rewritten by :func:`gavae_ids.merge.merge_runs`)."""
+    """The protocol note on ``seeds`` (also rewritten by
+    :func:`gavae_ids.experiments.merge.merge_runs`)."""
     return (f"Seeds {seed_span(seeds)}: each seed re-initialises and re-trains every method "
             "(and re-draws the validation split and the GAVAE samples); data splits of the "
             "protocol stay fixed.")  # fmt: skip
@@ -34,8 +33,6 @@ def torch_threads() -> int:
 
 
 def _hyperparameters_note(cfg: ReproduceConfig) -> str:
-    from gavae_ids.methods import PAPER_PARAMS
-
     if cfg.hyperparameters == "paper":
         pinned = ", ".join(
             f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"

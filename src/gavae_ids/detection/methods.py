@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
+from gavae_ids.classifiers import GAVAEDNNClassifier, available_methods, get_method
 from gavae_ids.exceptions import DataError
+from gavae_ids.sampling import GAVAESampler
 
 #: ``quick=True``: at most this many training rows per class...
 QUICK_ROWS_PER_CLASS = 500
@@ -110,8 +112,6 @@ def build_method(method: str, *, layout=None, quick: bool = False, random_state=
     ``paper`` applies :data:`PAPER_PARAMS` first, then ``quick`` applies
     :data:`QUICK_PARAMS`; ``params`` win over both.
     """
-    from gavae_ids.classifiers import available_methods, get_method
-
     try:
         est = get_method(method)
     except KeyError:
@@ -129,12 +129,8 @@ def build_method(method: str, *, layout=None, quick: bool = False, random_state=
         if device is not None:
             base["device"] = device
     if "sampler" in keys and "sampler" not in params:
-        from gavae_ids.sampling import GAVAESampler
-
         current = est.get_params(deep=False)["sampler"]
         gavae = {"layout": layout, "device": device or "auto", "verbose": verbose}
-        from gavae_ids.classifiers import GAVAEDNNClassifier
-
         if current is None and isinstance(est, GAVAEDNNClassifier):
             base["sampler"] = GAVAESampler(**gavae)
         elif isinstance(current, GAVAESampler) and current.layout is None:

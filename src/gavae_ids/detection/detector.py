@@ -2,20 +2,20 @@
 
 :class:`Detector` holds the fitted preprocessing, the classifier and (optionally)
 the GAVAE; :meth:`Detector.save` / :meth:`Detector.load` write and read it as a
-model bundle, whose format and checks live in :mod:`gavae_ids.bundle`.
+model bundle, whose format and checks live in :mod:`gavae_ids.detection.bundle`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from gavae_ids import bundle
-from gavae_ids.bundle import (  # noqa: F401 (re-exported: the public names of bundles)
+from gavae_ids.detection import bundle
+from gavae_ids.detection import novelty as N
+from gavae_ids.detection.bundle import (  # noqa: F401 (re-exported: the public names of bundles)
     BUNDLE_FORMAT,
     MANIFEST,
     NOVELTY_FILE,
@@ -24,89 +24,25 @@ from gavae_ids.bundle import (  # noqa: F401 (re-exported: the public names of b
     check_bundleable,
     read_manifest,
 )
+from gavae_ids.detection.pipeline import DetectionPipeline
+from gavae_ids.detection.schema import (  # noqa: F401 (re-exported)
+    CATEGORICAL,
+    NUMERIC,
+    TrainingSchema,
+)
 from gavae_ids.exceptions import DataError, NotFittedError
-from gavae_ids.preprocessing import TabularPreprocessor
 
 log = logging.getLogger(__name__)
 
 #: What :meth:`Detector.predict` returns for a novel row when asked to (``novelty=True``).
 NOVEL_LABEL = "novel"
 
-NUMERIC = "numeric"
-CATEGORICAL = "categorical"
-
-
-# -- the training schema ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class TrainingSchema:
-    """The raw columns a detector was trained on.
-
-    Attributes
-    ----------
-    columns : tuple of str
-        Feature columns, in training order (also the field order of header-less input).
-    dtypes : dict of str → {"numeric", "categorical"}
-    categories : dict of str → tuple of str
-        Training vocabulary of every categorical column; other values are *unseen*.
-    """
-
-    columns: tuple[str, ...]
-    dtypes: dict[str, str]
-    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def numeric(self) -> list[str]:
-        return [c for c in self.columns if self.dtypes[c] == NUMERIC]
-
-    @property
-    def categorical(self) -> list[str]:
-        return [c for c in self.columns if self.dtypes[c] == CATEGORICAL]
-
-    @classmethod
-    def from_preprocessor(cls, pre: TabularPreprocessor) -> TrainingSchema:
-        cats = {c: tuple(v) for c, v in pre.categories_.items()}
-        return cls(
-            columns=tuple(pre.columns_),
-            dtypes={c: CATEGORICAL if c in cats else NUMERIC for c in pre.columns_},
-            categories=cats,
-        )
-
-    def to_dict(self) -> dict:
-        return {
-            "columns": list(self.columns),
-            "dtypes": {c: self.dtypes[c] for c in self.columns},
-            "categories": {c: list(v) for c, v in self.categories.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainingSchema:
-        return cls(
-            columns=tuple(d["columns"]),
-            dtypes=dict(d["dtypes"]),
-            categories={c: tuple(v) for c, v in d.get("categories", {}).items()},
-        )
-
-    def match_columns(self, columns) -> tuple[list[str], list[str]]:
-        """``(missing, extra)`` column names of an input table against this schema."""
-        have = set(columns)
-        want = set(self.columns)
-        return [c for c in self.columns if c not in have], [c for c in columns if c not in want]
-
-    def missing_columns_message(self, missing, columns) -> str:
-        head = ", ".join(missing[:12])
-        if len(missing) > 12:
-            head += f" … ({len(missing)} in all)"
-        return (
-            f"missing column(s) {head}; the model was trained on {len(self.columns)} columns "
-            f"({', '.join(self.columns[:5])}, …) and the input has {len(columns)}"
-        )
-
 
 # -- the detector ----------------------------------------------------------------------------
 class Detector:
     """Fitted preprocessing + classifier: scores raw traffic records.
 
-    Usually obtained from :func:`gavae_ids.training_api.train_detector` or
+    Usually obtained from :func:`gavae_ids.detection.train.train_detector` or
     :meth:`Detector.load`. ``predict``/``predict_proba`` take raw records — a
     DataFrame with the training columns (any order; extra columns are ignored)
     — and do the one-hot encoding and scaling themselves.
@@ -128,7 +64,7 @@ class Detector:
         JSON-serialisable notes on how the detector was trained (dataset,
         rows, parameters); stored in the manifest under ``training``.
     model_card : ModelCard, optional
-        Validation figures (:mod:`gavae_ids.model_card`), saved as
+        Validation figures (:mod:`gavae_ids.detection.model_card`), saved as
         ``model_card.json`` + ``model_card.md``; its warnings are listed in the
         manifest and repeated by :meth:`load` (:attr:`quality_warnings`).
 
@@ -166,15 +102,13 @@ class Detector:
 
     @classmethod
     def from_pipeline(cls, pipeline, **kw) -> Detector:
-        """A detector of a fitted :class:`~gavae_ids.pipeline.DetectionPipeline`."""
+        """A detector of a fitted :class:`~gavae_ids.detection.pipeline.DetectionPipeline`."""
         return cls(pipeline.preprocessor_, pipeline.classifier_, **kw)
 
     @property
     def pipeline(self):
         """This detector's preprocessing + classifier as a fitted
-        :class:`~gavae_ids.pipeline.DetectionPipeline`."""
-        from gavae_ids.pipeline import DetectionPipeline
-
+        :class:`~gavae_ids.detection.pipeline.DetectionPipeline`."""
         return DetectionPipeline.from_fitted(self.preprocessor, self.classifier)
 
     @property
@@ -312,7 +246,7 @@ class Detector:
         fpr_budget : float, optional
             Largest share of normal validation rows (called normal by the
             classifier) that the flag may mark (default
-            :data:`gavae_ids.novelty.DEFAULT_FPR_BUDGET`).
+            :data:`gavae_ids.detection.novelty.DEFAULT_FPR_BUDGET`).
         quantile : float, optional
             Use this quantile of the training rows' losses instead of choosing one.
         X_validation, y_validation : optional
@@ -324,8 +258,6 @@ class Detector:
         NoveltyThresholds
             Also kept as ``novelty_`` and saved with the bundle.
         """
-        from gavae_ids import novelty as N
-
         sampler = self._novelty_sampler()
         budget = N.DEFAULT_FPR_BUDGET if fpr_budget is None else fpr_budget
         Xt = self.encode(X)[0]
@@ -367,7 +299,7 @@ class Detector:
         return self.novelty_.mask(losses, pred_idx)
 
     def novel(self, X) -> np.ndarray:
-        """Boolean novelty flag of every raw record (see :mod:`gavae_ids.novelty`)."""
+        """Boolean novelty flag of every raw record (see :mod:`gavae_ids.detection.novelty`)."""
         Xt = self.encode(X)[0]
         return self.novel_mask_encoded(Xt, self.predict_proba_encoded(Xt).argmax(axis=1))
 
@@ -377,7 +309,7 @@ class Detector:
         return bundle.manifest_of(self)
 
     def save(self, path, *, overwrite: bool = False) -> Path:
-        """Write the bundle to the folder ``path`` (:func:`gavae_ids.bundle.save_bundle`).
+        """Write the bundle to the folder ``path`` (:func:`gavae_ids.detection.bundle.save_bundle`).
 
         The bundle is assembled in a temporary sibling folder and moved into
         place, so a failure never leaves a half-written bundle behind.

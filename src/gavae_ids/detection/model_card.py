@@ -23,8 +23,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-from gavae_ids._documents import check_document
-from gavae_ids.exceptions import ModelFileError
+from gavae_ids._util.documents import check_document
+from gavae_ids._util.split import validation_split
+from gavae_ids.detection.auto import AutoSelection
+from gavae_ids.exceptions import DataError, ModelFileError
 
 CARD_FORMAT = "gavae-ids-model-card"
 CARD_FORMAT_VERSION = 1
@@ -96,7 +98,7 @@ class ModelCard:
     warnings : list of str
         Why the model may not be fit for use; empty when none.
     selection : dict or None
-        With ``--method auto``: :meth:`gavae_ids.auto.AutoSelection.to_dict` —
+        With ``--method auto``: :meth:`gavae_ids.detection.auto.AutoSelection.to_dict` —
         the CV table of the candidates, the winner and why.
     """
 
@@ -227,8 +229,6 @@ class ModelCard:
         if note:
             lines += ["", note]
         if self.selection is not None:
-            from gavae_ids.auto import AutoSelection
-
             lines += ["", "## Method selection (--method auto)", "",
                       AutoSelection(**self.selection).to_markdown().rstrip("\n")]  # fmt: skip
         return "\n".join(lines) + "\n"
@@ -305,8 +305,6 @@ def _fit_cv(pipeline, X, y, cv: int, classes, normal_label, ev: dict):
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    from gavae_ids.exceptions import DataError
-
     random_state = ev["seed"]
     labels, counts = np.unique(y, return_counts=True)
     smallest = labels[counts.argmin()], int(counts.min())
@@ -342,9 +340,6 @@ def _fit_holdout(pipeline, X, y, validation: float, classes, normal_label, ev: d
     """``validation`` of :func:`fit_with_card`: fit on the rest of a stratified holdout and
     measure on it; ``(fitted, metrics, baseline)``, and ``ev`` (seeded) gets the protocol."""
     from sklearn.base import clone
-
-    from gavae_ids.classifiers.base import validation_split
-    from gavae_ids.exceptions import DataError
 
     random_state = ev["seed"]
     if not 0 < validation < 1:

@@ -13,7 +13,7 @@ The GAVAE sampler needs the preprocessing's one-hot layout, which exists only
 once the preprocessing is fitted; the pipeline hands it over at fit time, to a
 copy of the classifier, so the unfitted pipeline stays ``clone``-safe.
 
->>> from gavae_ids.pipeline import build_pipeline
+>>> from gavae_ids.detection.pipeline import build_pipeline
 >>> pipe = build_pipeline("dnn", quick=True, verbose=False)
 >>> pipe.fit(train.X, train.y).predict(test.X)  # doctest: +SKIP
 """
@@ -26,9 +26,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from gavae_ids.classifiers import GAVAEDNNClassifier
+from gavae_ids.detection.methods import build_method
 from gavae_ids.exceptions import DataError
 from gavae_ids.preprocessing import MADOutlierFilter, TabularPreprocessor
 from gavae_ids.preprocessing.transformer import _as_frame
+from gavae_ids.sampling import GAVAESampler
 
 
 def _classifier_has(attr: str):
@@ -119,8 +122,6 @@ class DetectionPipeline(ClassifierMixin, BaseEstimator):
 
     def _base_classifier(self):
         if self.classifier is None:
-            from gavae_ids.classifiers import GAVAEDNNClassifier
-
             return GAVAEDNNClassifier()
         return clone(self.classifier)
 
@@ -193,9 +194,6 @@ def with_layout(classifier, layout):
     the layout, so its decoder generates valid one-hot blocks. Changes
     ``classifier`` in place (pass a clone) and returns it.
     """
-    from gavae_ids.classifiers import GAVAEDNNClassifier
-    from gavae_ids.sampling import GAVAESampler
-
     params = classifier.get_params(deep=True)
     if isinstance(classifier, GAVAEDNNClassifier) and params.get("sampler") is None:
         classifier.set_params(sampler=GAVAESampler(layout=layout, device=classifier.device,
@@ -214,13 +212,11 @@ def build_pipeline(method: str = "gavae-dnn", *, categorical=None, categories=No
                    device: str | None = None, **params) -> DetectionPipeline:  # fmt: skip
     """The unfitted :class:`DetectionPipeline` of a registered method.
 
-    The classifier comes from :func:`gavae_ids.methods.build_method` (presets
+    The classifier comes from :func:`gavae_ids.detection.methods.build_method` (presets
     ``paper``/``quick``, ``random_state``, ``verbose``, ``device``; ``params``
     are the method's own, e.g. ``epochs=20`` or ``sampler__n_iter=500``); the
     GAVAE sampler gets its layout when the pipeline is fitted.
     """
-    from gavae_ids.methods import build_method
-
     clf = build_method(method, quick=quick, paper=paper, random_state=random_state,
                        verbose=verbose, device=device, **params)  # fmt: skip
     return DetectionPipeline(clf, categorical=categorical, categories=categories,

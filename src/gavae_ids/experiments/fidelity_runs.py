@@ -23,14 +23,14 @@ Protocol
 
 Samplers (:data:`SAMPLERS`): ``gavae`` (library defaults), ``gavae-paper`` (the
 GAVAE settings ``reproduce --hyperparameters paper`` uses, from
-:data:`gavae_ids.methods.PAPER_PARAMS`), ``gavae-mlp`` (the plain decoder of the defaults
-before the autoregressive one, :data:`gavae_ids.methods.MLP_GAVAE`), ``gavae-global-bins``
+:data:`gavae_ids.detection.methods.PAPER_PARAMS`), ``gavae-mlp`` (the plain decoder of the defaults
+before the autoregressive one, :data:`gavae_ids.detection.methods.MLP_GAVAE`), ``gavae-global-bins``
 (the defaults, numbers drawn inside their bin by all rows' shares,
-:data:`gavae_ids.methods.GLOBAL_BINS_GAVAE`), ``gavae-class-bins`` (the defaults, numbers
+:data:`gavae_ids.detection.methods.GLOBAL_BINS_GAVAE`), ``gavae-class-bins`` (the defaults, numbers
 drawn column by column by the class's shares, no donor rows,
-:data:`gavae_ids.methods.CLASS_BINS_GAVAE`), ``gavae-donor`` (the defaults without the
-manifold check, :data:`gavae_ids.methods.DONOR_GAVAE`), ``gavae-fidelity``
-(the same, longer-trained and wider, :data:`gavae_ids.methods.FIDELITY_GAVAE`),
+:data:`gavae_ids.detection.methods.CLASS_BINS_GAVAE`), ``gavae-donor`` (the defaults without the
+manifold check, :data:`gavae_ids.detection.methods.DONOR_GAVAE`), ``gavae-fidelity``
+(the same, longer-trained and wider, :data:`gavae_ids.detection.methods.FIDELITY_GAVAE`),
 ``smote`` (k = 5, as SMOTE+DNN), ``ros`` (random oversampling), ``tvae`` and ``ctgan``
 (per class, optional ``ctgan`` package; skipped with a note when it is missing).
 """
@@ -47,11 +47,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gavae_ids._progress import progress_bar
+from gavae_ids._util.progress import progress_bar
+from gavae_ids._util.split import validation_split
+from gavae_ids.classifiers.peers import SynthesizerOverSampler, ctgan_available
 from gavae_ids.datasets import load_benchmark
-from gavae_ids.evaluation.fidelity import MAX_ROWS, fidelity_markdown, fidelity_per_class, tstr
-from gavae_ids.exceptions import DataError
-from gavae_ids.methods import (
+from gavae_ids.detection.methods import (
     CLASS_BINS_GAVAE,
     DONOR_GAVAE,
     FIDELITY_GAVAE,
@@ -62,7 +62,10 @@ from gavae_ids.methods import (
     QUICK_ROWS_PER_CLASS,
     stratified_rows,
 )
+from gavae_ids.evaluation.fidelity import MAX_ROWS, fidelity_markdown, fidelity_per_class, tstr
+from gavae_ids.exceptions import DataError
 from gavae_ids.preprocessing import fit_preprocessing
+from gavae_ids.sampling import GAVAESampler
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +107,6 @@ def resolve_samplers(names: Sequence[str] | None) -> tuple[list[str], list[str]]
     Unknown names raise :class:`~gavae_ids.exceptions.DataError` (before any data
     is read); ``tvae``/``ctgan`` without the ``ctgan`` package are skipped with a note.
     """
-    from gavae_ids.classifiers.peers import ctgan_available
-
     names = list(dict.fromkeys(n.strip().lower() for n in (names or DEFAULT_SAMPLERS)
                                if n.strip()))  # fmt: skip
     unknown = [n for n in names if n not in SAMPLERS]
@@ -130,15 +131,13 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
 
     ``layout`` (the preprocessing's :class:`~gavae_ids.preprocessing.layout.FeatureLayout`)
     lets the GAVAE decode valid one-hot blocks. ``quick`` applies the
-    ``--quick`` budgets of :data:`gavae_ids.methods.QUICK_PARAMS`; ``params``
+    ``--quick`` budgets of :data:`gavae_ids.detection.methods.QUICK_PARAMS`; ``params``
     (``set_params`` names of the sampler) win over every preset.
     """
     presets = {"gavae": {}, "gavae-mlp": MLP_GAVAE, "gavae-global-bins": GLOBAL_BINS_GAVAE,
                "gavae-class-bins": CLASS_BINS_GAVAE, "gavae-donor": DONOR_GAVAE,
                "gavae-fidelity": FIDELITY_GAVAE}  # fmt: skip
     if name in presets or name == "gavae-paper":
-        from gavae_ids.sampling import GAVAESampler
-
         sampler = GAVAESampler(layout=layout, random_state=random_state, device=device,
                                verbose=verbose)  # fmt: skip
         sampler.set_params(**(paper_sampler_params() if name == "gavae-paper" else presets[name]))
@@ -153,8 +152,6 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
 
         sampler = RandomOverSampler(random_state=random_state)
     elif name in ("tvae", "ctgan"):
-        from gavae_ids.classifiers.peers import SynthesizerOverSampler
-
         sampler = SynthesizerOverSampler(synthesizer=name, random_state=random_state)
         if quick:
             sampler.set_params(epochs=QUICK_PARAMS["epochs"])
@@ -346,8 +343,6 @@ class FidelityData:
 def fidelity_data(dataset: str, *, data_home, train_split: str, quick: bool,
                    holdout_fraction: float, random_state: int) -> FidelityData:  # fmt: skip
     """Steps 1-2 of the protocol: load and encode the training data, hold out a share."""
-    from gavae_ids.classifiers.base import validation_split
-
     bench = load_benchmark(dataset, data_home=data_home, train_split=train_split,
                            with_tests=False)  # fmt: skip
     train = bench.train

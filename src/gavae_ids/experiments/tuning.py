@@ -2,7 +2,7 @@
 search + 5-fold CV): the plain function behind ``gavae-ids tune``.
 
 Only the training data are used. Each fold fits the
-:class:`~gavae_ids.pipeline.DetectionPipeline` — the preprocessing and the whole
+:class:`~gavae_ids.detection.pipeline.DetectionPipeline` — the preprocessing and the whole
 method — oversampling included, for GAVAE-DNN and the SMOTE/CTGAN peers — on its
 training part alone, then scores the held-out part, so nothing of a validation
 fold leaks into what is fitted. The nominal vocabulary is taken from the whole
@@ -34,10 +34,11 @@ import pandas as pd
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import ParameterGrid, ParameterSampler, StratifiedKFold
 
-from gavae_ids._progress import progress_bar
+from gavae_ids._util.progress import progress_bar
+from gavae_ids.detection.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
+from gavae_ids.detection.pipeline import build_pipeline
+from gavae_ids.detection.train import load_training_data
 from gavae_ids.exceptions import DataError
-from gavae_ids.methods import QUICK_ROWS_PER_CLASS, build_method, stratified_rows
-from gavae_ids.pipeline import build_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -132,15 +133,13 @@ def tune(
     """Cross-validate every candidate of ``grid`` on the training data of ``dataset``.
 
     ``quick`` keeps ≤ 500 rows per class and applies the ``--quick`` budgets
-    (:data:`gavae_ids.methods.QUICK_PARAMS`) under the grid's own values.
+    (:data:`gavae_ids.detection.methods.QUICK_PARAMS`) under the grid's own values.
 
     Returns ``{"best": {...}, "results": DataFrame}`` and, with ``out_dir``, writes
     ``cv_results.csv`` and ``best_config.json`` (which ``reproduce``/``train`` take
     with ``--config``).
     """
     from joblib import Parallel, delayed
-
-    from gavae_ids.training_api import load_training_data
 
     if cv < 2:
         raise DataError(f"--cv must be at least 2, got {cv}")

@@ -13,7 +13,7 @@ of :data:`QUANTILES` whose flags raise the false positive rate of the *normal*
 validation rows by at most ``fpr_budget`` — the share of normal validation rows
 that the classifier calls normal but the flag marks novel.
 
-A novel row counts as an attack in :meth:`gavae_ids.detector.Detector.is_attack`
+A novel row counts as an attack in :meth:`gavae_ids.detection.detector.Detector.is_attack`
 (``novelty=True``) and in the report's "with novelty" columns; it meets unseen
 attack types (KDDTest+ holds 3,752 records of 18 attack names absent from
 training) where the classifier alone can only pick one of the known classes.
@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gavae_ids._documents import check_document
+from gavae_ids._util.documents import check_document
+from gavae_ids._util.split import validation_split
 from gavae_ids.exceptions import DataError, ModelFileError
 
 #: Candidate quantiles, from sensitive to permissive; the chosen one is the smallest
@@ -293,8 +294,6 @@ def classifier_split(classifier, y) -> tuple[np.ndarray, np.ndarray]:
         to :func:`calibrate` yourself).
     """
     from sklearn.utils import check_random_state
-
-    from gavae_ids.classifiers.base import validation_split
 
     rs = getattr(classifier, "random_state", None)
     if not isinstance(rs, (int, np.integer)):

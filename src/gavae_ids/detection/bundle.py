@@ -9,7 +9,8 @@ that could run code when read::
                           (columns in order, numeric/categorical, category vocabularies),
                           SHA-256 of every other file
       model_card.json     optional: validation figures vs the majority baseline, and
-      model_card.md       warnings when the model is no better (:mod:`gavae_ids.model_card`)
+      model_card.md       warnings when the model is no better
+                          (:mod:`gavae_ids.detection.model_card`)
       preprocessor.json   the fitted TabularPreprocessor (one-hot + min-max, JSON)
       classifier/         the classifier's own save folder: config.json plus
                           weights.safetensors (torch classifiers), model.txt
@@ -17,16 +18,17 @@ that could run code when read::
                           forests); a ResampledClassifier nests its classifier's
       gavae/              optional: the fitted GAVAE sampler's save folder
       novelty.json        optional: the novelty flag's per-class loss thresholds
-                          (:mod:`gavae_ids.novelty`; needs gavae/)
+                          (:mod:`gavae_ids.detection.novelty`; needs gavae/)
 
 :meth:`Detector.load` checks that every listed file is present and unaltered
 (checksums), refuses a bundle of another format version, warns when it was
 written by other library versions, and reads weights with safetensors, trees
 with LightGBM's text parser or skops, and everything else as JSON — no pickle,
-no ``torch.load``. The manifest can name only classifier classes exported by
-:mod:`gavae_ids.classifiers` (:func:`~gavae_ids.classifiers.loadable_class`), and
-a skops file only scikit-learn's estimators and the types of
-:data:`gavae_ids.classifiers.skops_files.SKOPS_TYPES`: any other type is refused
+no ``torch.load``. The manifest can name only classes on the one allow-list of
+loadable classes (:func:`~gavae_ids.classifiers.loadable_class`), and
+a skops file only scikit-learn's estimators, the types of
+:data:`gavae_ids.classifiers.skops_files.SKOPS_TYPES` and classes on that allow-list:
+any other type is refused
 before anything in the file is built.
 
 Classifiers without such a ``save``/``load`` (scikit-learn's KNN and SVM, any
@@ -44,9 +46,15 @@ import warnings
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from gavae_ids._util.persistence import checked_files, library_versions, major_minor, sha256_file
+from gavae_ids.classifiers.registry import (  # noqa: F401 (check_bundleable: re-exported)
+    check_bundleable,
+    loadable_class,
+)
+from gavae_ids.detection.model_card import CARD_JSON, CARD_MARKDOWN, ModelCard
+from gavae_ids.detection.novelty import NoveltyThresholds
+from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
-from gavae_ids.model_card import CARD_JSON, CARD_MARKDOWN, ModelCard
-from gavae_ids.persistence import checked_files, library_versions, major_minor, sha256_file
 from gavae_ids.preprocessing import TabularPreprocessor
 
 log = logging.getLogger(__name__)
@@ -67,72 +75,6 @@ class BundleVersionWarning(UserWarning):
 class ModelQualityWarning(RuntimeWarning):
     """The bundle's model card found the model wanting (e.g. no better than always
     predicting the majority class); see :attr:`Detector.quality_warnings`."""
-
-
-# -- which classifiers a bundle may hold -----------------------------------------------------
-def _is_bundleable(estimator) -> bool:
-    return callable(getattr(estimator, "save", None)) and callable(
-        getattr(type(estimator), "load", None)
-    )
-
-
-def check_bundleable(estimator, method: str | None = None) -> None:
-    """Raise :class:`ModelFileError` when ``estimator`` cannot be stored in a bundle.
-
-    A bundle stores weights (safetensors), tree models (LightGBM text, skops with
-    an allow-list) and JSON only. Estimators without ``save``/``load`` in such a
-    form — scikit-learn's KNN, SVM — would need pickle, which is refused because
-    loading a pickle executes code from the file. Checked too: the optional
-    packages saving needs (``skops``, ``lightgbm``), and the classifier a
-    :class:`~gavae_ids.classifiers.ResampledClassifier` wraps.
-    """
-    import importlib.util
-
-    from gavae_ids.classifiers.registry import loadable_class
-
-    name = method or type(estimator).__name__
-    if not _is_bundleable(estimator):
-        raise ModelFileError(
-            f"method {name!r} ({type(estimator).__name__}) cannot be saved in a model bundle: "
-            "bundles hold only safetensors weights, LightGBM/skops tree files and JSON, and "
-            "this model could only be stored by pickling, which would run code from the file "
-            "when loaded. Use a method such as gavae-dnn, dnn, rf, gavae-rf or lgbm for a "
-            "detector you want to save"
-        )
-    try:
-        exported = loadable_class(type(estimator).__name__) is type(estimator)
-    except ModelFileError:
-        exported = False
-    if not exported:
-        raise ModelFileError(
-            f"method {name!r}: class {type(estimator).__name__} is not exported by "
-            "gavae_ids.classifiers, so a bundle could not name it safely for loading"
-        )
-    for module in getattr(estimator, "_saving_requires", ()):
-        if importlib.util.find_spec(module) is None:
-            raise ModelFileError(
-                f"method {name!r}: saving a {type(estimator).__name__} needs the optional "
-                f"package {module!r}: pip install 'gavae-ids[trees]'"
-            )
-    for part in getattr(estimator, "_bundle_parts", list)():
-        check_bundleable(part, method)
-
-
-def _classifier_class(name: str):
-    """The bundleable classifier class ``name`` of :mod:`gavae_ids.classifiers`.
-
-    Only names exported there are accepted, so a manifest cannot make us import
-    or run anything else.
-    """
-    from gavae_ids.classifiers.registry import loadable_class
-
-    return loadable_class(name)
-
-
-def _sampler_class():
-    from gavae_ids.sampling import GAVAESampler
-
-    return GAVAESampler
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -221,8 +163,8 @@ def save_bundle(det, path, *, overwrite: bool = False) -> Path:
 
 # -- reading ---------------------------------------------------------------------------------
 def load_bundle(cls, path, *, load_gavae: bool | None = None, device: str | None = None):
-    """Read the bundle at ``path`` into a ``cls`` (:class:`~gavae_ids.detector.Detector`);
-    see :meth:`Detector.load <gavae_ids.detector.Detector.load>`."""
+    """Read the bundle at ``path`` into a ``cls`` (:class:`~gavae_ids.detection.detector.Detector`);
+    see :meth:`Detector.load <gavae_ids.detection.detector.Detector.load>`."""
     path = Path(path)
     manifest = read_manifest(path)
     verify_files(path, manifest)  # the one integrity check: the parts' loaders hash nothing again
@@ -247,14 +189,15 @@ def _read_parts(cls, path: Path, manifest: dict, *, load_gavae, device):
         clf_info = manifest["classifier"]
         clf_dir = _inside(path, clf_info.get("path", CLASSIFIER_DIR))
         kw = {} if device is None else {"device": device}
-        classifier = _classifier_class(str(clf_info["class"])).load(clf_dir, **kw)
+        classifier = loadable_class(str(clf_info["class"])).load(clf_dir, **kw)
         sampler = None
         gavae = manifest.get("gavae")
         novelty = manifest.get("novelty")
         if load_gavae is None:
             load_gavae = bool(novelty)
         if load_gavae and gavae:
-            sampler = _sampler_class().load(_inside(path, gavae.get("path", GAVAE_DIR)))
+            sampler_cls = loadable_class(str(gavae.get("class", "GAVAESampler")))
+            sampler = sampler_cls.load(_inside(path, gavae.get("path", GAVAE_DIR)))
         card = None
         if manifest.get("model_card"):
             if CARD_JSON not in manifest["files"]:
@@ -269,8 +212,6 @@ def _read_parts(cls, path: Path, manifest: dict, *, load_gavae, device):
     except (DataError, NotFittedError) as e:
         raise ModelFileError(f"{path}: inconsistent bundle ({e})") from None
     if novelty:
-        from gavae_ids.novelty import NoveltyThresholds
-
         rel = novelty.get("path", NOVELTY_FILE) if isinstance(novelty, dict) else NOVELTY_FILE
         det.novelty_ = NoveltyThresholds.load(_inside(path, str(rel)))
         if det.novelty_.classes != list(det.classes_):
@@ -358,8 +299,6 @@ def _warn_versions(path: Path, saved: dict, parts: dict[str, tuple[str, str]]) -
 
 
 def _check_consistent(path: Path, det, manifest: dict) -> None:
-    from gavae_ids.detector import TrainingSchema
-
     if list(det.classes_) != [str(c) for c in manifest.get("classes", [])]:
         raise ModelFileError(
             f"{path}: the classifier's classes {list(det.classes_)} differ from the manifest's"

@@ -1,6 +1,6 @@
 """Train a detector and write its bundle: the plain function behind ``gavae-ids train``.
 
->>> from gavae_ids.training_api import train_detector
+>>> from gavae_ids.detection.train import train_detector
 >>> det = train_detector("nsl-kdd", out="model_dir")  # doctest: +SKIP
 >>> det.predict(new_records)  # doctest: +SKIP
 """
@@ -15,12 +15,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gavae_ids.datasets import BENCHMARKS, load_benchmark
-from gavae_ids.detector import Detector, check_bundleable
+from gavae_ids.classifiers import check_bundleable
+from gavae_ids.datasets import BENCHMARKS, load_benchmark, load_csv
+from gavae_ids.detection.auto import (
+    DEFAULT_CANDIDATES,
+    check_scoring,
+    order_candidates,
+    select_method,
+)
+from gavae_ids.detection.detector import Detector
+from gavae_ids.detection.methods import QUICK_ROWS_PER_CLASS, stratified_rows
+from gavae_ids.detection.model_card import fit_with_card
+from gavae_ids.detection.pipeline import build_pipeline
 from gavae_ids.exceptions import DataError, NotFittedError
-from gavae_ids.methods import QUICK_ROWS_PER_CLASS, stratified_rows
-from gavae_ids.model_card import fit_with_card
-from gavae_ids.pipeline import build_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +57,6 @@ def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: st
         protocol = f"trained on {b.name}" if dataset == "nsl-kdd" else bench.protocol
         info = {"dataset": dataset, "source": b.name, "protocol": protocol}
     elif dataset == "csv":
-        from gavae_ids.datasets import load_csv
-
         if csv_path is None:
             raise DataError("dataset 'csv' needs the path of the CSV file (CLI: --input)")
         b = load_csv(csv_path, label=label, categorical=categorical, drop=drop)
@@ -132,10 +137,10 @@ def train_detector(
     """Train a detector on the training data of ``dataset`` and (optionally) save its bundle.
 
     Steps: load the training data; hold out a stratified validation split (or
-    run k-fold CV); fit the :class:`~gavae_ids.pipeline.DetectionPipeline` of
+    run k-fold CV); fit the :class:`~gavae_ids.detection.pipeline.DetectionPipeline` of
     ``method`` (optional MAD outlier filter, paper §3.5; one-hot + min-max
     preprocessing fitted on the training rows only; the classifier and its
-    sampler); measure it into a :class:`~gavae_ids.model_card.ModelCard`;
+    sampler); measure it into a :class:`~gavae_ids.detection.model_card.ModelCard`;
     write the bundle to ``out``.
 
     Parameters
@@ -148,7 +153,7 @@ def train_detector(
         ``smote-rf``, ``lgbm``, ``gavae-lgbm``, ``smote-lgbm``). KNN and SVM are
         refused: they can only be stored by pickling.
         ``"auto"``: pick one by stratified k-fold CV on the training rows
-        (:func:`gavae_ids.auto.select_method`; ``candidates``, ``scoring``,
+        (:func:`gavae_ids.detection.auto.select_method`; ``candidates``, ``scoring``,
         ``auto_folds``, ``time_budget``, ``cv_max_rows_per_class``), then train
         it exactly as if it had been named; the model card records the CV table
         and why it won (``model_card.selection``), the bundle's method is the
@@ -159,7 +164,7 @@ def train_detector(
         Bundle folder to write; ``None`` writes nothing.
     quick : bool, default=False
         Smoke run: at most :data:`QUICK_ROWS_PER_CLASS` rows per class and
-        :data:`gavae_ids.methods.QUICK_PARAMS` budgets.
+        :data:`gavae_ids.detection.methods.QUICK_PARAMS` budgets.
     random_state : int, default=0
         Seeds the classifier (and, through it, the GAVAE).
     verbose : bool, default=True
@@ -188,7 +193,7 @@ def train_detector(
         then a refit on all rows (the bundled model).
     candidates, scoring, auto_folds, time_budget, cv_max_rows_per_class
         ``method="auto"`` only: candidate names (default
-        :data:`gavae_ids.auto.DEFAULT_CANDIDATES`), scikit-learn scorer name,
+        :data:`gavae_ids.detection.auto.DEFAULT_CANDIDATES`), scikit-learn scorer name,
         CV folds, seconds for the comparison (None: unlimited) and the
         per-class row cap of the comparison (None: all rows; the refit of the
         winner always uses all rows).
@@ -200,7 +205,7 @@ def train_detector(
         validation rows) — so ``gavae-ids score --novelty`` can use them.
     novelty_fpr_budget : float, optional
         Largest share of normal holdout rows the flag may mark (default
-        :data:`gavae_ids.novelty.DEFAULT_FPR_BUDGET`).
+        :data:`gavae_ids.detection.novelty.DEFAULT_FPR_BUDGET`).
     **params
         Method parameters, e.g. ``epochs=20`` or ``sampler__n_iter=500``
         (refused with ``method="auto"``: every candidate runs with its defaults).
@@ -258,8 +263,6 @@ def train_detector(
 def _check_auto(candidates, scoring: str, params: dict) -> list[str]:
     """``method="auto"``: refuse method parameters and an unknown scorer; the candidates in
     the order they run."""
-    from gavae_ids.auto import DEFAULT_CANDIDATES, check_scoring, order_candidates
-
     if params:
         raise DataError(f"method parameters ({', '.join(sorted(params))}) cannot be "
                         "given with --method auto: every candidate runs with its "
@@ -270,9 +273,8 @@ def _check_auto(candidates, scoring: str, params: dict) -> list[str]:
 
 
 def _select(X, y, data: dict, **kwargs):
-    """``method="auto"``: the :class:`~gavae_ids.auto.AutoSelection` of the training rows."""
-    from gavae_ids.auto import select_method
-
+    """``method="auto"``: the :class:`~gavae_ids.detection.auto.AutoSelection` of the
+    training rows."""
     selection = select_method(X, y, categorical=data["categorical"], numeric=data["numeric"],
                               **kwargs)  # fmt: skip
     log.info("auto selected %s: %s", selection.winner, selection.reason)

@@ -3,8 +3,8 @@
 :func:`make_figures` draws the figures of the seed models and the aggregate,
 :func:`novelty_outputs` the novelty curve, and :func:`write_outputs` saves
 ``metrics.json``, ``metrics.csv`` and ``report.md``. Used by
-:func:`gavae_ids.reproduce.reproduce` and, for the figures over all seeds, by
-:func:`gavae_ids.merge.merge_runs`.
+:func:`gavae_ids.experiments.reproduce.reproduce` and, for the figures over all seeds, by
+:func:`gavae_ids.experiments.merge.merge_runs`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gavae_ids.evaluation.metrics import PAPER_COLUMNS, TABLE_METRICS
+from gavae_ids.evaluation.report import VIEWS, write_report
 from gavae_ids.evaluation.results import (
     RESULTS_FILE,
     Aggregate,
@@ -22,7 +24,7 @@ from gavae_ids.evaluation.results import (
     metrics_rows,
     write_results,
 )
-from gavae_ids.protocol_notes import torch_threads
+from gavae_ids.experiments.protocol_notes import torch_threads
 
 
 def figure_slug(test_set: str) -> str:
@@ -42,8 +44,6 @@ def best_baseline(aggregate: Aggregate, methods, test_set: str) -> str | None:
 def bars_figure(results: RunResults, test_set: str, out: Path) -> str:
     """Figs. 10/11 for ``test_set`` from ``results.aggregate``; its path relative to ``out``."""
     from gavae_ids.evaluation import figures as F
-    from gavae_ids.evaluation.metrics import PAPER_COLUMNS, TABLE_METRICS
-    from gavae_ids.evaluation.report import VIEWS
 
     agg = results.aggregate[test_set]["all"]
     keys = VIEWS["macro"]  # the report's Tables 6/7 columns, in order
@@ -158,8 +158,6 @@ def novelty_outputs(results: RunResults, curve: pd.DataFrame, out: Path) -> dict
 def write_outputs(results: RunResults, out: Path) -> None:
     """``metrics.json`` (the results), ``metrics.csv`` (one row per seed × method × test set ×
     subset) and ``report.md`` (with ``results.figures``) into ``out``."""
-    from gavae_ids.evaluation.report import write_report
-
     write_results(results, out / RESULTS_FILE)
     pd.DataFrame(metrics_rows(results.runs)).to_csv(out / "metrics.csv", index=False)
     write_report(results, out)

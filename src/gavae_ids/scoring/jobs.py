@@ -6,7 +6,7 @@ matching, validation, reject reasons, row numbers (counted per input file) and
 the rejects file are exactly those of a single file. Both engines run that same
 function: ``engine="local"`` one file after another in this process,
 ``engine="dask"`` one task per file on a Dask cluster
-(:mod:`gavae_ids.scoring_dask`). The outputs are byte for byte the same.
+(:mod:`gavae_ids.scoring.dask_cluster`). The outputs are byte for byte the same.
 
 Layout of the output folder::
 
@@ -33,22 +33,25 @@ import glob
 import logging
 import os
 import time
-import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from gavae_ids.exceptions import DataError, GavaeIdsError
-from gavae_ids.scoring import (
-    DEFAULT_CHUNK_ROWS,
-    ScoreSummary,
-    check_options,
-    check_trailing_fields,
-    output_format,
-    score_file,
+from gavae_ids._util.progress import progress_bar
+from gavae_ids.detection.detector import Detector
+from gavae_ids.exceptions import DataError
+from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS
+from gavae_ids.scoring._driver import _reader, check_options
+from gavae_ids.scoring._read import _open_input, check_trailing_fields
+from gavae_ids.scoring._summary import ScoreSummary
+from gavae_ids.scoring._units import (  # noqa: F401 (re-exported)
+    ScoreOptions,
+    ScoringJobError,
+    ScoringUnit,
+    score_unit,
 )
-from gavae_ids.scoring._driver import _reader
-from gavae_ids.scoring._read import _open_input
+from gavae_ids.scoring._write import output_format
+from gavae_ids.scoring.dask_cluster import run_dask
 
 log = logging.getLogger(__name__)
 
@@ -58,34 +61,6 @@ REJECTS_DIR = "_rejects"
 INPUT_SUFFIXES = (".csv", ".txt", ".csv.gz", ".txt.gz", ".gz", ".parquet", ".pq")
 _EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
 _GLOB_CHARS = set("*?[")
-
-
-class ScoringJobError(GavaeIdsError):
-    """A job could not finish: a worker died too often, or a unit lost rows."""
-
-
-@dataclass(frozen=True)
-class ScoreOptions:
-    """The options of :func:`gavae_ids.scoring.score_file` that every unit of a job shares."""
-
-    fmt: str = "csv"
-    threshold: float | None = None
-    header: bool = True
-    trailing_fields: int | str = "auto"
-    extra_columns: str = "ignore"
-    chunk_size: int = DEFAULT_CHUNK_ROWS
-    decimals: int = 6
-    torch_threads: int | None = 1
-    novelty: bool = False
-
-
-@dataclass(frozen=True)
-class ScoringUnit:
-    """One input file and where its scores and rejected rows go."""
-
-    source: str
-    out: str
-    rejects: str
 
 
 @dataclass
@@ -203,34 +178,6 @@ def check_inputs(schema, units, opts: ScoreOptions) -> list[list[str]]:
 
 
 # -- one unit --------------------------------------------------------------------------------
-def _part(path: str, tag: str) -> Path:
-    p = Path(path)
-    return p.with_name(f".{p.name}.part-{tag}")
-
-
-def score_unit(det, unit: ScoringUnit, opts: ScoreOptions) -> ScoreSummary:
-    """Score one input file into its output and rejects file, each complete or absent.
-
-    Both are written under temporary names and renamed once the file is scored;
-    a unit that loses rows (``scored + rejected != total``) raises
-    :class:`ScoringJobError`.
-    """
-    tag = uuid.uuid4().hex[:12]
-    out, rej = _part(unit.out, tag), _part(unit.rejects, tag)
-    try:
-        s = score_file(det, unit.source, out, rejects=rej, verbose=False, **asdict(opts))
-        if s.scored + s.rejected != s.total:
-            raise ScoringJobError(f"{unit.source}: {s.scored:,} scored + {s.rejected:,} "
-                                  f"rejected rows != {s.total:,} read")  # fmt: skip
-        os.replace(rej, unit.rejects)
-        os.replace(out, unit.out)
-    finally:
-        for p in (out, rej):
-            p.unlink(missing_ok=True)
-    s.output, s.rejects = unit.out, unit.rejects
-    return s
-
-
 def remove_parts(units) -> None:
     """Delete temporary files that dead tasks left beside the outputs of ``units``."""
     for u in units:
@@ -352,8 +299,6 @@ def score_files(
         if engine == "local":
             summaries = _run_local(det, units, opts, verbose)
         else:
-            from gavae_ids.scoring_dask import run_dask
-
             summaries = run_dask(model, units, opts, scheduler=scheduler, workers=workers,
                                  verbose=verbose, task=_task)  # fmt: skip
     finally:
@@ -379,8 +324,6 @@ def _check_engine(engine: str, scheduler, workers) -> None:
 def _job_detector(model, *, engine: str, novelty: bool):
     """The detector of a job: ``model`` itself or the bundle it names (the Dask engine
     needs the folder: each worker loads it)."""
-    from gavae_ids.detector import Detector
-
     if engine == "dask" and isinstance(model, Detector):
         raise DataError("the Dask engine loads the model on each worker: pass the bundle "
                         "folder, not a Detector")  # fmt: skip
@@ -402,8 +345,6 @@ def _checked_job(job: JobSummary, units, summaries) -> JobSummary:
 
 
 def _run_local(det, units, opts, verbose) -> list[ScoreSummary]:
-    from gavae_ids._progress import progress_bar
-
     out = []
     with progress_bar("scoring files", len(units), verbose) as task:
         for u in units:

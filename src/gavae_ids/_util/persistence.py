@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from gavae_ids._hashing import sha256_file
+from gavae_ids._util.hashing import sha256_file
 from gavae_ids._version import __version__
 from gavae_ids.exceptions import ModelFileError
 

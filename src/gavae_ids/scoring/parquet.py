@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from gavae_ids._validate import to_finite
+from gavae_ids._util.validate import to_finite
+from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError, require_extra
-from gavae_ids.scoring._driver import _Chunk
-from gavae_ids.scoring._parse import _empty_value, _Reason, numeric_rejects
+from gavae_ids.scoring._parse import _Chunk, _empty_value, _Reason, numeric_rejects
+from gavae_ids.scoring._write import score_columns
 
-if TYPE_CHECKING:
-    from gavae_ids.detector import Detector, TrainingSchema
+if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
+    from gavae_ids.detection.detector import Detector
 
 MAGIC = b"PAR1"
 SUFFIXES = (".parquet", ".pq")
@@ -229,8 +230,6 @@ class ParquetScoreWriter:
         self.writer = None
 
     def columns(self) -> list[str]:
-        from gavae_ids.scoring import score_columns
-
         return score_columns(self.classes, self.novelty)
 
     def _schema(self):

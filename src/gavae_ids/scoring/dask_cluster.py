@@ -1,9 +1,9 @@
-"""The Dask engine of :func:`gavae_ids.scoring_jobs.score_files`: one task per input file.
+"""The Dask engine of :func:`gavae_ids.scoring.jobs.score_files`: one task per input file.
 
-Each task runs :func:`gavae_ids.scoring_jobs.score_unit` — the local engine's
+Each task runs :func:`gavae_ids.scoring.jobs.score_unit` — the local engine's
 function — on a worker, so the outputs are byte for byte those of the local
 engine. A worker loads and verifies the bundle once (checksums of every file)
-and keeps the :class:`~gavae_ids.detector.Detector` for later tasks, keyed by the
+and keeps the :class:`~gavae_ids.detection.detector.Detector` for later tasks, keyed by the
 bundle's path and the SHA-256 of its manifest, so a bundle replaced on disk is
 loaded again.
 
@@ -20,7 +20,7 @@ When a worker dies mid-file, the scheduler runs the task again elsewhere; its
 output is written under a temporary name and renamed only when complete, so the
 retry starts the file afresh and no short file is left. A file whose workers keep
 dying (more than the scheduler's ``distributed.scheduler.allowed-failures``,
-default 3) stops the job with :class:`~gavae_ids.scoring_jobs.ScoringJobError`.
+default 3) stops the job with :class:`~gavae_ids.scoring.jobs.ScoringJobError`.
 
 Dask is an optional dependency: ``pip install 'gavae-ids[dask]'``.
 """
@@ -33,7 +33,10 @@ import os
 import threading
 from pathlib import Path
 
+from gavae_ids._util.progress import progress_bar
+from gavae_ids.detection.detector import MANIFEST, Detector
 from gavae_ids.exceptions import require_extra
+from gavae_ids.scoring._units import ScoringJobError, score_unit
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +45,7 @@ _LOCK = threading.Lock()
 
 
 def cached_detector(bundle):
-    """The bundle's :class:`~gavae_ids.detector.Detector`, loaded once per process."""
-    from gavae_ids.detector import MANIFEST, Detector
-
+    """The bundle's :class:`~gavae_ids.detection.detector.Detector`, loaded once per process."""
     path = Path(bundle).resolve()
     try:
         digest = hashlib.sha256((path / MANIFEST).read_bytes()).hexdigest()
@@ -60,9 +61,8 @@ def cached_detector(bundle):
 
 
 def score_unit_task(unit, *, bundle: str, opts):
-    """One task: score one input file on a worker (see :func:`scoring_jobs.score_unit`)."""
-    from gavae_ids.scoring_jobs import score_unit
-
+    """One task: score one input file on a worker (see
+    :func:`gavae_ids.scoring.jobs.score_unit`)."""
     return score_unit(cached_detector(bundle), unit, opts)
 
 
@@ -73,8 +73,6 @@ def _client(scheduler: str | None, workers: int | None):
         try:
             return distributed.Client(scheduler, timeout="20s"), None
         except OSError as e:
-            from gavae_ids.scoring_jobs import ScoringJobError
-
             raise ScoringJobError(f"cannot reach the Dask scheduler {scheduler} ({e})") from None
     cluster = distributed.LocalCluster(
         n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
@@ -85,9 +83,6 @@ def _client(scheduler: str | None, workers: int | None):
 
 def run_dask(bundle, units, opts, *, scheduler=None, workers=None, verbose=True, task=None):
     """Score ``units`` on a Dask cluster; the summaries in the order of ``units``."""
-    from gavae_ids._progress import progress_bar
-    from gavae_ids.scoring_jobs import ScoringJobError
-
     distributed = require_extra("distributed", "dask", "--engine dask")
     # distributed logs its cluster's life at INFO, and the shutdown of a local cluster on
     # a busy machine as warnings; the summary line is what the user needs.

@@ -39,9 +39,9 @@ from gavae_ids.evaluation.results import (
     read_run_table,
 )
 from gavae_ids.exceptions import DataError
-from gavae_ids.protocol_notes import seed_span, seeds_note
-from gavae_ids.reproduce import ReproduceConfig
-from gavae_ids.run_outputs import (
+from gavae_ids.experiments.protocol_notes import seed_span, seeds_note
+from gavae_ids.experiments.reproduce import ReproduceConfig
+from gavae_ids.experiments.run_outputs import (
     bars_figure,
     best_baseline,
     figure_slug,
@@ -81,7 +81,7 @@ def merge_runs(run_dirs, out_dir, *, command: str | None = None) -> RunResults:
     Parameters
     ----------
     run_dirs : sequence of path-like
-        Run directories written by :func:`gavae_ids.reproduce.reproduce` (or by
+        Run directories written by :func:`gavae_ids.experiments.reproduce.reproduce` (or by
         an earlier merge), at least two.
     out_dir : path-like
         Directory of the merged run; not one of ``run_dirs``.

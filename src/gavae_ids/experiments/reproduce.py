@@ -36,9 +36,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gavae_ids._util.torch_helpers import resolve_device
+from gavae_ids.classifiers import available_methods
+from gavae_ids.classifiers.registry import display_name as _display
+from gavae_ids.classifiers.registry import method_key
 from gavae_ids.datasets import load_benchmark
-from gavae_ids.datasets.benchmarks import BENCHMARK_TITLES
 from gavae_ids.datasets.unsw_nb15 import accuracy_ceiling
+from gavae_ids.detection.detector import Detector
+from gavae_ids.detection.methods import stratified_rows
+from gavae_ids.detection.novelty import NoveltyThresholds, evaluate_novelty
+from gavae_ids.detection.pipeline import build_pipeline
 from gavae_ids.evaluation import evaluate
 from gavae_ids.evaluation.results import (
     RunResults,
@@ -49,67 +56,20 @@ from gavae_ids.evaluation.results import (
     aggregate_runs,
 )
 from gavae_ids.exceptions import DataError
-from gavae_ids.methods import QUICK_ROWS_PER_CLASS, stratified_rows
-from gavae_ids.pipeline import build_pipeline
+from gavae_ids.experiments.config import DATASETS, ReproduceConfig  # noqa: F401 (re-exported)
+from gavae_ids.experiments.fidelity_runs import run_fidelity_section
+from gavae_ids.experiments.protocol_notes import protocol_notes
+from gavae_ids.experiments.run_outputs import make_figures, novelty_outputs, write_outputs
+from gavae_ids.experiments.tuning import load_best_config
 from gavae_ids.preprocessing import TabularPreprocessor, fit_preprocessing
-from gavae_ids.protocol_notes import protocol_notes
-from gavae_ids.run_outputs import make_figures, novelty_outputs, write_outputs
 
 log = logging.getLogger(__name__)
 
-DATASETS = BENCHMARK_TITLES
 PAPER_METHODS = ("KNN", "CNN", "DNN", "RF", "SVM", "GAVAE-DNN")
 PEER_METHODS = ("SMOTE+DNN", "CTGAN+DNN", "TVAE+DNN")
 #: Tree models beyond the paper (not in the default list: ask for them with ``methods``).
 TREE_METHODS = ("LightGBM", "SMOTE+LightGBM", "GAVAE+LightGBM", "SMOTE+RF", "GAVAE+RF")
 NORMAL = "Normal"
-
-
-@dataclass
-class ReproduceConfig:
-    """Everything that decides a reproduction run; saved as ``config.json``."""
-
-    dataset: str = "nsl-kdd"
-    train_split: str = "train20"  # NSL-KDD only: "train20" (paper, Table 4) or "train"
-    seeds: int = 3
-    first_seed: int = 0  # seeds first_seed .. first_seed + seeds - 1 (split a run; see merge_runs)
-    quick: bool = False
-    methods: tuple[str, ...] | None = None  # None: the paper's six + available peers
-    outlier_filter: bool = False  # see protocol_notes: the paper's Table 4 counts every row
-    k: float = 1.0  # Eq. 8 threshold scale of GAVAE-DNN's sampler
-    # "paper": methods.PAPER_PARAMS (the paper's DNN learning rate); "defaults": the
-    # library's cross-validated defaults. --config / method_params win over both.
-    hyperparameters: str = "paper"
-    device: str = "auto"
-    quick_rows_per_class: int = QUICK_ROWS_PER_CLASS
-    quick_test_rows: int = 3000
-    umap_per_class: int = 500
-    method_params: dict = field(default_factory=dict)
-    # GAVAE-DNN's novelty flag (gavae_ids.novelty): evaluated beside the plain predictions,
-    # its quantile chosen on training rows for this budget of added validation FPR.
-    novelty: bool = True
-    novelty_fpr_budget: float = 0.02
-
-    def __post_init__(self):
-        if self.dataset not in DATASETS:
-            raise DataError(
-                f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"
-            )
-        if self.seeds < 1:
-            raise DataError(f"--seeds must be at least 1, got {self.seeds}")
-        if self.hyperparameters not in ("paper", "defaults"):
-            raise DataError(
-                f"hyperparameters must be 'paper' or 'defaults', got {self.hyperparameters!r}"
-            )
-        if self.first_seed < 0:
-            raise DataError(f"--first-seed must be 0 or more, got {self.first_seed}")
-        if not 0.0 <= self.novelty_fpr_budget <= 1.0:
-            raise DataError(f"--novelty-fpr-budget must lie in [0, 1], got "
-                            f"{self.novelty_fpr_budget}")  # fmt: skip
-
-    @property
-    def seed_list(self) -> list[int]:
-        return list(range(self.first_seed, self.first_seed + self.seeds))
 
 
 def run_params(cfg: ReproduceConfig, method: str) -> dict:
@@ -123,8 +83,6 @@ def run_params(cfg: ReproduceConfig, method: str) -> dict:
 def tuned_params(path, dataset: str) -> dict[str, dict]:
     """``method_params`` from a ``best_config.json`` of ``gavae-ids tune`` (``--config``):
     its method (report spelling) → its parameters; warns when it was tuned on another dataset."""
-    from gavae_ids.tuning import load_best_config
-
     best = load_best_config(path)
     if best.get("dataset") not in (None, dataset):
         log.warning("%s was tuned on %s, not %s", path, best["dataset"], dataset)
@@ -164,23 +122,17 @@ def _take(b, rows):
 def registry_name(method: str) -> str:
     """Report name → registry name: ``"SMOTE+DNN"`` → ``"smote-dnn"``,
     ``"GAVAE+LightGBM"`` → ``"gavae-lgbm"`` (the registry knows both spellings)."""
-    from gavae_ids.classifiers.registry import method_key
-
     return method_key(method)
 
 
 def display_name(method: str) -> str:
     """Registry or report name → the report's spelling (``"gavae-dnn"`` → ``"GAVAE-DNN"``)."""
-    from gavae_ids.classifiers.registry import display_name as _display
-
     return _display(method)
 
 
 def resolve_methods(names) -> tuple[str, ...]:
     """Report names of ``names`` (default: :func:`default_methods`), de-duplicated; an unknown
     or unavailable method is refused before any data is loaded."""
-    from gavae_ids.classifiers import available_methods
-
     if not names:
         return default_methods()
     avail = set(available_methods())
@@ -193,8 +145,6 @@ def resolve_methods(names) -> tuple[str, ...]:
 
 
 def default_methods() -> tuple[str, ...]:
-    from gavae_ids.classifiers import available_methods
-
     avail = set(available_methods())
     return PAPER_METHODS + tuple(m for m in PEER_METHODS if registry_name(m) in avail)
 
@@ -231,8 +181,6 @@ def reproduce(
     command: str | None = None,
 ) -> RunResults:
     """Run the reproduction described by ``cfg``; returns its results (``metrics.json``)."""
-    from gavae_ids._torch import resolve_device
-
     t_start = time.perf_counter()
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -367,7 +315,7 @@ def _assemble(cfg, methods, device, command, exp, data: PreparedData, trained: T
         dataset=cfg.dataset,
         dataset_title=DATASETS[cfg.dataset],
         protocol=exp["protocol"],
-        command=command or "gavae_ids.reproduce.reproduce(...)",
+        command=command or "gavae_ids.experiments.reproduce.reproduce(...)",
         config={**asdict(cfg), "methods": list(methods)},
         device=device,
         quick=cfg.quick,
@@ -403,8 +351,6 @@ def _data_summary(data: PreparedData, ceilings: dict):
 def _first_gavae_outputs(results: RunResults, model, data: PreparedData, exp: dict,
                          cfg: ReproduceConfig, out: Path) -> None:  # fmt: skip
     """Fidelity of the first seed's GAVAE rows (``fidelity.csv``), and its model bundle."""
-    from gavae_ids.fidelity import run_fidelity_section
-
     log.info("fidelity of the seed-%d GAVAE's rows", cfg.first_seed)
     per_class, results.fidelity_markdown = run_fidelity_section(
         model.sampler_, data.Xtr, data.ytr, random_state=cfg.first_seed,
@@ -420,15 +366,13 @@ def _first_gavae_outputs(results: RunResults, model, data: PreparedData, exp: di
 
 
 def add_novelty(run: SeedRun, model, Xtr, ytr, encoded: dict, cfg: ReproduceConfig) -> list[dict]:
-    """Evaluate GAVAE-DNN's novelty flag (:mod:`gavae_ids.novelty`) for one fitted seed.
+    """Evaluate GAVAE-DNN's novelty flag (:mod:`gavae_ids.detection.novelty`) for one fitted seed.
 
-    Adds the :data:`gavae_ids.novelty.SUMMARY_KEYS` at the quantile chosen on the
+    Adds the :data:`gavae_ids.detection.novelty.SUMMARY_KEYS` at the quantile chosen on the
     training rows to ``run.summary`` (so they reach ``metrics.csv`` and the
     aggregate) and the thresholds to ``run.novelty``; returns the curve rows of
     every quantile, tagged with the seed.
     """
-    from gavae_ids.novelty import evaluate_novelty
-
     log.info("seed %d: novelty flag of GAVAE-DNN", run.seed)
     try:
         ev = evaluate_novelty(model, Xtr, ytr, encoded, NORMAL,
@@ -447,9 +391,6 @@ def _save_models(model, pre: TabularPreprocessor, path: Path, *, novelty=None,
                  info=None) -> None:  # fmt: skip
     """The first seed's GAVAE-DNN as a model bundle (``gavae-ids score`` reads it), with its
     GAVAE and, when the run evaluated it, the novelty thresholds chosen on training rows."""
-    from gavae_ids.detector import Detector
-    from gavae_ids.novelty import NoveltyThresholds
-
     det = Detector(pre, model, normal_label=NORMAL, method="gavae-dnn", sampler=model.sampler_,
                    info=info)  # fmt: skip
     if novelty:
