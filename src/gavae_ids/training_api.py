@@ -285,7 +285,7 @@ def _check_decision(decision: str, max_fpr, *, validation, cv) -> None:
                             "use --validation > 0 or --cv")  # fmt: skip
 
 
-def _fit_priors(fitted, classes) -> tuple[list[float], list[float]] | None:
+def fit_priors(fitted, classes) -> tuple[list[float], list[float]] | None:
     """Rows per class before and after the classifier's resampling, or None without it.
 
     Before: the rows the pipeline was fitted on. After: those times the share the
@@ -313,7 +313,7 @@ def _choose_decision(det: Detector, fitted, card, y, *, decision: str, max_fpr):
     classes = list(det.classes_)
     prior = None
     if decision == "prior":
-        counts = _fit_priors(fitted, classes)
+        counts = fit_priors(fitted, classes)
         prior = None if counts is None else prior_weights(*counts)
         if prior is None:
             log.info("decision 'prior': %s does not resample; the posteriors stay as they are",
