@@ -86,7 +86,8 @@ def run(dataset, method, seed, data_home, quick) -> list[dict]:
             out.append({"dataset": dataset, "test": test_name, "method": method, "seed": seed,
                         "rule": name, "val_fpr": rule.validation["binary_fpr"],
                         "val_dr": rule.validation["binary_dr"],
-                        **test_figures(rule, proba, y, classes), "fit_s": round(fit_s, 1)})  # fmt: skip
+                        **test_figures(rule, proba, y, classes),
+                        "fit_s": round(fit_s, 1)})  # fmt: skip
     return out
 
 
