@@ -61,7 +61,8 @@ def score_cmd(
         "-t",
         min=0.0,
         max=1.0,
-        help="Attack when 1 - P(normal) >= this (default: when the predicted class is not normal).",
+        help="Attack when 1 - P(normal) >= this (default: the bundle's decision rule, e.g. "
+        "its --max-fpr threshold; argmax without one).",
     ),
     no_header: bool = typer.Option(
         False,
@@ -160,6 +161,8 @@ def _report(summary, max_reject_rate: float) -> bool:
     False (with the error line) when too many rows were rejected."""
     for note in summary.notes:
         sys.stderr.write(f"note: {note}\n")
+    if getattr(summary, "decision", None):
+        sys.stderr.write(f"decision: {summary.decision}\n")
     sys.stderr.write(summary.line() + "\n")
     if summary.rejected:
         sys.stderr.write("rejected rows by reason (most common first):\n")

@@ -124,6 +124,20 @@ def train_cmd(
         max=1.0,
         help="Largest share of normal holdout rows the novelty flag may mark (default 0.02).",
     ),
+    decision: str = typer.Option(
+        "argmax",
+        "--decision",
+        help="argmax, or prior: re-weight a resampled method's posteriors back to the "
+        "training class priors (fewer false alarms where classes overlap).",
+    ),
+    max_fpr: float = typer.Option(
+        None,
+        "--max-fpr",
+        min=0.0,
+        max=0.999,
+        help="False-alarm budget: choose, on the validation rows, the threshold on "
+        "1 - P(normal) that flags at most this share of normal rows; 'score' applies it.",
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle at --out."),
     data_dir: str = DataDirOption,
@@ -144,7 +158,8 @@ def train_cmd(
             save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv,
             candidates=_names(candidates), scoring=scoring, auto_folds=auto_folds,
             time_budget=time_budget, cv_max_rows_per_class=cv_max_rows_per_class or None,
-            novelty=novelty, novelty_fpr_budget=novelty_fpr_budget, **params,
+            novelty=novelty, novelty_fpr_budget=novelty_fpr_budget, decision=decision,
+            max_fpr=max_fpr, **params,
         )  # fmt: skip
     _report(det, out)
 
@@ -202,3 +217,5 @@ def _report(det, out) -> None:
     )
     if det.info.get("novelty"):
         typer.echo(f"novelty flag: {det.info['novelty']}")
+    if det.decision_ is not None:
+        typer.echo(f"decision rule: {det.decision_.describe()}")

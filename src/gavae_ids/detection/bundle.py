@@ -19,6 +19,9 @@ that could run code when read::
       gavae/              optional: the fitted GAVAE sampler's save folder
       novelty.json        optional: the novelty flag's per-class loss thresholds
                           (:mod:`gavae_ids.detection.novelty`; needs gavae/)
+      decision.json       optional: the decision rule (prior correction, false-alarm
+                          budget threshold; :mod:`gavae_ids.detection.decision`); without it,
+                          argmax
 
 :meth:`Detector.load` checks that every listed file is present and unaltered
 (checksums), refuses a bundle of another format version, warns when it was
@@ -51,6 +54,7 @@ from gavae_ids.classifiers.registry import (  # noqa: F401 (check_bundleable: re
     check_bundleable,
     loadable_class,
 )
+from gavae_ids.detection.decision import DecisionRule
 from gavae_ids.detection.model_card import CARD_JSON, CARD_MARKDOWN, ModelCard
 from gavae_ids.detection.novelty import NoveltyThresholds
 from gavae_ids.detection.schema import TrainingSchema
@@ -66,6 +70,7 @@ PREPROCESSOR = "preprocessor.json"
 CLASSIFIER_DIR = "classifier"
 GAVAE_DIR = "gavae"
 NOVELTY_FILE = "novelty.json"
+DECISION_FILE = "decision.json"
 
 
 class BundleVersionWarning(UserWarning):
@@ -92,6 +97,8 @@ def manifest_of(det) -> dict:
         "classifier": {"class": type(det.classifier).__name__, "path": CLASSIFIER_DIR},
         "gavae": gavae,
         "novelty": None if det.novelty_ is None else {"path": NOVELTY_FILE},
+        "decision": None if det.decision_ is None else {
+            "path": DECISION_FILE, "rule": det.decision_.describe()},
         "classes": list(det.classes_),
         "label_map": {str(i): c for i, c in enumerate(det.classes_)},
         "normal_label": det.normal_label,
@@ -143,6 +150,8 @@ def save_bundle(det, path, *, overwrite: bool = False) -> Path:
                 raise ModelFileError("novelty thresholds need the GAVAE in the bundle; "
                                      "build the Detector with sampler=")  # fmt: skip
             det.novelty_.save(tmp / NOVELTY_FILE)
+        if det.decision_ is not None:
+            det.decision_.save(tmp / DECISION_FILE)
         manifest = manifest_of(det)
         manifest["files"] = {
             p.relative_to(tmp).as_posix(): sha256_file(p)
@@ -217,6 +226,16 @@ def _read_parts(cls, path: Path, manifest: dict, *, load_gavae, device):
         if det.novelty_.classes != list(det.classes_):
             raise ModelFileError(f"{path}: the novelty thresholds' classes differ from the "
                                  "classifier's")  # fmt: skip
+    decision = manifest.get("decision")
+    if decision:
+        rel = decision.get("path", DECISION_FILE) if isinstance(decision, dict) else DECISION_FILE
+        if str(rel) not in manifest["files"]:
+            raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({rel} is not listed)")
+        rule = DecisionRule.load(_inside(path, str(rel)))
+        if rule.classes != list(det.classes_) or rule.normal_label != det.normal_label:
+            raise ModelFileError(f"{path}: the decision rule's classes differ from the "
+                                 "classifier's")  # fmt: skip
+        det.decision_ = rule
     return det
 
 

@@ -24,6 +24,7 @@ from gavae_ids.detection.bundle import (  # noqa: F401 (re-exported: the public 
     check_bundleable,
     read_manifest,
 )
+from gavae_ids.detection.decision import DecisionRule
 from gavae_ids.detection.pipeline import DetectionPipeline
 from gavae_ids.detection.schema import (  # noqa: F401 (re-exported)
     CATEGORICAL,
@@ -99,6 +100,9 @@ class Detector:
         self.manifest_: dict | None = None
         #: The novelty flag's thresholds (:meth:`fit_novelty`), or None.
         self.novelty_ = None
+        #: The decision rule (:class:`~gavae_ids.detection.decision.DecisionRule`: prior correction,
+        #: false-alarm budget), or None for argmax.
+        self.decision_ = None
 
     @classmethod
     def from_pipeline(cls, pipeline, **kw) -> Detector:
@@ -172,10 +176,31 @@ class Detector:
         return Xt, unseen
 
     def predict_proba_encoded(self, Xt) -> np.ndarray:
-        """Class probabilities (columns in ``classes_`` order) of already encoded rows."""
+        """Class probabilities (columns in ``classes_`` order) of already encoded rows.
+
+        With a decision rule that corrects the priors (:attr:`decision_`), the
+        corrected probabilities: those the rule decides on.
+        """
         if len(Xt) == 0:
             return np.zeros((0, len(self.classes_)), dtype=np.float64)
-        return np.asarray(self.classifier.predict_proba(Xt))
+        proba = np.asarray(self.classifier.predict_proba(Xt))
+        return proba if self.decision_ is None else self.decision_.proba(proba)
+
+    def decide(self, proba, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(class index, attack flag)`` of rows with probabilities ``proba``
+        (:meth:`predict_proba_encoded`), by the detector's decision rule.
+
+        Without a rule: the most probable class, an attack when it is not the
+        normal class. With a threshold (the rule's, or ``threshold``, which
+        overrides it): an attack when 1 − P(normal) ≥ threshold, labelled with
+        its most probable attack class; every other row is normal.
+        """
+        rule = self.decision_
+        if rule is None:
+            rule = DecisionRule(list(self.classes_), self.normal_label)
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise DataError(f"threshold must lie in [0, 1], got {threshold}")
+        return rule.decide(proba, threshold)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities of raw records; columns follow ``classes_``."""
@@ -188,7 +213,7 @@ class Detector:
         :data:`NOVEL_LABEL` (``"novel"``) instead of its predicted class.
         """
         Xt = self.encode(X)[0]
-        pred_idx = self.predict_proba_encoded(Xt).argmax(axis=1)
+        pred_idx, _ = self.decide(self.predict_proba_encoded(Xt))
         labels = self.classes_[pred_idx]
         if novelty:
             labels = labels.copy()
@@ -196,17 +221,12 @@ class Detector:
         return labels
 
     def attack_mask(self, proba: np.ndarray, threshold: float | None = None) -> np.ndarray:
-        """Which rows are attacks, given their class probabilities.
+        """Which rows are attacks, given their class probabilities (:meth:`decide`).
 
-        Without ``threshold`` a row is an attack when its most probable class is
-        not the normal class; with it, when 1 − P(normal) ≥ ``threshold``.
+        Without ``threshold`` the detector's decision rule decides (argmax when it
+        has none); with it, a row is an attack when 1 − P(normal) ≥ ``threshold``.
         """
-        proba = np.asarray(proba)
-        if threshold is None:
-            return proba.argmax(axis=1) != self.normal_index_
-        if not 0.0 <= threshold <= 1.0:
-            raise DataError(f"threshold must lie in [0, 1], got {threshold}")
-        return (1.0 - proba[:, self.normal_index_]) >= threshold
+        return self.decide(np.asarray(proba), threshold)[1]
 
     def is_attack(self, X, threshold: float | None = None, *, novelty: bool = False) -> np.ndarray:
         """Boolean attack flag of every raw record (see :meth:`attack_mask`).
@@ -214,10 +234,9 @@ class Detector:
         With ``novelty=True`` a novel record (:meth:`novel`) is an attack too.
         """
         Xt = self.encode(X)[0]
-        proba = self.predict_proba_encoded(Xt)
-        flags = self.attack_mask(proba, threshold)
+        pred, flags = self.decide(self.predict_proba_encoded(Xt), threshold)
         if novelty:
-            flags = flags | self.novel_mask_encoded(Xt, proba.argmax(axis=1))
+            flags = flags | self.novel_mask_encoded(Xt, pred)
         return flags
 
     # -- novelty ---------------------------------------------------------------------------
@@ -272,7 +291,7 @@ class Detector:
             yv = np.asarray(y_validation).astype(str)
             if len(yv) != len(Xv):
                 raise DataError(f"X_validation has {len(Xv)} rows but y_validation has {len(yv)}")
-            pred = self.classes_[self.predict_proba_encoded(Xv).argmax(axis=1)]
+            pred = self.classes_[self.decide(self.predict_proba_encoded(Xv))[0]]
             thr, _ = N.calibrate(sampler, list(self.classes_), self.normal_label, Xt, y, Xv, yv,
                                  pred, fpr_budget=budget, quantile=quantile)  # fmt: skip
         self.novelty_ = thr
@@ -301,7 +320,7 @@ class Detector:
     def novel(self, X) -> np.ndarray:
         """Boolean novelty flag of every raw record (see :mod:`gavae_ids.detection.novelty`)."""
         Xt = self.encode(X)[0]
-        return self.novel_mask_encoded(Xt, self.predict_proba_encoded(Xt).argmax(axis=1))
+        return self.novel_mask_encoded(Xt, self.decide(self.predict_proba_encoded(Xt))[0])
 
     # -- saving ----------------------------------------------------------------------------
     def manifest(self) -> dict:

@@ -100,6 +100,10 @@ class ModelCard:
     selection : dict or None
         With ``--method auto``: :meth:`gavae_ids.detection.auto.AutoSelection.to_dict` —
         the CV table of the candidates, the winner and why.
+    decision : dict or None
+        With a decision rule (``--decision prior``, ``--max-fpr``): ``rule`` (in
+        words) and ``metrics``, :func:`evaluate_predictions` of the rule on the
+        same validation rows (the summary above is argmax's).
     """
 
     method: str
@@ -112,6 +116,7 @@ class ModelCard:
     warnings: list[str] = field(default_factory=list)
     margin: float = BASELINE_MARGIN
     selection: dict | None = None
+    decision: dict | None = None
 
     # -- verdict ---------------------------------------------------------------------------
     @property
@@ -228,6 +233,20 @@ class ModelCard:
         note = ev.get("generated_note")
         if note:
             lines += ["", note]
+        if self.decision is not None and self.decision.get("metrics"):
+            d = self.decision["metrics"]
+            lines += ["", "## Decision rule", "", f"{self.decision['rule']}.", "",
+                      "On the same validation rows, with this rule:", "",
+                      "| | macro-F1 | binary DR | binary FPR |", "|---|---:|---:|---:|",
+                      f"| argmax | {_f(self.metrics['macro_f1'])} | "
+                      f"{_f(self.metrics['binary_dr'])} | {_f(self.metrics['binary_fpr'])} |",
+                      f"| this rule | {_f(d['macro_f1'])} | {_f(d['binary_dr'])} | "
+                      f"{_f(d['binary_fpr'])} |", "",
+                      "| class | recall (argmax) | recall (this rule) |",
+                      "|---|---:|---:|"]  # fmt: skip
+            for c in self.classes:
+                lines.append(f"| {c} | {_f(self.metrics['per_class'][c]['recall'])} | "
+                             f"{_f(d['per_class'][c]['recall'])} |")  # fmt: skip
         if self.selection is not None:
             lines += ["", "## Method selection (--method auto)", "",
                       AutoSelection(**self.selection).to_markdown().rstrip("\n")]  # fmt: skip
@@ -314,7 +333,10 @@ def _fit_cv(pipeline, X, y, cv: int, classes, normal_label, ev: dict):
         raise DataError(f"class {smallest[0]!r} has {smallest[1]} row(s), fewer than the "
                         f"{cv} folds; lower --cv or use --validation")  # fmt: skip
     folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(X, y))
-    pred = cross_val_predict(clone(pipeline), X, y, cv=folds).astype(str)
+    # Out-of-fold probabilities (their argmax is each fold model's prediction): the decision
+    # rule of train --max-fpr / --decision is chosen on them.
+    proba = cross_val_predict(clone(pipeline), X, y, cv=folds, method="predict_proba")
+    pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)].astype(str)
     metrics = evaluate_predictions(y, pred, classes, normal_label)
     metrics["fold_macro_f1"] = [
         float(f1_score(y[te], pred[te], labels=sorted(set(y[te])), average="macro",
@@ -328,6 +350,7 @@ def _fit_cv(pipeline, X, y, cv: int, classes, normal_label, ev: dict):
     baseline = {"class": _mode(base_pred),
                 **evaluate_predictions(y, base_pred, classes, normal_label)}  # fmt: skip
     fitted = clone(pipeline).fit(X, y)
+    fitted.validation_proba_ = (np.arange(len(y)), proba)  # positions in X, out-of-fold
     ev.update(kind="cv", folds=cv, rows=int(len(y)), description=(
         f"stratified {cv}-fold cross-validation on all {len(y):,} training rows (seed "
         f"{random_state}); the figures pool the out-of-fold predictions of the {cv} fold "
@@ -352,7 +375,9 @@ def _fit_holdout(pipeline, X, y, validation: float, classes, normal_label, ev: d
         ev["unmeasured_classes"] = unmeasured
     fitted = clone(pipeline).fit(X.iloc[tr], y[tr])
     fitted.holdout_rows_ = (tr, te)  # positions in X: fitted on tr, measured on te
-    pred = np.asarray(fitted.predict(X.iloc[te])).astype(str)
+    proba = np.asarray(fitted.predict_proba(X.iloc[te]))
+    fitted.validation_proba_ = (te, proba)
+    pred = np.asarray(fitted.classes_, dtype=object)[proba.argmax(axis=1)].astype(str)
     metrics = evaluate_predictions(y[te], pred, classes, normal_label)
     baseline = majority_baseline(y[tr], y[te], classes, normal_label)
     ev.update(kind="holdout", fraction=float(validation), rows=int(len(y)),

@@ -23,9 +23,16 @@ from gavae_ids.detection.auto import (
     order_candidates,
     select_method,
 )
+from gavae_ids.detection.decision import (
+    RULES,
+    DecisionRule,
+    choose_rule,
+    prior_weights,
+    too_few_normal_rows,
+)
 from gavae_ids.detection.detector import Detector
 from gavae_ids.detection.methods import QUICK_ROWS_PER_CLASS, stratified_rows
-from gavae_ids.detection.model_card import fit_with_card
+from gavae_ids.detection.model_card import evaluate_predictions, fit_with_card
 from gavae_ids.detection.pipeline import build_pipeline
 from gavae_ids.exceptions import DataError, NotFittedError
 
@@ -132,6 +139,8 @@ def train_detector(
     cv_max_rows_per_class: int | None = 5000,
     novelty: bool = True,
     novelty_fpr_budget: float | None = None,
+    decision: str = "argmax",
+    max_fpr: float | None = None,
     **params,
 ) -> Detector:
     """Train a detector on the training data of ``dataset`` and (optionally) save its bundle.
@@ -206,6 +215,16 @@ def train_detector(
     novelty_fpr_budget : float, optional
         Largest share of normal holdout rows the flag may mark (default
         :data:`gavae_ids.detection.novelty.DEFAULT_FPR_BUDGET`).
+    decision : {"argmax", "prior"}, default="argmax"
+        ``"prior"``: re-weight the posteriors of a classifier trained on
+        resampled rows back to the training class priors
+        (:mod:`gavae_ids.detection.decision`); a no-op for methods that do not resample.
+    max_fpr : float, optional
+        A false-alarm budget: on the validation rows (the holdout, or the
+        out-of-fold predictions with ``cv``) choose the threshold on
+        1 − P(normal) (after ``decision``) that flags at most this share of the
+        normal rows, and catches the most attacks under it. Stored in the bundle;
+        ``score`` applies it. Needs validation rows (``validation`` > 0 or ``cv``).
     **params
         Method parameters, e.g. ``epochs=20`` or ``sampler__n_iter=500``
         (refused with ``method="auto"``: every candidate runs with its defaults).
@@ -219,6 +238,7 @@ def train_detector(
     # Long only by its signature and parameter docs (the Python face of `gavae-ids train`);
     # each step is a helper below.
     t0 = time.perf_counter()
+    _check_decision(decision, max_fpr, validation=validation, cv=cv)
     auto = str(method).lower() == "auto"
     if auto:
         candidates = _check_auto(candidates, scoring, params)
@@ -253,11 +273,78 @@ def train_detector(
     info.update(_fit_info(fitted, card, params=params, random_state=random_state, t0=t0))
     det = Detector.from_pipeline(fitted, normal_label=normal, method=method, sampler=sampler,
                                  info=info, model_card=card)  # fmt: skip
+    if decision != "argmax" or max_fpr is not None:
+        det.decision_ = _choose_decision(det, fitted, card, y, decision=decision,
+                                         max_fpr=max_fpr)  # fmt: skip
+        det.info["decision"] = det.decision_.describe()
     if novelty and callable(getattr(sampler, "reconstruction_error", None)):
         det.info["novelty"] = _fit_novelty(det, fitted, X, y, novelty_fpr_budget)
     if out is not None:
         det.save(out, overwrite=overwrite)
     return det
+
+
+def _check_decision(decision: str, max_fpr, *, validation, cv) -> None:
+    if decision not in RULES:
+        raise DataError(f"unknown decision rule {decision!r}; choose one of {', '.join(RULES)}")
+    if max_fpr is not None:
+        if not 0.0 <= max_fpr < 1.0:
+            raise DataError(f"--max-fpr must lie in [0, 1), got {max_fpr}")
+        if cv is None and not (validation and validation > 0):
+            raise DataError("--max-fpr needs validation rows to choose the threshold on: "
+                            "use --validation > 0 or --cv")  # fmt: skip
+
+
+def fit_priors(fitted, classes) -> tuple[list[float], list[float]] | None:
+    """Rows per class before and after the classifier's resampling, or None without it.
+
+    Before: the rows the pipeline was fitted on. After: those times the share the
+    classifier's sampler saw (1 − its early-stopping validation fraction), plus the
+    rows the sampler generated.
+    """
+    aug = fitted.augmentation_counts() if hasattr(fitted, "augmentation_counts") else None
+    if aug is None:
+        return None
+    real = fitted.class_counts_
+    seen = 1.0 - float(getattr(fitted.classifier_, "validation_fraction", 0.0) or 0.0)
+    before, after = [], []
+    for c in classes:
+        gen = aug.loc[c, "generated"] if c in aug.index else 0
+        gen = 0.0 if gen is None or not np.isfinite(float(gen)) else float(gen)
+        before.append(float(real.get(c, 0)))
+        after.append(seen * float(real.get(c, 0)) + gen)
+    return before, after
+
+
+def _choose_decision(det: Detector, fitted, card, y, *, decision: str, max_fpr):
+    """The detector's decision rule, chosen on the card's validation rows."""
+    classes = list(det.classes_)
+    prior = None
+    if decision == "prior":
+        counts = fit_priors(fitted, classes)
+        prior = None if counts is None else prior_weights(*counts)
+        if prior is None:
+            log.info("decision 'prior': %s does not resample; the posteriors stay as they are",
+                     det.method)  # fmt: skip
+    val = getattr(fitted, "validation_proba_", None)
+    if val is None:  # no validation rows: a prior correction needs none
+        return DecisionRule(classes, det.normal_label, prior_weights=prior,
+                            chosen_on="no validation rows")  # fmt: skip
+    rows, proba = val
+    y_val = np.asarray(y).astype(str)[rows]
+    rule = choose_rule(proba, y_val, classes, det.normal_label, prior=prior, max_fpr=max_fpr,
+                       chosen_on=card.evaluation.get("description", ""))  # fmt: skip
+    if max_fpr is not None:
+        warning = too_few_normal_rows(rule.validation["normal_rows"], max_fpr)
+        if warning:
+            log.warning("%s", warning)
+            card.warnings.append(warning)
+    if card.metrics is not None:
+        pred, _ = rule.decide(rule.proba(proba))
+        metrics = evaluate_predictions(y_val, np.asarray(classes, dtype=object)[pred],
+                                       card.classes, det.normal_label)  # fmt: skip
+        card.decision = {"rule": rule.describe(), "metrics": metrics}
+    return rule
 
 
 def _check_auto(candidates, scoring: str, params: dict) -> list[str]:

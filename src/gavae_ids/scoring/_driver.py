@@ -195,7 +195,19 @@ def score_file(
     summary.reject_reasons = dict(reasons.most_common())
     summary.reject_details = {k: dict(details[k].most_common()) for k in summary.reject_reasons}
     summary.seconds = time.perf_counter() - t0
+    summary.decision = decision_note(det, threshold)
     return summary
+
+
+def decision_note(det, threshold) -> str:
+    """How the attack flag was decided, in one line (printed by ``score``)."""
+    rule = det.decision_
+    if threshold is not None:
+        over = " (overriding the bundle's rule)" if rule is not None and rule.threshold else ""
+        return f"attack when 1 - P({det.normal_label}) >= {threshold:g}{over}"
+    if rule is None:
+        return f"attack when the most probable class is not {det.normal_label}"
+    return rule.describe()
 
 
 def _file_detector(model, novelty: bool):
@@ -351,8 +363,7 @@ def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, deta
                  threshold, novelty: bool = False):  # fmt: skip
     if len(chunk.rows):
         proba = det.predict_proba_encoded(chunk.Xt)
-        pred = proba.argmax(axis=1)
-        attack = det.attack_mask(proba, threshold)
+        pred, attack = det.decide(proba, threshold)
         novel = None
         if novelty:
             novel = det.novel_mask_encoded(chunk.Xt, pred)

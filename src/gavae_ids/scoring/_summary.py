@@ -39,6 +39,9 @@ class ScoreSummary:
         with a header.
     notes : list of str
         Remarks on the input (ignored columns, reordering, trailing fields).
+    decision : str or None
+        How the attack flag was decided (the bundle's decision rule, or
+        ``--threshold``), in one line.
     """
 
     total: int = 0
@@ -55,6 +58,7 @@ class ScoreSummary:
     reject_details: dict[str, dict[str, int]] = field(default_factory=dict)
     trailing_fields: int | None = None
     notes: list[str] = field(default_factory=list)
+    decision: str | None = None
 
     @property
     def rows_per_second(self) -> float:
