@@ -92,6 +92,24 @@ def test_choose_rule_keeps_its_budget_on_its_rows_and_labels_alerts_as_attacks()
     assert loose.validation["binary_dr"] >= rule.validation["binary_dr"]
 
 
+def test_cap_only_ever_cuts_false_alarms():
+    rng = np.random.default_rng(2)
+    y = rng.choice(["Normal", "DoS"], size=1000, p=[0.8, 0.2])
+    p_dos = np.clip(np.where(y == "DoS", 0.7, 0.3) + rng.normal(0, 0.2, 1000), 0, 1)
+    proba = np.stack([p_dos, 1 - p_dos], axis=1)  # classes DoS, Normal
+    argmax_fpr = choose_rule(proba, y, ["DoS", "Normal"], "Normal").validation["binary_fpr"]
+    assert 0.01 < argmax_fpr < 0.5
+    tight = choose_rule(proba, y, ["DoS", "Normal"], "Normal", max_fpr=0.01, cap=True)
+    assert tight.threshold is not None and tight.validation["binary_fpr"] <= 0.01
+    loose = choose_rule(proba, y, ["DoS", "Normal"], "Normal", max_fpr=0.5, cap=True)
+    assert loose.threshold is None and loose.validation["binary_fpr"] == argmax_fpr
+    assert "within the false-alarm budget 0.5" in loose.describe()
+    # without the cap a loose budget spends it: more alarms, more attacks caught
+    spend = choose_rule(proba, y, ["DoS", "Normal"], "Normal", max_fpr=0.5)
+    assert spend.validation["binary_fpr"] > argmax_fpr
+    assert spend.validation["binary_dr"] >= loose.validation["binary_dr"]
+
+
 def test_too_few_normal_rows_for_the_budget_is_one_line():
     assert too_few_normal_rows(1000, 0.01) is None
     msg = too_few_normal_rows(400, 0.01)
@@ -195,6 +213,9 @@ def test_budget_without_validation_rows_is_refused_before_any_work(tmp_path):
 
     with pytest.raises(DataError, match="--max-fpr needs validation rows"):
         train_detector("nsl-kdd", method="dnn", data_home=tmp_path / "none", validation=0,
+                       max_fpr=0.01)  # fmt: skip
+    with pytest.raises(DataError, match="--max-fpr has no effect with --decision argmax"):
+        train_detector("nsl-kdd", method="dnn", data_home=tmp_path / "none", decision="argmax",
                        max_fpr=0.01)  # fmt: skip
     with pytest.raises(DataError, match="unknown decision rule"):
         train_detector("nsl-kdd", method="dnn", data_home=tmp_path / "none", decision="magic")

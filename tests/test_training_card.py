@@ -96,6 +96,7 @@ def test_train_and_score_repeat_the_warning(tmp_path):
     res = runner.invoke(app, [
         "train", "--dataset", "csv", "--input", str(tmp_path / "t.csv"), "--out",
         str(tmp_path / "m"), "--method", "dnn", "--quiet", "-p", "epochs=1", "-p", "hidden=[4]",
+        "--decision", "argmax",  # so the detector predicts exactly as its pipeline
     ])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "warning: the model is not clearly better than always predicting" in res.output

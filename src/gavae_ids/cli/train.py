@@ -125,18 +125,20 @@ def train_cmd(
         help="Largest share of normal holdout rows the novelty flag may mark (default 0.02).",
     ),
     decision: str = typer.Option(
-        "argmax",
+        "cap",
         "--decision",
-        help="argmax, or prior: re-weight a resampled method's posteriors back to the "
-        "training class priors (fewer false alarms where classes overlap).",
+        help="How scores become alerts, chosen on the validation rows: cap (argmax unless "
+        "its FPR exceeds --max-fpr, then a threshold on 1 - P(normal) that keeps it), budget "
+        "(that threshold always: most attacks within --max-fpr), prior (re-weight a resampled "
+        "method to the training priors), argmax.",
     ),
     max_fpr: float = typer.Option(
         None,
         "--max-fpr",
         min=0.0,
         max=0.999,
-        help="False-alarm budget: choose, on the validation rows, the threshold on "
-        "1 - P(normal) that flags at most this share of normal rows; 'score' applies it.",
+        help="False-alarm budget of cap/budget (default 0.01): the share of normal "
+        "validation rows the threshold may flag; 'score' applies it.",
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle at --out."),

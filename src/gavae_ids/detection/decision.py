@@ -39,8 +39,14 @@ from gavae_ids.exceptions import DataError, ModelFileError
 DECISION_FILE = "decision.json"
 DECISION_FORMAT = "gavae-ids-decision"
 DECISION_FORMAT_VERSION = 1
-#: Decision rules ``train`` can store; ``"argmax"`` stores none.
-RULES = ("argmax", "prior")
+#: Decision rules of ``train``: ``"cap"`` (the default) keeps argmax unless its validation
+#: FPR exceeds the budget, then thresholds; ``"budget"`` always takes the threshold that
+#: catches the most attacks within the budget (it may raise the FPR up to it);
+#: ``"prior"`` re-weights to the training priors (with a budget when one is given);
+#: ``"argmax"`` stores no rule.
+RULES = ("cap", "budget", "prior", "argmax")
+#: The false-alarm budget of ``"cap"`` and ``"budget"`` when none is given.
+DEFAULT_MAX_FPR = 0.01
 
 
 # -- the pieces ------------------------------------------------------------------------------
@@ -178,8 +184,12 @@ class DecisionRule:
             parts.append(f"attack when 1 - P({self.normal_label}) >= {self.threshold:.6g}"
                          + (budget + ")" if budget else ""))  # fmt: skip
         else:
+            within = ""
+            if self.max_fpr is not None and self.validation:
+                within = (f" (its validation FPR {self.validation['binary_fpr']:.4f} is within "
+                          f"the false-alarm budget {self.max_fpr:g})")  # fmt: skip
             parts.append("attack when the most probable class is not "
-                         f"{self.normal_label}")  # fmt: skip
+                         f"{self.normal_label}{within}")  # fmt: skip
         return "; ".join(parts)
 
     # -- files -----------------------------------------------------------------------------
@@ -212,7 +222,8 @@ class DecisionRule:
 
 
 def choose_rule(proba, y, classes, normal_label: str, *, prior=None,
-                max_fpr: float | None = None, chosen_on: str = "") -> DecisionRule:  # fmt: skip
+                max_fpr: float | None = None, cap: bool = False,
+                chosen_on: str = "") -> DecisionRule:  # fmt: skip
     """The decision rule chosen on validation rows.
 
     Parameters
@@ -228,6 +239,9 @@ def choose_rule(proba, y, classes, normal_label: str, *, prior=None,
     max_fpr : float, optional
         Choose the threshold for this false-alarm budget; without it, argmax
         (of the corrected probabilities).
+    cap : bool, default=False
+        Only cut false alarms: keep argmax when its FPR on these rows is within
+        ``max_fpr`` already (a budget never raises the FPR above argmax's).
     """
     rule = DecisionRule(list(classes), str(normal_label),
                         prior_weights=None if prior is None else list(prior),
@@ -238,7 +252,9 @@ def choose_rule(proba, y, classes, normal_label: str, *, prior=None,
         raise DataError(f"{len(p)} rows of probabilities but {len(y)} classes")
     normal = y == rule.normal_label
     if max_fpr is not None:
-        rule.threshold = budget_threshold(1.0 - p[normal, rule.normal_index], max_fpr)
+        argmax_fpr = float(rule.decide(p)[1][normal].mean()) if normal.any() else 0.0
+        if not (cap and argmax_fpr <= max_fpr):
+            rule.threshold = budget_threshold(1.0 - p[normal, rule.normal_index], max_fpr)
     _, attack = rule.decide(p)
     rule.validation = {
         "normal_rows": int(normal.sum()),

@@ -24,6 +24,7 @@ from gavae_ids.detection.auto import (
     select_method,
 )
 from gavae_ids.detection.decision import (
+    DEFAULT_MAX_FPR,
     RULES,
     DecisionRule,
     choose_rule,
@@ -139,7 +140,7 @@ def train_detector(
     cv_max_rows_per_class: int | None = 5000,
     novelty: bool = True,
     novelty_fpr_budget: float | None = None,
-    decision: str = "argmax",
+    decision: str = "cap",
     max_fpr: float | None = None,
     **params,
 ) -> Detector:
@@ -215,16 +216,26 @@ def train_detector(
     novelty_fpr_budget : float, optional
         Largest share of normal holdout rows the flag may mark (default
         :data:`gavae_ids.detection.novelty.DEFAULT_FPR_BUDGET`).
-    decision : {"argmax", "prior"}, default="argmax"
-        ``"prior"``: re-weight the posteriors of a classifier trained on
-        resampled rows back to the training class priors
-        (:mod:`gavae_ids.detection.decision`); a no-op for methods that do not resample.
+    decision : {"cap", "budget", "prior", "argmax"}, default="cap"
+        How scores become alerts (:mod:`gavae_ids.detection.decision`), chosen on
+        the validation rows (the holdout, or the out-of-fold predictions with
+        ``cv``) and stored in the bundle, where ``score`` applies it:
+
+        * ``"cap"``: argmax, unless its validation FPR exceeds ``max_fpr``; then
+          the threshold on 1 − P(normal) that flags at most ``max_fpr`` of the
+          normal validation rows. It only ever cuts false alarms.
+        * ``"budget"``: that threshold always, the one that catches the most
+          attacks within ``max_fpr`` (it can raise the FPR up to the budget).
+        * ``"prior"``: re-weight a resampled method's posteriors back to the
+          training class priors (then a budget threshold if ``max_fpr`` is given).
+        * ``"argmax"``: the most probable class, as before 0.2.
+
+        Without validation rows (``validation=0`` and no ``cv``) ``"cap"`` falls
+        back to argmax. Measured (benchmarks/decision_rules.py): docs/results.md.
     max_fpr : float, optional
-        A false-alarm budget: on the validation rows (the holdout, or the
-        out-of-fold predictions with ``cv``) choose the threshold on
-        1 − P(normal) (after ``decision``) that flags at most this share of the
-        normal rows, and catches the most attacks under it. Stored in the bundle;
-        ``score`` applies it. Needs validation rows (``validation`` > 0 or ``cv``).
+        The false-alarm budget of ``"cap"`` and ``"budget"``, default
+        :data:`~gavae_ids.detection.decision.DEFAULT_MAX_FPR` (0.01). It holds on
+        new traffic only as far as that resembles the validation rows.
     **params
         Method parameters, e.g. ``epochs=20`` or ``sampler__n_iter=500``
         (refused with ``method="auto"``: every candidate runs with its defaults).
@@ -273,7 +284,11 @@ def train_detector(
     info.update(_fit_info(fitted, card, params=params, random_state=random_state, t0=t0))
     det = Detector.from_pipeline(fitted, normal_label=normal, method=method, sampler=sampler,
                                  info=info, model_card=card)  # fmt: skip
-    if decision != "argmax" or max_fpr is not None:
+    if decision != "argmax" and (
+        decision == "prior"
+        or max_fpr is not None
+        or getattr(fitted, "validation_proba_", None) is not None
+    ):
         det.decision_ = _choose_decision(det, fitted, card, y, decision=decision,
                                          max_fpr=max_fpr)  # fmt: skip
         det.info["decision"] = det.decision_.describe()
@@ -290,6 +305,8 @@ def _check_decision(decision: str, max_fpr, *, validation, cv) -> None:
     if max_fpr is not None:
         if not 0.0 <= max_fpr < 1.0:
             raise DataError(f"--max-fpr must lie in [0, 1), got {max_fpr}")
+        if decision == "argmax":
+            raise DataError("--max-fpr has no effect with --decision argmax")
         if cv is None and not (validation and validation > 0):
             raise DataError("--max-fpr needs validation rows to choose the threshold on: "
                             "use --validation > 0 or --cv")  # fmt: skip
@@ -326,6 +343,8 @@ def _choose_decision(det: Detector, fitted, card, y, *, decision: str, max_fpr):
         if prior is None:
             log.info("decision 'prior': %s does not resample; the posteriors stay as they are",
                      det.method)  # fmt: skip
+    if decision in ("cap", "budget") and max_fpr is None:
+        max_fpr = DEFAULT_MAX_FPR
     val = getattr(fitted, "validation_proba_", None)
     if val is None:  # no validation rows: a prior correction needs none
         return DecisionRule(classes, det.normal_label, prior_weights=prior,
@@ -333,6 +352,7 @@ def _choose_decision(det: Detector, fitted, card, y, *, decision: str, max_fpr):
     rows, proba = val
     y_val = np.asarray(y).astype(str)[rows]
     rule = choose_rule(proba, y_val, classes, det.normal_label, prior=prior, max_fpr=max_fpr,
+                       cap=decision == "cap",
                        chosen_on=card.evaluation.get("description", ""))  # fmt: skip
     if max_fpr is not None:
         warning = too_few_normal_rows(rule.validation["normal_rows"], max_fpr)
