@@ -2,7 +2,7 @@
 
 One parser (:class:`ZeekParser`) serves both the training loader (:func:`load_zeek`,
 ``gavae-ids train --dataset zeek``) and the scoring reader
-(:mod:`gavae_ids.scoring.zeek`). The rules, the same in both:
+(:mod:`gavae_ids.scoring._zeek`). The rules, the same in both:
 
 * **Header.** ``#separator`` (escaped, e.g. ``\\x09``), ``#set_separator``,
   ``#empty_field``, ``#unset_field``, ``#path``, ``#fields``, ``#types`` are
@@ -207,6 +207,7 @@ class Segment:
     rows: list[int] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     values: list[list[str]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # the raw lines, for a rejects file
 
     def frame(self) -> pd.DataFrame:
         n = len(self.header.fields)
@@ -286,6 +287,7 @@ class ZeekParser:
             seg.rows.append(self.row)
             seg.lines.append(self.line)
             seg.values.append(values)
+            seg.texts.append(text)
         return Batch(segments, rejected, n_rows)
 
     def _split(self, text: str):

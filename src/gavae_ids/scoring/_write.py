@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -87,21 +88,43 @@ def _csv_cell(s: str) -> str:
     return buf.getvalue()
 
 
-def score_columns(classes, novelty: bool = False) -> list[str]:
-    """Columns of the scored output, in order (``novel`` last, with the novelty flag)."""
-    cols = ["row", "prediction", *[f"p_{c}" for c in classes], "is_attack", "unseen_category"]
+def score_columns(classes, novelty: bool = False, id_columns=()) -> list[str]:
+    """Columns of the scored output, in order: ``row``, the input's identifier columns
+    (Zeek: ``ts``, ``uid``, …), the scores (``novel`` last, with the novelty flag)."""
+    cols = ["row", *id_columns, "prediction", *[f"p_{c}" for c in classes], "is_attack",
+            "unseen_category"]  # fmt: skip
     return [*cols, "novel"] if novelty else cols
+
+
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def _text_field(values, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    """Free text per row (identifiers) as CSV cells or JSON strings, left-aligned, with
+    a validity mask."""
+    if fmt == "csv":
+        cells = [f'"{v.replace(chr(34), chr(34) * 2)}"' if _CSV_SPECIAL.search(v) else v
+                 for v in values]  # fmt: skip
+    else:
+        cells = [json.dumps(v) for v in values]
+    raw = [c.encode("utf-8", errors="surrogateescape") for c in cells]
+    lens = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+    width = max(int(lens.max()) if len(lens) else 0, 1)
+    mat = np.frombuffer(np.array(raw, dtype=f"S{width}").tobytes(), dtype=np.uint8)
+    return mat.reshape(len(raw), width), np.arange(width)[None, :] < lens[:, None]
 
 
 class _ScoreWriter:
     """Writes scored rows as CSV or JSON Lines, assembling the text with numpy."""
 
-    def __init__(self, stream, classes, fmt: str, decimals: int, novelty: bool = False):
+    def __init__(self, stream, classes, fmt: str, decimals: int, novelty: bool = False,
+                 id_columns=()):  # fmt: skip
         self.stream = stream
         self.fmt = fmt
         self.decimals = decimals
         self.novelty = novelty
         self.classes = [str(c) for c in classes]
+        self.id_columns = list(id_columns)
         if fmt == "csv":
             self.labels = [_csv_cell(c).encode() for c in self.classes]
             self.flags = [b"0", b"1"]
@@ -110,18 +133,19 @@ class _ScoreWriter:
             self.flags = [b"false", b"true"]
 
     def columns(self) -> list[str]:
-        return score_columns(self.classes, self.novelty)
+        return score_columns(self.classes, self.novelty, self.id_columns)
 
     def header(self) -> None:
         if self.fmt == "csv":
             self.stream.write((",".join(_csv_cell(c) for c in self.columns()) + "\n").encode())
 
-    def write(self, rows, pred, proba, attack, unseen, novel=None) -> None:
+    def write(self, rows, pred, proba, attack, unseen, novel=None, ids=None) -> None:
         n = len(rows)
         if not n:
             return
         fields = [
             _int_field(rows),
+            *[_text_field(ids[c].tolist(), self.fmt) for c in self.id_columns],
             _lookup_field(pred, self.labels),
             *[_prob_field(proba[:, j], self.decimals) for j in range(proba.shape[1])],
             _lookup_field(attack.astype(np.int64), self.flags),
