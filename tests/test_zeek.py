@@ -6,12 +6,15 @@ counts) against DNS lookups (SF), the shape of IoT-23's ``conn.log.labeled``.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import random
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gavae_ids.cli import app
@@ -338,3 +341,85 @@ def test_cli_only_headers_is_one_line(labeled, tmp_path):
     assert res.exit_code == 2
     assert res.stderr.strip().count("\n") == 0 and "no data lines" in res.stderr
     assert "Traceback" not in res.output
+
+
+# -- property: no line decides the fate of another ---------------------------------------------
+def _set(line: bytes, rnd: random.Random, value: bytes, column: str | None = None) -> bytes:
+    f = line.split(b"\t")
+    f[FIELDS.index(column) if column else rnd.randrange(len(f))] = value
+    return b"\t".join(f)
+
+
+def _insert(line: bytes, rnd: random.Random, what: bytes) -> bytes:
+    i = rnd.randrange(len(line) + 1)
+    return line[:i] + what + line[i:]
+
+
+DAMAGE = {
+    "cut short": lambda line, rnd: line[: rnd.randrange(len(line))],
+    "extra tab": lambda line, rnd: _insert(line, rnd, b"\t"),
+    "empty line": lambda line, rnd: b"",
+    "not UTF-8": lambda line, rnd: _insert(line, rnd, bytes([rnd.randrange(0x80, 0x100)])),
+    "carriage return": lambda line, rnd: _insert(line, rnd, b"\r"),
+    "NUL": lambda line, rnd: _insert(line, rnd, b"\x00"),
+    "text in a count": lambda line, rnd: _set(line, rnd, b"many", "orig_pkts"),
+    "-1e309": lambda line, rnd: _set(line, rnd, b"-1e309", "duration"),
+    "NaN": lambda line, rnd: _set(line, rnd, b"NaN", "resp_bytes"),
+    "quote and comma in uid": lambda line, rnd: _set(line, rnd, b'C"x,y', "uid"),
+    "unset everywhere": lambda line, rnd: b"\t".join([b"-"] * len(FIELDS)),
+}
+
+
+@pytest.fixture(scope="module")
+def reference(detector, tmp_path_factory):
+    """Scores of the clean lines 0..29, by line number."""
+    d = tmp_path_factory.mktemp("ref")
+    _, out, _ = score(detector, write(d / "clean.log", conn_log(range(30))), d)
+    return out.set_index("uid")
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    plan=st.lists(st.tuples(st.integers(0, 29), st.sampled_from([None, *DAMAGE])), min_size=1,
+                  max_size=40),
+    chunk=st.integers(1, 50),
+    seed=st.integers(0, 2**16),
+    gz=st.booleans(),
+    rotate=st.integers(0, 40),
+)  # fmt: skip
+def test_fuzz_every_row_once_and_clean_rows_as_in_a_clean_file(detector, reference,
+                                                               tmp_path_factory, plan, chunk,
+                                                               seed, gz, rotate):  # fmt: skip
+    rnd = random.Random(seed)
+    lines, kinds = [], []
+    for i, kind in plan:
+        line = "\t".join(values(i)[0]).encode()
+        lines.append(line if kind is None else DAMAGE[kind](line, rnd))
+        kinds.append((i, kind))
+    head = [h.encode() for h in header()]
+    body = lines[:rotate] + head + lines[rotate:]  # a header block again: Zeek rotation
+    data = b"\n".join([*head, *body, b"#close\tx"]) + b"\n"
+    d = tmp_path_factory.mktemp("fuzz")
+    src = d / ("f.log.gz" if gz else "f.log")
+    src.write_bytes(gzip.compress(data) if gz else data)
+    s = score_file(detector, src, d / "out.csv", verbose=False, chunk_size=chunk)
+    out = pd.read_csv(d / "out.csv", dtype=str, keep_default_na=False,
+                      encoding_errors="surrogateescape")  # fmt: skip
+    with open(d / "out.rejects.csv", encoding="utf-8", errors="surrogateescape", newline="") as f:
+        rej = list(csv.DictReader(f))
+    n = len(lines)
+    assert (s.total, s.scored + s.rejected) == (n, n)
+    scored = [int(r) for r in out["row"]]
+    rejected = [int(r["row"]) for r in rej]
+    assert sorted(scored + rejected) == list(range(1, n + 1))  # every row once
+    by_row = out.set_index(out["row"].astype(int))
+    for row, (i, kind) in enumerate(kinds, start=1):
+        if kind is None:
+            got = by_row.loc[row]
+            want = reference.loc[values(i)[0][1]]
+            assert got["prediction"] == want["prediction"]
+            assert got["p_Malicious"] == want["p_Malicious"]
+    for r in rej:
+        raw = lines[int(r["row"]) - 1].decode("utf-8", errors="surrogateescape")
+        assert r["record"] == raw.removesuffix("\r")

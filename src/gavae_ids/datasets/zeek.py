@@ -277,7 +277,10 @@ class ZeekParser:
             self.row += 1
             n_rows += 1
             self._data_seen = True
-            values, why = self._split(text)
+            # Values: bytes that are not UTF-8 read as U+FFFD, as the CSV reader does; the
+            # raw text keeps them (surrogates) for the rejects file to write back.
+            clean = text if raw.isascii() else _replace_surrogates(text)
+            values, why = self._split(clean)
             if why is not None:
                 rejected.append(Rejected(self.row, self.line, *why, text))
                 continue
@@ -321,6 +324,10 @@ class ZeekParser:
             if k not in h.fields:
                 h.fields.append(k)
         return [_json_text(obj.get(k), h) for k in h.fields], None
+
+
+def _replace_surrogates(text: str) -> str:
+    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
 
 
 def _json_text(v, h: ZeekHeader) -> str:
@@ -379,7 +386,7 @@ def model_frame(raw: pd.DataFrame, header: ZeekHeader, numeric: Sequence[str],
                                 f"value {v!r} in column {c!r} is not a finite number"))  # fmt: skip
         out[c] = arr
     for c in categorical:
-        col = raw[c].astype(str)
+        col = raw[c]
         for r in np.flatnonzero((col == "").to_numpy()).tolist():
             bad.setdefault(r, ("empty value", f"column {c!r}", f"empty value in column {c!r}"))
         out[c] = col.to_numpy(dtype=object)

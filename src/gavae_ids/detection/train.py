@@ -74,7 +74,7 @@ def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: st
         if csv_path is None:
             raise DataError(f"dataset {dataset!r} needs the path of the file (CLI: --input)")
         fmt = _file_format(dataset, csv_path, input_format)
-        if fmt == "csv":
+        if fmt == "csv" and dataset == "csv":
             b = load_csv(csv_path, label=label, categorical=categorical, drop=drop)
         else:
             b = load_zeek(csv_path, label=label, categorical=categorical, drop=drop,
@@ -97,10 +97,10 @@ def _file_format(dataset: str, path, input_format: str) -> str:
     if input_format != "auto":
         return input_format
     if not Path(path).is_file():
-        return "zeek" if dataset == "zeek" else "csv"  # the loader names the missing file
+        return "auto" if dataset == "zeek" else "csv"  # the loader names the missing file
     fmt = sniff_file(path)
     if dataset == "zeek" and fmt == "csv":
-        return "zeek"  # load_zeek says what is missing
+        return "auto"  # load_zeek says it is not a Zeek log
     return fmt
 
 

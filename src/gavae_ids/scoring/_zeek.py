@@ -158,7 +158,7 @@ class ZeekReader:
             rows.append(np.asarray(seg.rows, dtype=np.int64)[ok])
             if self.id_columns:
                 idf = raw.reindex(columns=self.id_columns, fill_value="")
-                ids.append(idf[ok].astype(str))
+                ids.append(idf[ok])
         rejected.sort(key=lambda t: t[0])
         good = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
