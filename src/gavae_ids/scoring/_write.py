@@ -97,21 +97,39 @@ def score_columns(classes, novelty: bool = False, id_columns=()) -> list[str]:
 
 
 _CSV_SPECIAL = re.compile(r'[,"\r\n]')
+_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]')
 
 
-def _text_field(values, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+def _text_field(values: list[str], fmt: str) -> tuple[np.ndarray, np.ndarray]:
     """Free text per row (identifiers) as CSV cells or JSON strings, left-aligned, with
-    a validity mask."""
+    a validity mask. Text that needs no quoting or escaping (the usual identifier) is
+    converted by numpy without a Python step per value."""
+    joined = "".join(values)
     if fmt == "csv":
-        cells = [f'"{v.replace(chr(34), chr(34) * 2)}"' if _CSV_SPECIAL.search(v) else v
-                 for v in values]  # fmt: skip
+        plain = not _CSV_SPECIAL.search(joined)
+        cells = values if plain else [_csv_text(v) for v in values]
     else:
-        cells = [json.dumps(v) for v in values]
-    raw = [c.encode("utf-8", errors="surrogateescape") for c in cells]
-    lens = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
-    width = max(int(lens.max()) if len(lens) else 0, 1)
-    mat = np.frombuffer(np.array(raw, dtype=f"S{width}").tobytes(), dtype=np.uint8)
-    return mat.reshape(len(raw), width), np.arange(width)[None, :] < lens[:, None]
+        plain = joined.isascii() and not _JSON_SPECIAL.search(joined)
+        cells = [b'"' + v.encode() + b'"' for v in values] if plain else [
+            json.dumps(v).encode() for v in values]  # fmt: skip
+    if fmt == "csv" and plain and joined.isascii() and "\x00" not in joined:
+        arr = np.array(cells, dtype="S")  # ASCII: encoded by numpy
+        lens = np.char.str_len(arr)
+    else:
+        raw = [c if isinstance(c, bytes) else c.encode("utf-8", errors="surrogateescape")
+               for c in cells]  # fmt: skip
+        arr = np.array(raw, dtype="S")
+        # Lengths of the bytes themselves: numpy drops trailing NULs, which the zero
+        # padding of the matrix then supplies.
+        lens = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+    n = len(values)
+    width = max(arr.dtype.itemsize, 1)
+    mat = arr.astype(f"S{width}").view(np.uint8).reshape(n, width)
+    return mat, np.arange(width)[None, :] < lens[:, None]
+
+
+def _csv_text(v: str) -> str:
+    return f'"{v.replace(chr(34), chr(34) * 2)}"' if _CSV_SPECIAL.search(v) else v
 
 
 class _ScoreWriter:
