@@ -145,7 +145,7 @@ class ZeekReader:
                 why = _Reason("column missing after a header change", missing[0],
                               f"the header block above this row lacks column(s) "
                               f"{', '.join(missing[:5])}")  # fmt: skip
-                rejected += [(r, why, t) for r, t in zip(seg.rows, seg.texts, strict=True)]
+                rejected += [(r, why, seg.text(i)) for i, r in enumerate(seg.rows)]
                 continue
             raw = seg.frame()
             X, bad, filled = model_frame(raw, h, self.schema.numeric, self.schema.categorical)
@@ -153,7 +153,7 @@ class ZeekReader:
             ok = np.ones(len(raw), dtype=bool)
             for i, (kind, detail, text) in bad.items():
                 ok[i] = False
-                rejected.append((seg.rows[i], _Reason(kind, detail, text), seg.texts[i]))
+                rejected.append((seg.rows[i], _Reason(kind, detail, text), seg.text(i)))
             frames.append(X[cols][ok])
             rows.append(np.asarray(seg.rows, dtype=np.int64)[ok])
             if self.id_columns:
