@@ -155,6 +155,34 @@ def test_unset_numbers_read_as_zero_and_counted_unset_categories_kept(labeled):
                        f"orig_bytes {scan.sum()}, resp_bytes {scan.sum()}"]  # fmt: skip
 
 
+def test_training_reads_a_rotated_log(tmp_path):
+    # Two logs joined by cat; the second orders its fields otherwise.
+    order = [*FIELDS[:8], *reversed(FIELDS[8:])]
+    second = [
+        "\t".join(dict(zip(FIELDS, values(i)[0], strict=True))[f] for f in order)
+        for i in range(60, 90)
+    ]  # fmt: skip
+    text = (
+        conn_log(range(60))
+        + "\n".join(header(order, [TYPES[FIELDS.index(f)] for f in order]) + second)
+        + "\n"
+    )
+    lines = text.splitlines()
+    labels = iter("Malicious" if values(i)[1] else "Benign" for i in range(90))
+    # A label column at the end of every #fields and data line.
+    text = "\n".join(line + "\tlabel" if line.startswith("#fields") else
+                     line + "\tstring" if line.startswith("#types") else
+                     line if line.startswith("#") else line + "\t" + next(labels)
+                     for line in lines) + "\n"  # fmt: skip
+    b = load_zeek(write(tmp_path / "rot.log", text), label="label")
+    assert len(b.y) == 90 and b.classes == ["Benign", "Malicious"]
+    scan = (b.y == "Malicious").to_numpy()
+    assert set(b.X.loc[scan, "conn_state"]) == {"S0"} and set(b.X.loc[~scan, "conn_state"]) == {
+        "SF"
+    }
+    assert list(b.X.columns) == [f for f in FIELDS if f in FEATURES]
+
+
 def test_an_identifier_named_categorical_becomes_a_feature(labeled):
     b = load_zeek(labeled, label="label", categorical=["id.resp_p"])
     assert "id.resp_p" in b.categorical and "id.resp_p" not in b.identifiers

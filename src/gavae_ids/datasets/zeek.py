@@ -248,8 +248,12 @@ def _wrong_count(expected: int, found: int) -> tuple[str, str, str]:
 
 
 class ZeekParser:
-    """Reads a Zeek log line by line (header directives, data lines, rotation), keeping the
-    row and line numbers across calls of :meth:`feed`.
+    """Reads a Zeek log (header directives, data lines, rotation), keeping the row and line
+    numbers across calls of :meth:`feed`.
+
+    Runs of TSV data lines with the declared field count are read by pandas' C parser
+    (the separators counted with numpy first); other lines — a wrong count, IoT-23's
+    joined labels, a carriage return or NUL byte — and JSON lines go line by line.
 
     Parameters
     ----------
@@ -291,6 +295,7 @@ class ZeekParser:
                 self._data_seen = False
             self.header.apply(text)
         n_rows += self._run(run)
+        self._rejected.sort(key=lambda r: r.row)
         return Batch(self._segments, self._rejected, n_rows)
 
     def _run(self, run: list[bytes]) -> int:
@@ -318,7 +323,6 @@ class ZeekParser:
             seg.lines.extend((first_line + keep).tolist())
             seg.raw.extend(run[i] for i in keep.tolist())
             seg.parts.append(frame)
-        self._rejected.sort(key=lambda r: r.row)
         return len(run)
 
     def _fast_ok(self) -> bool:
