@@ -362,6 +362,22 @@ def test_cli_csv_dataset_reads_a_zeek_log_and_reject_rate_applies(labeled, tmp_p
     assert res.exit_code == 3 and "5 of 20 rows rejected" in res.stderr
 
 
+def test_cli_scores_a_folder_of_rotated_logs(detector, tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    write(logs / "conn.00:00:00-01:00:00.log", conn_log(range(10)))
+    (logs / "conn.01:00:00-02:00:00.log.gz").write_bytes(
+        gzip.compress(conn_log(range(10, 25)).encode())
+    )
+    model = tmp_path / "m"
+    detector.save(model)
+    res = runner.invoke(app, ["score", str(model), str(logs), "-o", str(tmp_path / "out"), "-q"])
+    assert res.exit_code == 0, res.output
+    a = pd.read_csv(tmp_path / "out" / "conn.00:00:00-01:00:00.csv", dtype=str)
+    b = pd.read_csv(tmp_path / "out" / "conn.01:00:00-02:00:00.csv", dtype=str)
+    assert a["uid"].tolist() + b["uid"].tolist() == [values(i)[0][1] for i in range(25)]
+
+
 def test_cli_only_headers_is_one_line(labeled, tmp_path):
     src = write(tmp_path / "empty.log", "\n".join(header()) + "\n#close\tx\n")
     res = runner.invoke(app, ["train", "--dataset", "zeek", "--input", str(src), "--method",

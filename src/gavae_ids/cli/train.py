@@ -84,7 +84,7 @@ def train_cmd(
         help="--dataset csv/zeek: comma-separated nominal columns (CSV default: the "
         "non-numeric ones; Zeek: from #types, and an identifier named here becomes a feature).",
     ),
-    drop: str = typer.Option(None, help="--dataset csv: comma-separated columns to ignore."),
+    drop: str = typer.Option(None, help="--dataset csv/zeek: comma-separated columns to ignore."),
     full_train: bool = typer.Option(
         False, "--full-train", help="NSL-KDD: train on KDDTrain+ instead of the 20 % file."
     ),

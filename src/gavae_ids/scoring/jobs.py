@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")
 REJECTS_DIR = "_rejects"
 # Files a folder input picks up (a glob or a list takes any file).
-INPUT_SUFFIXES = (".csv", ".txt", ".csv.gz", ".txt.gz", ".gz", ".parquet", ".pq")
+INPUT_SUFFIXES = (".csv", ".txt", ".csv.gz", ".txt.gz", ".gz", ".parquet", ".pq", ".log")
 _EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
 _GLOB_CHARS = set("*?[")
 
@@ -133,7 +133,7 @@ def _is_data_file(p: Path) -> bool:
 def stem(path) -> str:
     """``flows.csv.gz`` → ``flows``: the name of a file's outputs."""
     name = Path(path).name
-    for suffix in (".gz", ".csv", ".txt", ".parquet", ".pq", ".jsonl"):
+    for suffix in (".gz", ".csv", ".txt", ".parquet", ".pq", ".jsonl", ".log"):
         name = name.removesuffix(suffix)
     return name or Path(path).name
 
@@ -244,7 +244,7 @@ def score_files(
         load it themselves, once each, and verify its checksums); it must be
         readable at the same path on every worker, like the inputs and ``out_dir``.
     inputs : str, path-like, or a list of them
-        Files, folders (their ``.csv``, ``.txt``, ``.gz``, ``.parquet`` files) or
+        Files, folders (their ``.csv``, ``.txt``, ``.gz``, ``.parquet``, ``.log`` files) or
         glob patterns (``"flows/*.parquet"``).
     out_dir : path-like
         The output folder (see the module docstring for its layout).
