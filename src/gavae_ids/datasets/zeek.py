@@ -136,8 +136,8 @@ class ZeekHeader:
             value = line[len("#separator") :].strip()
             self.separator = codecs.decode(value, "unicode_escape") if value else "\t"
             return "separator"
-        key, _, rest = line[1:].partition(self.separator)
-        if not _:  # a directive written with spaces instead of the separator
+        key, found, rest = line[1:].partition(self.separator)
+        if not found:  # a directive written with spaces instead of the separator
             key, _, rest = line[1:].partition(" ")
         key = key.strip()
         entries = [e for part in rest.split(self.separator) for e in part.split()]
