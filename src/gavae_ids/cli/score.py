@@ -31,9 +31,9 @@ def score_cmd(
     inputs: list[str] = typer.Argument(
         ...,
         metavar="INPUT...",
-        help="CSV (plain or gzip) or Parquet file to score; '-' reads stdin. Several files, "
-        "a folder or a quoted glob ('flows/*.parquet') are scored as one job into the "
-        "--out folder, one output per input.",
+        help="CSV (plain or gzip), Parquet or Zeek conn.log file to score; '-' reads stdin. "
+        "Several files, a folder or a quoted glob ('flows/*.parquet') are scored as one job "
+        "into the --out folder, one output per input.",
     ),
     out: str = typer.Option(
         "-",
@@ -63,6 +63,13 @@ def score_cmd(
         max=1.0,
         help="Attack when 1 - P(normal) >= this (default: the bundle's decision rule, e.g. "
         "its --max-fpr threshold; argmax without one).",
+    ),
+    input_format: str = typer.Option(
+        "auto",
+        "--input-format",
+        help="csv, zeek (TSV conn.log) or zeek-json; auto tells by the content (Parquet "
+        "magic, a #separator/#fields header, a JSON object per line, else CSV). "
+        "(--format names the output format.)",
     ),
     no_header: bool = typer.Option(
         False,
@@ -144,7 +151,7 @@ def score_cmd(
     kw = dict(fmt=fmt, threshold=threshold, header=not no_header,
               trailing_fields=trailing_fields, extra_columns=extra_columns,
               chunk_size=chunk_size, torch_threads=threads, novelty=novelty,
-              verbose=not quiet)  # fmt: skip
+              verbose=not quiet, input_format=input_format)  # fmt: skip
     if is_multi_input(inputs) or engine != "local" or scheduler or workers:
         if rejects is not None:
             raise DataError("--rejects names one file; a job writes <out>/_rejects/<input>.csv")

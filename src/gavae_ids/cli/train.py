@@ -20,7 +20,12 @@ def register(app: typer.Typer) -> None:
 @guarded
 def train_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Bundle folder to write.", file_okay=False),
-    dataset: str = typer.Option("nsl-kdd", "--dataset", "-d", help="nsl-kdd, unsw-nb15 or csv."),
+    dataset: str = typer.Option(
+        "nsl-kdd",
+        "--dataset",
+        "-d",
+        help="nsl-kdd, unsw-nb15, csv or zeek (a labelled Zeek conn.log).",
+    ),
     method: str = typer.Option(
         None,
         "--method",
@@ -60,16 +65,26 @@ def train_cmd(
         "-i",
         exists=True,
         dir_okay=False,
-        help="--dataset csv: the labelled CSV file (header row).",
+        help="--dataset csv/zeek: the labelled CSV file (header row) or Zeek conn.log.",
     ),
-    label: str = typer.Option("label", help="--dataset csv: the class column."),
+    input_format: str = typer.Option(
+        "auto",
+        "--input-format",
+        help="--dataset csv/zeek: csv, zeek (TSV log) or zeek-json; auto tells by the "
+        "content (a #separator/#fields header, or a JSON object per line).",
+    ),
+    label: str = typer.Option(
+        "label", help="--dataset csv/zeek: the class column (IoT-23: label or detailed-label)."
+    ),
     normal_label: str = typer.Option(
         None, help="The benign class (default: Normal / normal / benign / 0)."
     ),
     categorical: str = typer.Option(
-        None, help="--dataset csv: comma-separated nominal columns (default: the non-numeric ones)."
+        None,
+        help="--dataset csv/zeek: comma-separated nominal columns (CSV default: the "
+        "non-numeric ones; Zeek: from #types, and an identifier named here becomes a feature).",
     ),
-    drop: str = typer.Option(None, help="--dataset csv: comma-separated columns to ignore."),
+    drop: str = typer.Option(None, help="--dataset csv/zeek: comma-separated columns to ignore."),
     full_train: bool = typer.Option(
         False, "--full-train", help="NSL-KDD: train on KDDTrain+ instead of the 20 % file."
     ),
@@ -156,7 +171,8 @@ def train_cmd(
             random_state=seed,
             verbose=not quiet, csv_path=input_csv, label=label, categorical=_names(categorical),
             drop=_names(drop) or (), normal_label=normal_label,
-            train_split="train" if full_train else "train20", outlier_filter=outliers,
+            train_split="train" if full_train else "train20", input_format=input_format,
+            outlier_filter=outliers,
             save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv,
             candidates=_names(candidates), scoring=scoring, auto_folds=auto_folds,
             time_budget=time_budget, cv_max_rows_per_class=cv_max_rows_per_class or None,

@@ -1,4 +1,5 @@
-"""Dataset loaders (no torch here): NSL-KDD, UNSW-NB15 and any labelled CSV; fetch and verify."""
+"""Dataset loaders (no torch here): NSL-KDD, UNSW-NB15, any labelled CSV or Zeek conn.log;
+fetch and verify."""
 
 from gavae_ids.datasets._home import ENV_VAR, get_data_home
 from gavae_ids.datasets._schema import (
@@ -19,11 +20,13 @@ from gavae_ids.datasets.unsw_nb15 import (
     load_unsw_nb15,
     read_unsw_nb15_file,
 )
+from gavae_ids.datasets.zeek import INPUT_FORMATS, load_zeek
 
 __all__ = [
     "BENCHMARKS",
     "ENV_VAR",
     "FetchResult",
+    "INPUT_FORMATS",
     "FileStatus",
     "NSL_KDD_CATEGORICAL",
     "NSL_KDD_CLASSES",
@@ -38,6 +41,7 @@ __all__ = [
     "load_csv",
     "load_nsl_kdd",
     "load_unsw_nb15",
+    "load_zeek",
     "mark_seen",
     "nsl_kdd_attack_map",
     "read_nsl_kdd_file",

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from gavae_ids.classifiers import check_bundleable
-from gavae_ids.datasets import BENCHMARKS, load_benchmark, load_csv
+from gavae_ids.datasets import BENCHMARKS, load_benchmark, load_csv, load_zeek
+from gavae_ids.datasets.zeek import check_input_format, sniff_file
 from gavae_ids.detection.auto import (
     DEFAULT_CANDIDATES,
     check_scoring,
@@ -39,23 +40,29 @@ from gavae_ids.exceptions import DataError, NotFittedError
 
 log = logging.getLogger(__name__)
 
-#: What ``train`` reads: a benchmark, or any labelled CSV.
-DATASETS = (*BENCHMARKS, "csv")
+#: What ``train`` reads: a benchmark, any labelled CSV, or a labelled Zeek conn.log.
+DATASETS = (*BENCHMARKS, "csv", "zeek")
 #: Candidate names of the benign class of a user CSV, matched case-insensitively.
 NORMAL_CANDIDATES = ("normal", "benign", "0")
 
 
 def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: str = "label",
                        categorical=None, drop=(), train_split: str = "train20",
-                       ) -> dict:  # fmt: skip
+                       input_format: str = "auto") -> dict:  # fmt: skip
     """The training part of ``dataset`` as ``{"X", "y", "categorical", "numeric", "info"}``.
 
     * ``"nsl-kdd"``: the NSL-KDD file ``train_split`` (``train20`` = KDDTrain+_20Percent,
       the paper's Table 4 set, or ``train`` = KDDTrain+), 5 classes.
     * ``"unsw-nb15"``: the training part of the project's UNSW-NB15 protocol
       (official training partition when present, else the documented split).
-    * ``"csv"``: any labelled CSV ``csv_path`` whose column ``label`` holds the class.
+    * ``"csv"``: any labelled CSV ``csv_path`` whose column ``label`` holds the class;
+      a Zeek log given as ``"csv"`` is recognised by its content and read as ``"zeek"``
+      (``input_format`` names the format instead: ``csv``, ``zeek`` or ``zeek-json``).
+    * ``"zeek"``: a labelled Zeek ``conn.log`` (TSV or JSON lines), e.g. IoT-23's
+      ``conn.log.labeled`` with ``label="label"`` or ``"detailed-label"``
+      (:func:`gavae_ids.datasets.load_zeek`: identifiers are not features).
     """
+    check_input_format(input_format)
     if dataset in BENCHMARKS:
         # UNSW-NB15: always the protocol's split (seed 0), so no test row of reproduce/tune
         # is trained on.
@@ -64,16 +71,38 @@ def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: st
         b = bench.train
         protocol = f"trained on {b.name}" if dataset == "nsl-kdd" else bench.protocol
         info = {"dataset": dataset, "source": b.name, "protocol": protocol}
-    elif dataset == "csv":
+    elif dataset in ("csv", "zeek"):
         if csv_path is None:
-            raise DataError("dataset 'csv' needs the path of the CSV file (CLI: --input)")
-        b = load_csv(csv_path, label=label, categorical=categorical, drop=drop)
+            raise DataError(f"dataset {dataset!r} needs the path of the file (CLI: --input)")
+        fmt = _file_format(dataset, csv_path, input_format)
+        if fmt == "csv" and dataset == "csv":
+            b = load_csv(csv_path, label=label, categorical=categorical, drop=drop)
+        else:
+            b = load_zeek(csv_path, label=label, categorical=categorical, drop=drop,
+                          input_format=fmt)  # fmt: skip
         info = {"dataset": dataset, "source": str(Path(csv_path).name), "label_column": label,
                 "protocol": f"trained on {Path(csv_path).name}"}  # fmt: skip
+        if fmt != "csv":
+            info["input_format"] = fmt
+            info["identifiers"] = list(b.identifiers)
+            info["notes"] = list(b.notes)
     else:
         raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     return {"X": b.X, "y": b.y.astype(str), "categorical": list(b.categorical),
             "numeric": list(b.numeric), "info": info}  # fmt: skip
+
+
+def _file_format(dataset: str, path, input_format: str) -> str:
+    """The format of a user file: named, or told by its first bytes (a Zeek header or JSON
+    lines are Zeek; anything else is CSV, or refused for ``dataset="zeek"``)."""
+    if input_format != "auto":
+        return input_format
+    if not Path(path).is_file():
+        return "auto" if dataset == "zeek" else "csv"  # the loader names the missing file
+    fmt = sniff_file(path)
+    if dataset == "zeek" and fmt == "csv":
+        return "auto"  # load_zeek says it is not a Zeek log
+    return fmt
 
 
 def resolve_normal_label(classes, normal_label: str | None = None) -> str:
@@ -128,6 +157,7 @@ def train_detector(
     drop=(),
     normal_label: str | None = None,
     train_split: str = "train20",
+    input_format: str = "auto",
     outlier_filter: bool = False,
     save_gavae: bool = True,
     overwrite: bool = False,
@@ -155,8 +185,9 @@ def train_detector(
 
     Parameters
     ----------
-    dataset : {"nsl-kdd", "unsw-nb15", "csv"}
-        See :func:`load_training_data`; ``"csv"`` needs ``csv_path`` and ``label``.
+    dataset : {"nsl-kdd", "unsw-nb15", "csv", "zeek"}
+        See :func:`load_training_data`; ``"csv"`` and ``"zeek"`` need ``csv_path`` and
+        ``label``.
     method : str, default="gavae-dnn"
         A registered method that can be bundled: the torch classifiers (``gavae-dnn``,
         ``dnn``, ``cnn``, ``smote-dnn``, …) and the tree models (``rf``, ``gavae-rf``,
@@ -180,8 +211,11 @@ def train_detector(
     verbose : bool, default=True
         Progress bars.
     csv_path, label, categorical, drop
-        For ``dataset="csv"``: the file, its class column, its nominal columns
-        (default: the non-numeric ones) and columns to ignore.
+        For ``dataset="csv"`` or ``"zeek"``: the file, its class column, its nominal
+        columns (CSV default: the non-numeric ones; Zeek: typed by ``#types``, and a
+        Zeek identifier named here becomes a feature) and columns to ignore.
+    input_format : {"auto", "csv", "zeek", "zeek-json"}, default="auto"
+        The format of ``csv_path``; ``"auto"`` tells by its content.
     normal_label : str, optional
         The benign class; default ``Normal`` (NSL-KDD, UNSW-NB15) or a class
         named normal/benign/0 in a CSV.
@@ -259,7 +293,7 @@ def train_detector(
                                     **params)  # fmt: skip
     data = load_training_data(dataset, data_home=data_home, csv_path=csv_path, label=label,
                               categorical=categorical, drop=drop,
-                              train_split=train_split)  # fmt: skip
+                              train_split=train_split, input_format=input_format)  # fmt: skip
     X, y, normal, info = _training_rows(data, normal_label=normal_label, quick=quick,
                                         random_state=random_state)  # fmt: skip
     selection = None

@@ -46,8 +46,10 @@ the same rule then holds for every chunk and for both parsing paths:
   any output when the vote finds some).
 
 Stages, so that a new format or engine plugs in at one of them: a *reader*
-(:class:`_CsvReader`, or :class:`gavae_ids.scoring.parquet.ParquetReader` for
-Parquet input) yields parsed, validated and encoded chunks; the classifier
+(:class:`_CsvReader`, :class:`gavae_ids.scoring.parquet.ParquetReader` for
+Parquet input, or ``ZeekReader`` in :mod:`gavae_ids.scoring._zeek` for a Zeek
+``conn.log``, told by its ``#`` header or JSON lines) yields parsed, validated and
+encoded chunks; the classifier
 scores them; a *writer* (:class:`_ScoreWriter`, or
 :class:`gavae_ids.scoring.parquet.ParquetScoreWriter`) writes them.
 :func:`score_file` scores one input into one output; :mod:`gavae_ids.scoring.jobs`

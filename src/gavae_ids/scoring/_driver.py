@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gavae_ids._util.progress import progress_bar
+from gavae_ids.datasets.zeek import check_input_format, sniff_format
 from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS, EXTRA_COLUMNS
@@ -28,6 +29,7 @@ from gavae_ids.scoring._write import (
     default_rejects_path,
     output_format,
 )
+from gavae_ids.scoring._zeek import ZeekReader
 from gavae_ids.scoring.parquet import ParquetReader, ParquetScoreWriter
 
 if TYPE_CHECKING:  # the detector brings torch; the CLI reads this module's defaults without it
@@ -86,6 +88,7 @@ def score_file(
     torch_threads: int | None = 1,
     novelty: bool = False,
     verbose: bool = True,
+    input_format: str = "auto",
 ) -> ScoreSummary:
     """Score every row of a traffic CSV with a detector; see the module docstring.
 
@@ -141,6 +144,13 @@ def score_file(
         bundle saved with novelty thresholds.
     verbose : bool
         Progress bar with rows/s on stderr.
+    input_format : {"auto", "csv", "zeek", "zeek-json"}, default="auto"
+        The input's format; ``"auto"`` tells by its first bytes: Parquet's magic,
+        a Zeek header (``#separator``/``#fields``), a JSON object (Zeek's JSON
+        logging), else CSV. A Zeek log is read by :mod:`gavae_ids.scoring._zeek`:
+        data lines are the rows, ``header`` and ``trailing_fields`` do not apply,
+        and its identifier columns (``ts``, ``uid``, ``id.*``) are copied into the
+        output after ``row``.
 
     Returns
     -------
@@ -164,6 +174,7 @@ def score_file(
     check_options(extra_columns=extra_columns, chunk_size=chunk_size, threshold=threshold,
                   decimals=decimals)  # fmt: skip
     trailing_fields = check_trailing_fields(trailing_fields)
+    check_input_format(input_format)
     fmt = output_format(out, fmt)
     if rejects is None:
         rejects = default_rejects_path(out)
@@ -182,7 +193,8 @@ def score_file(
             reader, writer, rejects_out = _open_stages(
                 stack, det, source, out, rejects, summary, header=header,
                 trailing_fields=trailing_fields, extra_columns=extra_columns,
-                chunk_size=chunk_size, fmt=fmt, decimals=decimals, novelty=novelty)  # fmt: skip
+                chunk_size=chunk_size, fmt=fmt, decimals=decimals, novelty=novelty,
+                input_format=input_format)  # fmt: skip
             with progress_bar("scoring", None, verbose) as task:
                 for chunk in _prefetch(reader.chunks(det)):
                     _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
@@ -227,12 +239,13 @@ def _file_detector(model, novelty: bool):
 
 def _open_stages(stack: contextlib.ExitStack, det, source, out, rejects, summary: ScoreSummary,
                  *, header: bool, trailing_fields, extra_columns: str, chunk_size: int,
-                 fmt: str, decimals: int, novelty: bool):  # fmt: skip
+                 fmt: str, decimals: int, novelty: bool, input_format: str):  # fmt: skip
     """Open the input and plan it (header checked), then — only then — the outputs; the
     stages closed by ``stack``: ``(reader, score writer, rejects writer)``."""
     stream, name = stack.enter_context(_open_input(source))
     reader = _reader(det.schema, stream, name, header=header, trailing_fields=trailing_fields,
-                     extra_columns=extra_columns, chunk_size=chunk_size)  # fmt: skip
+                     extra_columns=extra_columns, chunk_size=chunk_size,
+                     input_format=input_format)  # fmt: skip
     summary.source = name
     summary.notes = reader.notes
     summary.trailing_fields = reader.trailing
@@ -243,7 +256,8 @@ def _open_stages(stack: contextlib.ExitStack, det, source, out, rejects, summary
     rstream = None
     if rejects is not None:
         rstream, summary.rejects = stack.enter_context(_open_output(rejects))
-    writer = _score_writer(ostream, det.classes_, fmt, decimals, novelty)
+    writer = _score_writer(ostream, det.classes_, fmt, decimals, novelty,
+                           getattr(reader, "id_columns", ()))  # fmt: skip
     writer.header()
     stack.callback(writer.close)
     rejects_out = _RejectWriter(rstream)
@@ -271,26 +285,33 @@ class _CsvReader:
 
 
 def _reader(schema: TrainingSchema, stream, name: str, *, header: bool, trailing_fields,
-            extra_columns: str, chunk_size: int):  # fmt: skip
-    """The reader stage for ``stream``: Parquet (from its magic bytes) or CSV.
+            extra_columns: str, chunk_size: int, input_format: str = "auto"):  # fmt: skip
+    """The reader stage for ``stream``: Parquet (from its magic bytes), a Zeek log (its
+    header, or JSON lines) or CSV; ``input_format`` names one instead of telling by content.
 
-    A reader has ``notes``, ``trailing`` (header-less CSV only) and
-    ``chunks(det)``, which yields :class:`_Chunk` objects; a new input format
-    plugs in here.
+    A reader has ``notes``, ``trailing`` (header-less CSV only), optionally
+    ``id_columns`` (copied to the output), and ``chunks(det)``, which yields
+    :class:`_Chunk` objects; a new input format plugs in here.
     """
-    if stream.peek(4)[:4] == b"PAR1":
-        return ParquetReader(schema, stream, name, extra_columns=extra_columns,
-                             chunk_size=chunk_size)  # fmt: skip
+    if input_format == "auto":
+        if stream.peek(4)[:4] == b"PAR1":
+            return ParquetReader(schema, stream, name, extra_columns=extra_columns,
+                                 chunk_size=chunk_size)  # fmt: skip
+        input_format = sniff_format(stream.peek(64)[:64])
+    if input_format in ("zeek", "zeek-json"):
+        return ZeekReader(schema, stream, name, json_lines=input_format == "zeek-json",
+                          extra_columns=extra_columns, chunk_size=chunk_size)  # fmt: skip
     return _CsvReader(schema, stream, name, header=header, trailing_fields=trailing_fields,
                       extra_columns=extra_columns, chunk_size=chunk_size)  # fmt: skip
 
 
-def _score_writer(stream, classes, fmt: str, decimals: int, novelty: bool = False):
-    """The writer stage: ``header()``, ``write(rows, pred, proba, attack, unseen[, novel])``,
-    ``close()``."""
+def _score_writer(stream, classes, fmt: str, decimals: int, novelty: bool = False,
+                  id_columns=()):  # fmt: skip
+    """The writer stage: ``header()``, ``write(rows, pred, proba, attack, unseen[, novel,
+    ids])``, ``close()``."""
     if fmt == "parquet":
-        return ParquetScoreWriter(stream, classes, decimals, novelty)
-    return _ScoreWriter(stream, classes, fmt, decimals, novelty)
+        return ParquetScoreWriter(stream, classes, decimals, novelty, id_columns)
+    return _ScoreWriter(stream, classes, fmt, decimals, novelty, id_columns)
 
 
 def _prepared_chunks(det: Detector, parser: _BlockParser, blocks):
@@ -369,7 +390,7 @@ def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, deta
             novel = det.novel_mask_encoded(chunk.Xt, pred)
             attack = attack | novel
             summary.novel += int(novel.sum())
-        writer.write(chunk.rows, pred, proba, attack, chunk.unseen, novel)
+        writer.write(chunk.rows, pred, proba, attack, chunk.unseen, novel, chunk.ids)
         summary.scored += len(chunk.rows)
         summary.attacks += int(attack.sum())
         summary.unseen += int(chunk.unseen.sum())

@@ -236,3 +236,4 @@ class _Chunk:
     Xt: np.ndarray
     unseen: np.ndarray
     rejected: list[tuple[int, _Reason, str]]  # (row, reason, raw record)
+    ids: pd.DataFrame | None = None  # identifier columns of the scorable rows (Zeek), as text

@@ -32,6 +32,7 @@ class ScoreOptions:
     decimals: int = 6
     torch_threads: int | None = 1
     novelty: bool = False
+    input_format: str = "auto"
 
 
 @dataclass(frozen=True)

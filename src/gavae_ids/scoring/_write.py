@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -87,21 +88,61 @@ def _csv_cell(s: str) -> str:
     return buf.getvalue()
 
 
-def score_columns(classes, novelty: bool = False) -> list[str]:
-    """Columns of the scored output, in order (``novel`` last, with the novelty flag)."""
-    cols = ["row", "prediction", *[f"p_{c}" for c in classes], "is_attack", "unseen_category"]
+def score_columns(classes, novelty: bool = False, id_columns=()) -> list[str]:
+    """Columns of the scored output, in order: ``row``, the input's identifier columns
+    (Zeek: ``ts``, ``uid``, …), the scores (``novel`` last, with the novelty flag)."""
+    cols = ["row", *id_columns, "prediction", *[f"p_{c}" for c in classes], "is_attack",
+            "unseen_category"]  # fmt: skip
     return [*cols, "novel"] if novelty else cols
+
+
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
+_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def _text_field(values: list[str], fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    """Free text per row (identifiers) as CSV cells or JSON strings, left-aligned, with
+    a validity mask. Text that needs no quoting or escaping (the usual identifier) is
+    converted by numpy without a Python step per value."""
+    joined = "".join(values)
+    if fmt == "csv":
+        plain = not _CSV_SPECIAL.search(joined)
+        cells = values if plain else [_csv_text(v) for v in values]
+    else:
+        plain = joined.isascii() and not _JSON_SPECIAL.search(joined)
+        cells = [b'"' + v.encode() + b'"' for v in values] if plain else [
+            json.dumps(v).encode() for v in values]  # fmt: skip
+    if fmt == "csv" and plain and joined.isascii() and "\x00" not in joined:
+        arr = np.array(cells, dtype="S")  # ASCII: encoded by numpy
+        lens = np.char.str_len(arr)
+    else:
+        raw = [c if isinstance(c, bytes) else c.encode("utf-8", errors="surrogateescape")
+               for c in cells]  # fmt: skip
+        arr = np.array(raw, dtype="S")
+        # Lengths of the bytes themselves: numpy drops trailing NULs, which the zero
+        # padding of the matrix then supplies.
+        lens = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+    n = len(values)
+    width = max(arr.dtype.itemsize, 1)
+    mat = arr.astype(f"S{width}").view(np.uint8).reshape(n, width)
+    return mat, np.arange(width)[None, :] < lens[:, None]
+
+
+def _csv_text(v: str) -> str:
+    return f'"{v.replace(chr(34), chr(34) * 2)}"' if _CSV_SPECIAL.search(v) else v
 
 
 class _ScoreWriter:
     """Writes scored rows as CSV or JSON Lines, assembling the text with numpy."""
 
-    def __init__(self, stream, classes, fmt: str, decimals: int, novelty: bool = False):
+    def __init__(self, stream, classes, fmt: str, decimals: int, novelty: bool = False,
+                 id_columns=()):  # fmt: skip
         self.stream = stream
         self.fmt = fmt
         self.decimals = decimals
         self.novelty = novelty
         self.classes = [str(c) for c in classes]
+        self.id_columns = list(id_columns)
         if fmt == "csv":
             self.labels = [_csv_cell(c).encode() for c in self.classes]
             self.flags = [b"0", b"1"]
@@ -110,18 +151,19 @@ class _ScoreWriter:
             self.flags = [b"false", b"true"]
 
     def columns(self) -> list[str]:
-        return score_columns(self.classes, self.novelty)
+        return score_columns(self.classes, self.novelty, self.id_columns)
 
     def header(self) -> None:
         if self.fmt == "csv":
             self.stream.write((",".join(_csv_cell(c) for c in self.columns()) + "\n").encode())
 
-    def write(self, rows, pred, proba, attack, unseen, novel=None) -> None:
+    def write(self, rows, pred, proba, attack, unseen, novel=None, ids=None) -> None:
         n = len(rows)
         if not n:
             return
         fields = [
             _int_field(rows),
+            *[_text_field(ids[c].tolist(), self.fmt) for c in self.id_columns],
             _lookup_field(pred, self.labels),
             *[_prob_field(proba[:, j], self.decimals) for j in range(proba.shape[1])],
             _lookup_field(attack.astype(np.int64), self.flags),

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gavae_ids._util.progress import progress_bar
+from gavae_ids.datasets.zeek import check_input_format
 from gavae_ids.detection.detector import Detector
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")
 REJECTS_DIR = "_rejects"
 # Files a folder input picks up (a glob or a list takes any file).
-INPUT_SUFFIXES = (".csv", ".txt", ".csv.gz", ".txt.gz", ".gz", ".parquet", ".pq")
+INPUT_SUFFIXES = (".csv", ".txt", ".csv.gz", ".txt.gz", ".gz", ".parquet", ".pq", ".log")
 _EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
 _GLOB_CHARS = set("*?[")
 
@@ -132,7 +133,7 @@ def _is_data_file(p: Path) -> bool:
 def stem(path) -> str:
     """``flows.csv.gz`` → ``flows``: the name of a file's outputs."""
     name = Path(path).name
-    for suffix in (".gz", ".csv", ".txt", ".parquet", ".pq", ".jsonl"):
+    for suffix in (".gz", ".csv", ".txt", ".parquet", ".pq", ".jsonl", ".log"):
         name = name.removesuffix(suffix)
     return name or Path(path).name
 
@@ -172,7 +173,8 @@ def check_inputs(schema, units, opts: ScoreOptions) -> list[list[str]]:
         with _open_input(u.source) as (stream, name):
             r = _reader(schema, stream, name, header=opts.header,
                         trailing_fields=opts.trailing_fields,
-                        extra_columns=opts.extra_columns, chunk_size=opts.chunk_size)  # fmt: skip
+                        extra_columns=opts.extra_columns, chunk_size=opts.chunk_size,
+                        input_format=opts.input_format)  # fmt: skip
             notes.append(list(r.notes))
     return notes
 
@@ -230,6 +232,7 @@ def score_files(
     torch_threads: int | None = 1,
     novelty: bool = False,
     verbose: bool = True,
+    input_format: str = "auto",
     _task=None,
 ) -> JobSummary:
     """Score a folder, a glob or a list of traffic files (CSV, gzip CSV, Parquet) as one job.
@@ -241,7 +244,7 @@ def score_files(
         load it themselves, once each, and verify its checksums); it must be
         readable at the same path on every worker, like the inputs and ``out_dir``.
     inputs : str, path-like, or a list of them
-        Files, folders (their ``.csv``, ``.txt``, ``.gz``, ``.parquet`` files) or
+        Files, folders (their ``.csv``, ``.txt``, ``.gz``, ``.parquet``, ``.log`` files) or
         glob patterns (``"flows/*.parquet"``).
     out_dir : path-like
         The output folder (see the module docstring for its layout).
@@ -255,7 +258,8 @@ def score_files(
         Dask local cluster only: worker processes (default: the CPU cores).
     fmt : {"csv", "jsonl", "parquet"}, optional
         Output format; by default Parquet when every input is Parquet, else CSV.
-    threshold, header, trailing_fields, extra_columns, chunk_size, decimals, torch_threads, novelty
+    threshold, header, trailing_fields, extra_columns, chunk_size, decimals, torch_threads,
+    novelty, input_format
         As for :func:`gavae_ids.scoring.score_file`, applied to every file.
     verbose : bool
         A progress bar over files on stderr.
@@ -289,7 +293,8 @@ def score_files(
     opts = ScoreOptions(fmt=fmt, threshold=threshold, header=header,
                         trailing_fields=check_trailing_fields(trailing_fields),
                         extra_columns=extra_columns, chunk_size=chunk_size, decimals=decimals,
-                        torch_threads=torch_threads, novelty=novelty)  # fmt: skip
+                        torch_threads=torch_threads, novelty=novelty,
+                        input_format=check_input_format(input_format))  # fmt: skip
     units = plan_units(sources, out_dir, fmt)
     det = _job_detector(model, engine=engine, novelty=novelty)
     check_inputs(det.schema, units, opts)

@@ -221,8 +221,9 @@ def _records(table) -> list[str]:
 class ParquetScoreWriter:
     """Writes scored rows as Parquet, one row group per chunk (see the module docstring)."""
 
-    def __init__(self, stream, classes, decimals: int, novelty: bool = False):
+    def __init__(self, stream, classes, decimals: int, novelty: bool = False, id_columns=()):
         self.pa, self.pq, _ = pyarrow()
+        self.id_columns = list(id_columns)
         self.stream = stream
         self.decimals = decimals
         self.novelty = novelty
@@ -230,25 +231,27 @@ class ParquetScoreWriter:
         self.writer = None
 
     def columns(self) -> list[str]:
-        return score_columns(self.classes, self.novelty)
+        return score_columns(self.classes, self.novelty, self.id_columns)
 
     def _schema(self):
         pa = self.pa
-        types = [pa.int64(), pa.string(), *[pa.float64()] * len(self.classes), pa.bool_(),
-                 pa.bool_(), *([pa.bool_()] if self.novelty else [])]  # fmt: skip
+        types = [pa.int64(), *[pa.string()] * len(self.id_columns), pa.string(),
+                 *[pa.float64()] * len(self.classes), pa.bool_(), pa.bool_(),
+                 *([pa.bool_()] if self.novelty else [])]  # fmt: skip
         return pa.schema(list(zip(self.columns(), types, strict=True)))
 
     def header(self) -> None:
         self.writer = self.pq.ParquetWriter(self.stream, self._schema())
 
-    def write(self, rows, pred, proba, attack, unseen, novel=None) -> None:
+    def write(self, rows, pred, proba, attack, unseen, novel=None, ids=None) -> None:
         if not len(rows):
             return
         scale = 10.0**self.decimals
         p = np.rint(np.clip(proba, 0.0, 1.0) * scale) / scale
         labels = np.asarray(self.classes, dtype=object)[pred]
         probs = [p[:, j] for j in range(p.shape[1])]
-        arrays = [np.asarray(rows, dtype=np.int64), labels, *probs,
+        idv = [ids[c].to_numpy(dtype=object) for c in self.id_columns]
+        arrays = [np.asarray(rows, dtype=np.int64), *idv, labels, *probs,
                   np.asarray(attack, dtype=bool), np.asarray(unseen, dtype=bool)]  # fmt: skip
         if self.novelty:
             arrays.append(np.asarray(novel, dtype=bool))
