@@ -65,8 +65,10 @@ def run(dataset: str, seeds, threads_note: str) -> list[dict]:
     data = load_benchmark(dataset, train_split=split, with_tests=False).train
     X, y = data.X.reset_index(drop=True), data.y.reset_index(drop=True)
     normal = next(c for c in np.unique(y) if str(c).lower() == "normal")
-    print(f"\n## {dataset}: {data.name}, {len(y)} rows, normal label {normal!r} {threads_note}",
-          flush=True)
+    print(
+        f"\n## {dataset}: {data.name}, {len(y)} rows, normal label {normal!r} {threads_note}",
+        flush=True,
+    )
     rows = []
     for seed in seeds:
         folds = StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y)
@@ -119,8 +121,12 @@ def summarise(rows: list[dict]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
-    ap.add_argument("--budget-min", type=float, default=50.0,
-                    help="Skip UNSW-NB15 unless NSL-KDD took under a quarter of this.")
+    ap.add_argument(
+        "--budget-min",
+        type=float,
+        default=50.0,
+        help="Skip UNSW-NB15 unless NSL-KDD took under a quarter of this.",
+    )
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     args = ap.parse_args()
     import torch
