@@ -16,7 +16,9 @@ Printed per fold and summarised per (dataset, candidate, method):
 * binary FPR: held-out normal rows predicted as any attack / all held-out normal rows;
 * fit seconds of the whole pipeline (sampler training and generation included).
 
-Example (the run of docs/results/sampler-default)::
+The candidates are parameter sets of the library at commit 0e01b98; issue #27 retired the
+losing one's options, so run this script against a checkout of that commit. Example (the
+run of docs/results/sampler-default)::
 
     GAVAE_IDS_DATA=/work/shared/datasets PYTHONPATH=src nohup python \\
         benchmarks/sampler_default.py --seeds 0 --budget-min 50 --threads 1 \\
