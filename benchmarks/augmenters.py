@@ -41,6 +41,7 @@ TVAE+DNN seed on NSL-KDD took 10.5-16.6 min on a shared core.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 
@@ -64,6 +65,13 @@ from gavae_ids.sampling import GAVAESampler
 _NO_FILTER = 1e12
 
 
+class _NoFilterSampler(GAVAESampler):
+    """The default GAVAE sampler keeping every decoded candidate (no Eq. 9, no manifold check)."""
+
+    def config(self):
+        return dataclasses.replace(super().config(), k=_NO_FILTER, manifold_k=None)
+
+
 def _hgb():
     return HGBClassifier(early_stopping=False, max_iter=200)
 
@@ -77,7 +85,7 @@ METHODS = {
     "ADASYN+DNN": lambda **kw: DNNClassifier(sampler=ADASYN(), **kw),
     "SMOTEENN+DNN": _smoteenn_dnn,
     "GAVAE-DNN-nofilter": lambda **kw: GAVAEDNNClassifier(
-        sampler=GAVAESampler(k=_NO_FILTER, manifold_k=None), **kw),
+        sampler=_NoFilterSampler(), **kw),
     "GAVAE-DNN-noinit": lambda **kw: GAVAEDNNClassifier(init_from_encoder=False, **kw),
     # SMOTE+DNN's network and training fed the GAVAE's rows: tells what the GAVAE's rows
     # do from what GAVAE-DNN's own classifier does (binary FPR, issue #11).

@@ -62,13 +62,13 @@ def reconstructions(sampler: GAVAESampler, R: np.ndarray, label) -> dict[str, np
     """Reconstructions of real rows ``R`` of class ``label``, whole and part-true (fit units)."""
     model = sampler.model_
     ci = int(np.flatnonzero(sampler.classes_ == label)[0])
-    xs = torch.as_tensor(sampler._scale(R))
+    xs = torch.as_tensor(sampler.value_space_.scale(R))
     mu, _ = model.encode(xs)
     y1 = torch.eye(len(sampler.classes_))[[ci] * len(xs)]
     # The most likely row for μ(x); an autoregressive decoder picks column by column.
     recon = model.generate(mu, y1)
     out = {"decoder": recon}
-    bins, num = model._bins(), sampler.layout_.numeric_indices
+    bins, num = sampler.value_space_.numeric_bins(), sampler.layout_.numeric_indices
     if bins is not None and len(num) and not model.autoregressive:
         logits = model.decode(mu, y1)
         lo, hi = _bin_bounds(_bin_of(xs[:, num], bins), bins)
@@ -86,7 +86,8 @@ def reconstructions(sampler: GAVAESampler, R: np.ndarray, label) -> dict[str, np
             v = base.clone()
             v[:, num] = numbers
             out[name] = v
-    return {k: sampler._to_output(sampler._snap(v).numpy()) for k, v in out.items()}
+    space = sampler.value_space_
+    return {k: space.to_output(space.snap(v).numpy()) for k, v in out.items()}
 
 
 def evaluate(config: dict, X, y, layout, seed: int, decompose: bool) -> None:

@@ -59,7 +59,7 @@ def diagnose(name: str, params: dict, X, y, layout, seed: int) -> None:
     print(f"\n== {name}: fit_resample {time.perf_counter() - t0:.1f} s; {params or 'defaults'}")
     model, rng = sampler.model_, np.random.RandomState(seed)
     g = torch.Generator().manual_seed(seed)
-    Xs = torch.as_tensor(sampler._scale(X))
+    Xs = torch.as_tensor(sampler.value_space_.scale(X))
     eye = torch.eye(len(sampler.classes_))
     report = sampler.augmentation_report_.set_index("class")
     print("class  active  MMD²(q,gen)  MMD²(q,N01)  recon-C2ST  recon-ratio  accept  "
@@ -71,26 +71,26 @@ def diagnose(name: str, params: dict, X, y, layout, seed: int) -> None:
             mu, logvar = model.encode(Xs[rows])
             q = (mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g)).numpy()
             rec = model.generate(mu, eye[[i] * len(rows)])
-            gen_z = sampler._draw_latent(i, 2000, g).numpy()
+            gen_z = sampler.generator_.draw_latent(i, 2000, g).numpy()
             # Eq. 9 on fresh candidates, drawn the way generation draws them.
-            z = sampler._draw_latent(i, 2000, g)
+            z = sampler.generator_.draw_latent(i, 2000, g)
             yz = eye[[i] * len(z)]
-            if sampler.decode == "sample":
+            if sampler.config().binned:
                 u = torch.rand(len(z), model.n_logits, generator=g).clamp_(1e-10, 1 - 1e-7)
                 within = torch.rand(len(z), len(layout.numeric_indices), generator=g)
                 cand = model.generate(
-                    z, yz, -torch.log(-torch.log(u)), within, float(sampler.temperature)
+                    z, yz, -torch.log(-torch.log(u)), within, float(sampler.config().temperature)
                 )
             else:
                 cand = model.generate(z, yz)
-            cand = sampler._snap(cand)
+            cand = sampler.value_space_.snap(cand)
             m2, _ = model.encode(cand)
             loss = model.reconstruction_loss(model.decode(m2, yz, cand), cand).numpy()
         active = int((mu.numpy().var(0) > 0.01).sum())
         real = X[rows]
-        recon = sampler._to_output(sampler._snap(rec).numpy())
+        recon = sampler.value_space_.to_output(sampler.value_space_.snap(rec).numpy())
         keep = loss <= sampler.thresholds_[c]
-        cand_out = sampler._to_output(cand.numpy())
+        cand_out = sampler.value_space_.to_output(cand.numpy())
         rej = (
             f"{c2st_auc(cand_out[keep], cand_out[~keep], random_state=seed):.3f}"
             if 10 <= (~keep).sum() and 10 <= keep.sum()

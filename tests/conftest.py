@@ -82,16 +82,18 @@ def nsl_test(data_home):
     return load_nsl_kdd("test", data_home=data_home, train_split="train20")
 
 
-def params_of_older_file(sampler, *dropped: str) -> dict:
-    """The parameters a GAVAESampler file written before ``dropped`` existed loads with."""
-    from gavae_ids.sampling._gavae_files import _params_from_json
+def sampler_with(**constants):
+    """A GAVAESampler whose method constants (GAVAEConfig fields that are no parameters, e.g.
+    ``decoder_hidden``, ``n_bins``) are ``constants``: small networks keep the tests fast."""
+    import dataclasses
 
-    saved = {k: list(v) if isinstance(v, tuple) else v
-             for k, v in sampler.get_params(deep=False).items()}  # fmt: skip
-    saved.update(sampling_strategy="auto", layout=None)
-    for name in dropped:
-        del saved[name]
-    return _params_from_json(saved)
+    from gavae_ids.sampling import GAVAESampler
+
+    class SmallGAVAESampler(GAVAESampler):
+        def config(self):
+            return dataclasses.replace(super().config(), **constants)
+
+    return SmallGAVAESampler
 
 
 def stratified_slice(y, n_per_class: int, seed: int = 0) -> np.ndarray:
@@ -153,7 +155,6 @@ def make_detector(nsl_small):
                     batch_size=64,
                     hidden=(16, 8),
                     latent_dim=3,
-                    critic_hidden=(16,),
                     device="cpu",
                     random_state=seed,
                     sampling_strategy={},

@@ -272,8 +272,8 @@ def test_train_detector_on_a_csv(tmp_path, nsl_small):
 
 def test_gavae_dnn_bundle_holds_the_gavae(data_home, tmp_path, nsl_test):
     det = train_detector("nsl-kdd", data_home=data_home, out=tmp_path / "g", quick=True,
-                         verbose=False, sampler__n_iter=3, frozen_epochs=1, finetune_epochs=1,
-                         sampler__max_attempts=2)  # fmt: skip
+                         verbose=False, sampler__n_iter=3, frozen_epochs=1,
+                         finetune_epochs=1)  # fmt: skip
     assert (tmp_path / "g" / "gavae" / "weights.safetensors").is_file()
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # no noise on load
@@ -327,7 +327,7 @@ TREES = {
     "rf": {"n_estimators": 15},
     "lgbm": {"n_estimators": 15, "n_jobs": 1},
     "smote-lgbm": {"classifier__n_estimators": 10, "classifier__n_jobs": 1},
-    "gavae-rf": {"classifier__n_estimators": 10, "sampler__n_iter": 5, "sampler__max_attempts": 2,
+    "gavae-rf": {"classifier__n_estimators": 10, "sampler__n_iter": 5,
                  "sampler__device": "cpu"},
     "hgb": None,  # HGBClassifier, not a registered method: built below
 }  # fmt: skip

@@ -252,17 +252,12 @@ def test_paper_preset_is_the_one_reproduce_uses():
     assert make_sampler("gavae", quick=True, n_iter=7).n_iter == 7  # params win over presets
 
 
-def test_fidelity_preset_trains_longer_and_wider_than_the_defaults():
-    from gavae_ids.detection.methods import FIDELITY_GAVAE
-    from gavae_ids.experiments.fidelity_runs import make_sampler
+def test_retired_samplers_are_unknown():
+    from gavae_ids.experiments.fidelity_runs import SAMPLERS, resolve_samplers
 
-    default = make_sampler("gavae", random_state=3)
-    preset = make_sampler("gavae-fidelity", random_state=3)
-    assert {k: preset.get_params()[k] for k in FIDELITY_GAVAE} == FIDELITY_GAVAE
-    assert preset.n_iter > default.n_iter and sum(preset.hidden) > sum(default.hidden)
-    # --quick still shrinks the budget, and explicit parameters still win.
-    assert make_sampler("gavae-fidelity", quick=True).n_iter < default.n_iter
-    assert make_sampler("gavae-fidelity", n_iter=7).n_iter == 7
+    assert [n for n in SAMPLERS if n.startswith("gavae")] == ["gavae", "gavae-paper"]
+    with pytest.raises(DataError, match="unknown sampler"):
+        resolve_samplers(["gavae-mlp"])
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Numbers taken jointly from a real row of the class inside their bins (``within_bin="donor"``)."""
+"""Numbers taken jointly from a real row of the class inside their bins (the default generator)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gavae_ids.sampling import GAVAESampler
+from conftest import sampler_with
 from gavae_ids.sampling.donors import ClassDonors, block_codes, fit_donors, pattern_keys
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -102,24 +102,22 @@ def _linked(n_major: int = 1500, n_minor: int = 300, seed: int = 0):
 
 def test_the_sampler_keeps_a_rows_numbers_consistent_and_round_trips(tmp_path):
     X, y = _linked()
-    kw = dict(hidden=(32, 16), latent_dim=4, critic_hidden=(8,), n_iter=150, batch_size=128,
-              critic_steps=1, disc_eval_size=8, decoder_hidden=(64, 64), n_bins=8,
-              manifold_k=None, random_state=0)  # fmt: skip
-    donor, own = GAVAESampler(**kw), GAVAESampler(**kw, within_bin="class")
+    kw = dict(
+        hidden=(32, 16), latent_dim=4, n_iter=150, batch_size=128, critic_steps=1, random_state=0
+    )
+    Small = sampler_with(critic_hidden=(8,), disc_eval_size=8, decoder_hidden=(64, 64), n_bins=8,
+                         manifold_k=None)  # fmt: skip
+    donor = Small(**kw)
     donor.fit_resample(X, y)
-    own.fit_resample(X, y)
-    exact = {}
-    for name, s in (("donor", donor), ("class", own)):
-        rows = s.sample(1000, 1)
-        exact[name] = np.mean(rows[:, 0] + rows[:, 1] == 199)
-    # Drawn column by column, a and b add up only by chance (one value in 25 of a bin).
-    assert exact["class"] < 0.2
-    assert exact["donor"] > 2 * exact["class"] + 0.2
-    loaded = GAVAESampler.load(donor.save(tmp_path / "donor"))
-    np.testing.assert_array_equal(loaded.donors_.support, donor.donors_.support)
+    rows = donor.sample(1000, 1)
+    # Drawn column by column, a and b would add up only by chance (one value in 25 of a bin,
+    # under 0.2 of the rows: docs/results/gavae-donor); the donor rows keep them together.
+    assert np.mean(rows[:, 0] + rows[:, 1] == 199) > 0.4
+    loaded = Small.load(donor.save(tmp_path / "donor"))
+    space, space_loaded = donor.value_space_, loaded.value_space_
+    np.testing.assert_array_equal(space_loaded.donors.support, space.donors.support)
     np.testing.assert_array_equal(loaded.sample(300, 1, random_state=3),
                                   donor.sample(300, 1, random_state=3))  # fmt: skip
-    assert own.donors_ is None
 
 
 def test_the_nearest_donor_shares_the_most_codes():
@@ -139,9 +137,8 @@ def test_a_file_whose_donors_do_not_fit_its_tables_is_refused(tmp_path):
     from gavae_ids.sampling._gavae_files import MODEL_KIND
 
     X, y = _linked(300, 60)
-    s = GAVAESampler(hidden=(8,), latent_dim=2, critic_hidden=(4,), n_iter=3, batch_size=32,
-                     critic_steps=1, disc_eval_size=4, decoder_hidden=(16,), n_bins=8,
-                     random_state=0)  # fmt: skip
+    Small = sampler_with(critic_hidden=(4,), disc_eval_size=4, decoder_hidden=(16,), n_bins=8)
+    s = Small(hidden=(8,), latent_dim=2, n_iter=3, batch_size=32, critic_steps=1, random_state=0)
     s.fit_resample(X, y)
     path = s.save(tmp_path / "ok")
     tensors, config = load_model(path, MODEL_KIND)
@@ -153,8 +150,8 @@ def test_a_file_whose_donors_do_not_fit_its_tables_is_refused(tmp_path):
     bad["donor_support"] = support
     save_model(tmp_path / "bad", bad, config, MODEL_KIND)
     with pytest.raises(ModelFileError, match="donor values outside"):
-        GAVAESampler.load(tmp_path / "bad")
+        Small.load(tmp_path / "bad")
     bad["donor_support"] = tensors["donor_support"][:-1]
     save_model(tmp_path / "short", bad, config, MODEL_KIND)
     with pytest.raises(ModelFileError, match="inconsistent shapes"):
-        GAVAESampler.load(tmp_path / "short")
+        Small.load(tmp_path / "short")

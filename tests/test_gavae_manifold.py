@@ -8,6 +8,7 @@ import pytest
 import torch
 from sklearn.neighbors import NearestNeighbors
 
+from conftest import sampler_with
 from gavae_ids.sampling import GAVAESampler
 from gavae_ids.sampling.manifold import ClassManifold
 
@@ -51,10 +52,12 @@ def _outside(X, y, rows, k=5):
 
 def test_every_kept_row_lies_in_a_real_rows_ball_and_files_keep_the_check(tmp_path):
     X, y = _two_blobs()
-    kw = dict(hidden=(16, 8), latent_dim=2, critic_hidden=(8,), n_iter=40, batch_size=64,
-              critic_steps=1, disc_eval_size=8, decoder_hidden=(32, 32), n_bins=16,
-              random_state=0)  # fmt: skip
-    checked, plain = GAVAESampler(**kw), GAVAESampler(**kw, manifold_k=None)
+    kw = dict(
+        hidden=(16, 8), latent_dim=2, n_iter=40, batch_size=64, critic_steps=1, random_state=0
+    )
+    small = dict(critic_hidden=(8,), disc_eval_size=8, decoder_hidden=(32, 32), n_bins=16)
+    checked = sampler_with(**small)(**kw)
+    plain = sampler_with(**small, manifold_k=None)(**kw)  # an ablation, not a parameter
     checked.fit_resample(X, y)
     plain.fit_resample(X, y)
     rows_plain = plain.sample(400, 1)
@@ -67,39 +70,31 @@ def test_every_kept_row_lies_in_a_real_rows_ball_and_files_keep_the_check(tmp_pa
     rep, rep_plain = (s.augmentation_report_.set_index("class").loc[1] for s in (checked, plain))
     assert rep["passed_eq9"] > rep["accepted"] >= rep["generated"] == 400
     assert rep_plain["passed_eq9"] == rep_plain["accepted"]
-    loaded = GAVAESampler.load(checked.save(tmp_path / "s"))
+    loaded = type(checked).load(checked.save(tmp_path / "s"))
     pd.testing.assert_frame_equal(loaded.augmentation_report_, checked.augmentation_report_)
     np.testing.assert_array_equal(loaded.sample(200, 1, random_state=4),
                                   checked.sample(200, 1, random_state=4))  # fmt: skip
-    # A file written before the check existed has no manifold_k and keeps sampling without it.
-    from conftest import params_of_older_file
-
-    assert params_of_older_file(checked, "manifold_k")["manifold_k"] is None
 
 
 def test_a_refit_measures_candidates_against_its_own_rows():
     X, y = _two_blobs()
     X2, y2 = _two_blobs(seed=1)
     X2[y2 == 1] = np.clip(1.0 - X2[y2 == 1] + 0.3, 0, 1)  # class 1 elsewhere
-    s = GAVAESampler(hidden=(16, 8), latent_dim=2, critic_hidden=(8,), n_iter=40,
-                     batch_size=64, critic_steps=1, disc_eval_size=8, decoder_hidden=(32, 32),
-                     n_bins=16, random_state=0)  # fmt: skip
+    s = sampler_with(critic_hidden=(8,), disc_eval_size=8, decoder_hidden=(32, 32), n_bins=16)(
+        hidden=(16, 8), latent_dim=2, n_iter=40, batch_size=64, critic_steps=1, random_state=0
+    )
     s.fit_resample(X, y)
     s.sample(50, 1)  # builds (and caches) class 1's manifold of the first fit
     s.fit_resample(X2, y2)
     assert _outside(X2, y2, s.sample(300, 1)) == 0.0
 
 
-def test_auto_checks_binned_numbers_only_and_an_explicit_k_needs_them():
+def test_the_autoregressive_decoder_checks_and_the_papers_does_not():
     X, y = _two_blobs()
-    with pytest.raises(ValueError, match="manifold_k needs numeric_output='binned'"):
-        GAVAESampler(numeric_output="bernoulli", manifold_k=5, n_iter=2).fit_resample(X, y)
-    s = GAVAESampler(numeric_output="bernoulli", n_iter=2, random_state=0)
+    s = GAVAESampler(decoder="mlp", n_iter=2, random_state=0)
     _, y_res = s.fit_resample(X, y)
-    assert s.manifold_k_ is None and s.donors_ is None
+    assert s.manifold_k_ is None and s.value_space_.donors is None
     assert np.bincount(y_res).tolist() == [600, 600]
     binned = GAVAESampler(n_iter=2, random_state=0)
     binned.fit_resample(X, y)
-    assert binned.manifold_k_ == 5 and binned.donors_ is not None
-    # manifold_k is read at fit: setting it afterwards changes nothing until the next fit.
-    assert binned.set_params(manifold_k=None).manifold_k_ == 5
+    assert binned.manifold_k_ == 5 and binned.value_space_.donors is not None

@@ -55,16 +55,13 @@ def test_hyperparameters_setting_is_checked_and_reported():
     assert "cross-validated defaults" in ours
 
 
-def test_reproduce_k_reaches_gavae_dnn_only_and_config_wins():
+def test_reproduce_config_params_reach_their_method_only():
     from gavae_ids.experiments.reproduce import run_params
 
-    cfg = ReproduceConfig(k=0.5, method_params={"DNN": {"lr": 1e-3}})
-    assert run_params(cfg, "GAVAE-DNN") == {"sampler__k": 0.5}
-    assert run_params(cfg, "DNN") == {"lr": 1e-3}
-    given = ReproduceConfig(k=0.5, method_params={"GAVAE-DNN": {"sampler__k": 2.0}})
-    assert run_params(given, "GAVAE-DNN") == {"sampler__k": 2.0}
-    est = build_method("gavae-dnn", **run_params(cfg, "GAVAE-DNN"))
-    assert est.sampler.k == 0.5
+    cfg = ReproduceConfig(method_params={"DNN": {"lr": 1e-3}})
+    assert run_params(cfg, "DNN") == {"lr": 1e-3} and run_params(cfg, "GAVAE-DNN") == {}
+    with pytest.raises(DataError, match="k must be 1"):
+        ReproduceConfig(k=0.5)
 
 
 @pytest.mark.parametrize("method", ["gavae-rf", "gavae-lgbm"])
@@ -74,7 +71,7 @@ def test_tree_methods_give_their_gavae_the_layout(method, nsl_small_encoded):
                        device="cpu")  # fmt: skip
     assert est.sampler.layout is layout and est.sampler.verbose is False
     assert est.sampler.n_iter == QUICK_PARAMS["sampler__n_iter"]
-    assert est.sampler.numeric_output == "bernoulli"  # the paper preset reaches it
+    assert est.sampler.decoder == "mlp"  # the paper preset reaches it
 
 
 def test_scikit_learn_verbose_is_not_a_progress_bar():

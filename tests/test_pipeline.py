@@ -13,7 +13,7 @@ from gavae_ids.detection.methods import build_method
 from gavae_ids.detection.pipeline import DetectionPipeline, build_pipeline
 from gavae_ids.preprocessing import fit_preprocessing
 
-TINY_GAVAE = {"sampler__n_iter": 3, "sampler__max_attempts": 2, "frozen_epochs": 1,
+TINY_GAVAE = {"sampler__n_iter": 3, "frozen_epochs": 1,
               "finetune_epochs": 1}  # fmt: skip
 
 

@@ -21,7 +21,7 @@ def fidelity_cmd(
         None,
         "--samplers",
         "-s",
-        help="Comma-separated: gavae, gavae-paper, gavae-mlp, gavae-fidelity, smote, ros, tvae, "
+        help="Comma-separated: gavae, gavae-paper, smote, ros, tvae, "
         "ctgan (default: all; tvae/ctgan need the ctgan package).",
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),

@@ -26,9 +26,11 @@ QUICK_PARAMS = {
 }
 
 
-#: The GAVAE sampler of the committed paper-preset reproductions: the paper's Eq. 7 read
-#: literally (sigmoid + BCE on min-max scaled numbers), decoder means, z ~ N(0, I), and the
-#: network sizes and loss weights used before the fidelity work of issue #11.
+#: The GAVAE sampler of the paper-preset reproductions (``--hyperparameters paper``): the
+#: paper's plain decoder with its outputs as written (``decoder="mlp"``: sigmoid + BCE on
+#: min-max scaled numbers, decoder means, z ~ N(0, I), Eq. 9 alone), and the network sizes
+#: and loss weights used before the fidelity work of issue #11. One of the sampler's two
+#: configurations; the other is its defaults (docs/results/sampler-default).
 PAPER_GAVAE = {
     "decoder": "mlp",
     "hidden": (80, 40, 20),
@@ -39,46 +41,7 @@ PAPER_GAVAE = {
     "beta": 1.0,
     "adv_weight": 1.0,
     "critic_steps": 5,
-    "numeric_output": "bernoulli",
-    "decode": "mean",
-    "latent_prior": "standard",
-    "manifold_k": None,
 }
-
-#: The library's defaults before the autoregressive decoder (issue #11): the paper's
-#: decoder (columns independent given z and y), 600 iterations at lr 2e-3, drawn at
-#: temperature 0.5. Every committed "defaults" result made before that change used these.
-MLP_GAVAE = {
-    "decoder": "mlp",
-    "n_iter": 600,
-    "lr": 2e-3,
-    "temperature": 0.5,
-    "within_bin": "global",
-    "manifold_k": None,
-}
-
-#: The autoregressive defaults as first committed (issue #11, docs/results/gavae-ar-decoder):
-#: numbers drawn inside their bin as often as all training rows hold them, not as often as
-#: the class's own rows do (the default since docs/results/gavae-within-bin).
-GLOBAL_BINS_GAVAE = {"within_bin": "global", "manifold_k": None}
-
-#: The defaults before donor rows (issue #11, docs/results/gavae-donor): numbers drawn inside
-#: their bin column by column, as often as the class's rows hold them
-#: (docs/results/gavae-within-bin), without taking them jointly from a real row of the class.
-CLASS_BINS_GAVAE = {"within_bin": "class", "manifold_k": None}
-
-#: The defaults before the manifold check (issue #11, docs/results/gavae-manifold): donor
-#: rows (docs/results/gavae-donor), and every candidate that passes Eq. 9 kept, whether or
-#: not it lies near a real row of its class.
-DONOR_GAVAE = {"manifold_k": None}
-
-#: A longer-trained, wider :data:`MLP_GAVAE` whose rows look more like their class, at about
-#: 5x its fit time (issue #11; ``benchmarks/gavae_budget.py``): the plain decoder's
-#: reconstructions of real rows are told apart from them (C2ST ~0.99 for DoS/Probe) because
-#: it picks inconsistent bins across numeric columns; fidelity grows with training and
-#: width, not with the latent prior or the sampling temperature. The autoregressive decoder
-#: (now the default) fixes the cause instead (docs/results/gavae-ar-decoder).
-FIDELITY_GAVAE = {**MLP_GAVAE, "n_iter": 2000, "hidden": (256, 128), "beta": 0.01}
 
 #: The hyperparameters ``reproduce`` runs with (``hyperparameters="paper"``), applied where
 #: a method has the parameter: the paper's DNN learning rate (Adam, 5e-5, §4) and

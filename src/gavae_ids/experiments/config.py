@@ -24,7 +24,7 @@ class ReproduceConfig:
     quick: bool = False
     methods: tuple[str, ...] | None = None  # None: the paper's six + available peers
     outlier_filter: bool = False  # see protocol_notes: the paper's Table 4 counts every row
-    k: float = 1.0  # Eq. 8 threshold scale of GAVAE-DNN's sampler
+    k: float = 1.0  # Eq. 8 threshold scale of GAVAE-DNN's sampler: recorded; fixed at 1
     # "paper": methods.PAPER_PARAMS (the paper's DNN learning rate); "defaults": the
     # library's cross-validated defaults. --config / method_params win over both.
     hyperparameters: str = "paper"
@@ -49,6 +49,9 @@ class ReproduceConfig:
             raise DataError(
                 f"hyperparameters must be 'paper' or 'defaults', got {self.hyperparameters!r}"
             )
+        if self.k != 1.0:
+            raise DataError(f"k must be 1 (the sampler's Eq. 8 threshold is the largest loss of "
+                            f"a class's real rows since issue #27), got {self.k}")  # fmt: skip
         if self.first_seed < 0:
             raise DataError(f"--first-seed must be 0 or more, got {self.first_seed}")
         if not 0.0 <= self.novelty_fpr_budget <= 1.0:

@@ -23,16 +23,9 @@ Protocol
 
 Samplers (:data:`SAMPLERS`): ``gavae`` (library defaults), ``gavae-paper`` (the
 GAVAE settings ``reproduce --hyperparameters paper`` uses, from
-:data:`gavae_ids.detection.methods.PAPER_PARAMS`), ``gavae-mlp`` (the plain decoder of the defaults
-before the autoregressive one, :data:`gavae_ids.detection.methods.MLP_GAVAE`), ``gavae-global-bins``
-(the defaults, numbers drawn inside their bin by all rows' shares,
-:data:`gavae_ids.detection.methods.GLOBAL_BINS_GAVAE`), ``gavae-class-bins`` (the defaults, numbers
-drawn column by column by the class's shares, no donor rows,
-:data:`gavae_ids.detection.methods.CLASS_BINS_GAVAE`), ``gavae-donor`` (the defaults without the
-manifold check, :data:`gavae_ids.detection.methods.DONOR_GAVAE`), ``gavae-fidelity``
-(the same, longer-trained and wider, :data:`gavae_ids.detection.methods.FIDELITY_GAVAE`),
-``smote`` (k = 5, as SMOTE+DNN), ``ros`` (random oversampling), ``tvae`` and ``ctgan``
-(per class, optional ``ctgan`` package; skipped with a note when it is missing).
+:data:`gavae_ids.detection.methods.PAPER_PARAMS`), ``smote`` (k = 5, as SMOTE+DNN), ``ros`` (random
+oversampling), ``tvae`` and ``ctgan`` (per class, optional ``ctgan`` package; skipped with
+a note when it is missing).
 """
 
 from __future__ import annotations
@@ -52,11 +45,6 @@ from gavae_ids._util.split import validation_split
 from gavae_ids.classifiers.peers import SynthesizerOverSampler, ctgan_available
 from gavae_ids.datasets import load_benchmark
 from gavae_ids.detection.methods import (
-    CLASS_BINS_GAVAE,
-    DONOR_GAVAE,
-    FIDELITY_GAVAE,
-    GLOBAL_BINS_GAVAE,
-    MLP_GAVAE,
     PAPER_PARAMS,
     QUICK_PARAMS,
     QUICK_ROWS_PER_CLASS,
@@ -73,17 +61,6 @@ log = logging.getLogger(__name__)
 SAMPLERS = {
     "gavae": "GAVAE, library defaults",
     "gavae-paper": "GAVAE, paper preset (reproduce --hyperparameters paper)",
-    "gavae-mlp": "GAVAE, plain decoder (methods.MLP_GAVAE: the defaults before issue #11's "
-    "autoregressive decoder)",
-    "gavae-global-bins": "GAVAE, defaults but numbers drawn inside their bin by the shares of "
-    "all training rows (methods.GLOBAL_BINS_GAVAE: the defaults before class-wise values)",
-    "gavae-class-bins": "GAVAE, defaults but numbers drawn inside their bin column by column by "
-    "the class's shares, with no donor rows (methods.CLASS_BINS_GAVAE: the defaults before "
-    "donor rows)",
-    "gavae-donor": "GAVAE, defaults without the manifold check (methods.DONOR_GAVAE: the "
-    "defaults before it)",
-    "gavae-fidelity": "GAVAE, fidelity preset (methods.FIDELITY_GAVAE: plain decoder, longer, "
-    "wider)",
     "smote": "SMOTE, k = 5",
     "ros": "random oversampling",
     "tvae": "TVAE per class (ctgan package)",
@@ -134,13 +111,11 @@ def make_sampler(name: str, *, layout=None, random_state=0, quick: bool = False,
     ``--quick`` budgets of :data:`gavae_ids.detection.methods.QUICK_PARAMS`; ``params``
     (``set_params`` names of the sampler) win over every preset.
     """
-    presets = {"gavae": {}, "gavae-mlp": MLP_GAVAE, "gavae-global-bins": GLOBAL_BINS_GAVAE,
-               "gavae-class-bins": CLASS_BINS_GAVAE, "gavae-donor": DONOR_GAVAE,
-               "gavae-fidelity": FIDELITY_GAVAE}  # fmt: skip
-    if name in presets or name == "gavae-paper":
+    if name in ("gavae", "gavae-paper"):
         sampler = GAVAESampler(layout=layout, random_state=random_state, device=device,
                                verbose=verbose)  # fmt: skip
-        sampler.set_params(**(paper_sampler_params() if name == "gavae-paper" else presets[name]))
+        if name == "gavae-paper":
+            sampler.set_params(**paper_sampler_params())
         if quick:
             sampler.set_params(n_iter=QUICK_PARAMS["sampler__n_iter"])
     elif name == "smote":

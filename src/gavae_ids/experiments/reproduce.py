@@ -73,11 +73,8 @@ NORMAL = "Normal"
 
 
 def run_params(cfg: ReproduceConfig, method: str) -> dict:
-    """Parameters ``method`` is built with beyond the presets: --config's, and cfg.k."""
-    params = dict(cfg.method_params.get(method, {}))
-    if method == "GAVAE-DNN":
-        params.setdefault("sampler__k", cfg.k)
-    return params
+    """Parameters ``method`` is built with beyond the presets: --config's."""
+    return dict(cfg.method_params.get(method, {}))
 
 
 def tuned_params(path, dataset: str) -> dict[str, dict]:

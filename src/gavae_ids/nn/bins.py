@@ -1,6 +1,6 @@
 """Bins of the numeric columns in CDF space, and the functions both decoders score them with.
 
-With ``numeric_output="binned"`` each numeric column is a categorical over up to
+With binned outputs (the autoregressive decoder's) each numeric column is a categorical over up to
 ``B`` bins of its observed values (see :mod:`gavae_ids.sampling.column_transform`);
 the decoder's logits for all bins of all columns lie side by side after the
 first ``d`` outputs. Pure tensor functions.

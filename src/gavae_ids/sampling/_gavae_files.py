@@ -1,12 +1,15 @@
-"""The saved form of a fitted :class:`~gavae_ids.sampling.GAVAESampler`.
+"""The saved form of a fitted :class:`~gavae_ids.sampling.GAVAESampler` (sampler format 2).
 
 A folder written by :func:`gavae_ids._util.persistence.save_model`: the tensors
-(GAVAE weights ``model.*``, the scaling, the numeric columns' CDF ``cdf_*``,
-the training history and the class-fitted latent prior) in safetensors, and
-everything else (constructor parameters, labels, layout, thresholds, the
-augmentation report) as JSON. :meth:`GAVAESampler.save` and
-:meth:`GAVAESampler.load` are thin wrappers over :func:`save_sampler` and
-:func:`load_sampler`.
+(GAVAE weights ``model.*``, the value space — scaling, the numeric columns' CDF
+``cdf_*``, value counts, donor rows ``donor_*`` —, the training history and the
+class-fitted latent prior ``prior_*``) in safetensors, and everything else
+(constructor parameters, labels, layout, thresholds, the augmentation report, a raw
+table's preprocessing) as JSON, with ``sampler_format`` 2.
+
+Format 1 (gavae-ids before the sampler had two configurations; no ``sampler_format``
+key) had 33 parameters. Such a file loads when its parameters are one of the two
+configurations, and is refused in one line otherwise.
 """
 
 from __future__ import annotations
@@ -20,20 +23,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gavae_ids._util.persistence import load_model, save_model
+from gavae_ids._util.persistence import load_model, read_config, save_model
 from gavae_ids.exceptions import ModelFileError
 from gavae_ids.nn.gavae import GAVAE
 from gavae_ids.preprocessing.layout import FeatureLayout
-from gavae_ids.sampling.column_transform import EmpiricalCDFTransform
-from gavae_ids.sampling.donors import DonorTable
+from gavae_ids.sampling._generation import REPORT_COLUMNS, CandidateGenerator, py_value
+from gavae_ids.sampling._raw_table import RawTable
+from gavae_ids.sampling._value_space import ValueSpace
+from gavae_ids.training.gavae_config import GAVAEConfig
 
 MODEL_KIND = "gavae-sampler"
-
-
-def py_value(value):
-    """numpy scalar → plain Python value, for JSON."""
-    return value.item() if isinstance(value, np.generic) else value
-
+SAMPLER_FORMAT = 2
 
 # ------------------------------------------------------------------- saving
 
@@ -45,19 +45,12 @@ def save_sampler(sampler, path) -> Path:
 
 def _tensors(sampler) -> dict[str, torch.Tensor]:
     tensors = {f"model.{k}": v for k, v in sampler.model_.state_dict().items()}
-    tensors["data_min"] = torch.as_tensor(sampler.data_min_)
-    tensors["data_range"] = torch.as_tensor(sampler.data_range_)
+    tensors.update({k: torch.as_tensor(v) for k, v in sampler.value_space_.to_arrays().items()})
     tensors["history"] = torch.as_tensor(sampler.history_.to_numpy(dtype=np.float64))
-    if sampler.cdf_ is not None:
-        tensors.update({k: torch.as_tensor(v) for k, v in sampler.cdf_.to_arrays().items()})
-    if getattr(sampler, "value_counts_", None) is not None:
-        tensors["value_counts"] = torch.as_tensor(sampler.value_counts_.astype(np.float32))
-    if getattr(sampler, "donors_", None) is not None:
-        tensors.update({k: torch.as_tensor(v) for k, v in sampler.donors_.to_arrays().items()})
-    if getattr(sampler, "prior_weights_", None) is not None:
-        tensors["prior_weights"] = torch.as_tensor(sampler.prior_weights_)
-        tensors["prior_means"] = torch.as_tensor(sampler.prior_means_)
-        tensors["prior_chol"] = torch.as_tensor(sampler.prior_chol_)
+    mixtures = sampler.generator_.mixtures
+    if mixtures is not None:
+        for name, a in zip(("prior_weights", "prior_means", "prior_chol"), mixtures, strict=True):
+            tensors[name] = torch.as_tensor(a)
     return tensors
 
 
@@ -66,9 +59,9 @@ def _params(sampler) -> dict:
     params = sampler.get_params(deep=False)
     params["layout"] = None if sampler.layout is None else sampler.layout.to_dict()
     params["hidden"] = [int(h) for h in sampler.hidden]
-    params["critic_hidden"] = [int(h) for h in sampler.critic_hidden]
-    if sampler.decoder_hidden is not None:
-        params["decoder_hidden"] = [int(h) for h in sampler.decoder_hidden]
+    cat = sampler.categorical_features
+    params["categorical_features"] = None if cat is None else [py_value(v) for v in
+                                                               np.asarray(cat).ravel()]  # fmt: skip
     params["device"] = str(sampler.device)
     params["sampling_strategy"] = _strategy_to_json(sampler.sampling_strategy)
     rs = sampler.random_state
@@ -81,23 +74,25 @@ def _config(sampler) -> dict:
     classes = sampler.classes_
     report = sampler.augmentation_report_
     return {
+        "sampler_format": SAMPLER_FORMAT,
         "params": _params(sampler),
         "classes": [py_value(c) for c in classes],
         "classes_dtype": classes.dtype.str if classes.dtype != object else "O",
         "layout_": sampler.layout_.to_dict(),
+        "table": None if sampler.table_ is None else sampler.table_.to_dict(),
         "n_features_in": int(sampler.n_features_in_),
         "feature_names_in": (
             [str(f) for f in sampler.feature_names_in_]
             if hasattr(sampler, "feature_names_in_")
             else None
         ),
-        "fit_dtype": sampler._fit_dtype.str,
-        "generation_seed": int(sampler._generation_seed),
+        "fit_dtype": sampler.value_space_.dtype.str,
+        "generation_seed": int(sampler.generator_.seed),
         "thresholds": [[py_value(k), float(v)] for k, v in sampler.thresholds_.items()],
         "sampling_strategy_": [
             [py_value(k), int(v)] for k, v in sampler.sampling_strategy_.items()
         ],
-        "skipped_classes": [py_value(c) for c in getattr(sampler, "skipped_classes_", [])],
+        "skipped_classes": [py_value(c) for c in sampler.skipped_classes_],
         "encoder_config": sampler.encoder_config_,
         "history_columns": list(sampler.history_.columns),
         "augmentation_report": json.loads(report.to_json(orient="records")),
@@ -117,32 +112,69 @@ def _strategy_to_json(strategy):
 # ------------------------------------------------------------------ loading
 
 
-def load_sampler(cls, path, report_columns):
+def load_sampler(cls, path):
     """A ``cls`` instance fitted as the one saved in ``path`` was.
 
-    ``report_columns`` are the columns of ``augmentation_report_``. Raises
-    :class:`ModelFileError` when the folder is missing, damaged, altered,
-    holds another kind of model or a config this reader cannot use.
+    Raises :class:`ModelFileError` when the folder is missing, damaged, altered,
+    holds another kind of model, a config this reader cannot use, or a format-1
+    sampler outside the two configurations.
     """
     tensors, cfg = load_model(path, MODEL_KIND)
+    fmt = cfg.get("sampler_format", 1)
+    if fmt == 1:
+        cfg = {**cfg, "params": params_of_format1(cfg.get("params", {}), path)}
+    elif fmt != SAMPLER_FORMAT:
+        raise ModelFileError(f"{path}: GAVAESampler format {fmt!r} is not supported (this "
+                             f"gavae-ids reads formats 1 and {SAMPLER_FORMAT})")  # fmt: skip
     try:
         sampler = cls(**_params_from_json(cfg["params"]))
-        sampler.manifold_k_ = sampler._resolve_manifold_k()
-        _restore_classes(sampler, cfg)
-        _restore_scaling(sampler, tensors)
-        _restore_results(sampler, tensors, cfg, report_columns)
-        model = GAVAE(
-            sampler.layout_,
-            len(sampler.classes_),
-            bins=sampler._numeric_bins(),
-            **sampler.config().network(),
-        )
-        state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
-        model.load_state_dict(state)
+        config = sampler.config()
+        _restore_fitted(sampler, tensors, cfg, config)
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise ModelFileError(f"{path}: not a loadable GAVAESampler ({e})") from None
-    sampler.model_ = model.eval()
     return sampler
+
+
+#: Format 1's parameters that format 2 made constants: the value each must hold.
+_FORMAT1_CONSTANTS = {name: getattr(GAVAEConfig(), name) for name in (
+    "activation", "critic_lr", "gp_lambda", "class_balance", "k", "max_attempts",
+    "disc_eval_size")}  # fmt: skip
+_FORMAT1_CONSTANTS.update(critic_hidden=list(GAVAEConfig().critic_hidden), decoder_hidden=None,
+                          threshold_quantile=1.0)  # fmt: skip
+#: ... and those that name the configuration, by decoder.
+_FORMAT1_CONFIGURATIONS = {
+    "autoregressive": {
+        "numeric_output": "binned", "decode": "sample", "within_bin": "donor",
+        "latent_prior": "class-gmm", "manifold_k": ("auto", GAVAEConfig().manifold_k),
+        "n_bins": GAVAEConfig().n_bins, "temperature": GAVAEConfig().temperature,
+        "within_bin_smoothing": GAVAEConfig().within_bin_smoothing,
+        "prior_components": GAVAEConfig().prior_components,
+    },
+    "mlp": {"numeric_output": "bernoulli", "decode": "mean", "latent_prior": "standard",
+            "manifold_k": ("auto", None)},
+}  # fmt: skip
+_FORMAT2_PARAMS = ("sampling_strategy", "random_state", "layout", "decoder", "hidden",
+                   "latent_dim", "n_iter", "batch_size", "lr", "beta", "adv_weight",
+                   "critic_steps", "device", "verbose")  # fmt: skip
+
+
+def params_of_format1(saved: dict, path) -> dict:
+    """Format-2 parameters of a format-1 file's, or ModelFileError naming what has none."""
+    version = read_config(path).get("versions", {}).get("gavae_ids", "?")
+    decoder = saved.get("decoder")
+    wanted = {**_FORMAT1_CONSTANTS, **_FORMAT1_CONFIGURATIONS.get(decoder, {})}
+    problems = [] if decoder in _FORMAT1_CONFIGURATIONS else [f"decoder={decoder!r}"]
+    for name, value in wanted.items():
+        allowed = value if isinstance(value, tuple) else (value,)
+        if name not in saved or saved[name] not in allowed:
+            problems.append(f"{name}={saved.get(name, '<missing>')!r}")
+    if problems:
+        raise ModelFileError(
+            f"{path}: a GAVAESampler of format 1 (gavae-ids {version}) with "
+            f"{', '.join(problems)}, which this gavae-ids (format {SAMPLER_FORMAT}: "
+            "decoder='autoregressive' or the paper's decoder='mlp') cannot express; refit it"
+        )
+    return {name: saved[name] for name in _FORMAT2_PARAMS if name in saved}
 
 
 def _params_from_json(saved: dict) -> dict:
@@ -150,21 +182,7 @@ def _params_from_json(saved: dict) -> dict:
     if params.get("layout") is not None:
         params["layout"] = FeatureLayout.from_dict(params["layout"])
     params["hidden"] = tuple(params["hidden"])
-    params["critic_hidden"] = tuple(params["critic_hidden"])
-    # Files written before the autoregressive decoder existed used the plain one.
-    params.setdefault("decoder", "mlp")
-    if params.get("decoder_hidden") is not None:
-        params["decoder_hidden"] = tuple(params["decoder_hidden"])
     params["sampling_strategy"] = _strategy_from_json(params["sampling_strategy"])
-    # Files written before the CDF transform existed used min-max throughout.
-    params.setdefault("numeric_output", "bernoulli")
-    params.setdefault("decode", "mean")
-    params.setdefault("temperature", 1.0)
-    params.setdefault("latent_prior", "standard")
-    # Files written before class-wise values inside bins drew them globally.
-    params.setdefault("within_bin", "global")
-    # Files written before the manifold check kept every candidate that passed Eq. 9.
-    params.setdefault("manifold_k", None)
     return params
 
 
@@ -174,46 +192,25 @@ def _strategy_from_json(value):
     return value
 
 
-def _restore_classes(sampler, cfg: dict) -> None:
-    """Labels, layout, input shape and dtype, generation seed."""
+def _restore_fitted(sampler, tensors: dict[str, torch.Tensor], cfg: dict, config) -> None:
     dtype = np.dtype(object) if cfg["classes_dtype"] == "O" else np.dtype(cfg["classes_dtype"])
     sampler.classes_ = np.asarray(cfg["classes"], dtype=dtype)
     sampler.layout_ = FeatureLayout.from_dict(cfg["layout_"])
+    table = cfg.get("table")
+    sampler.table_ = None if table is None else RawTable.from_dict(table)
     sampler.n_features_in_ = int(cfg["n_features_in"])
     if cfg.get("feature_names_in") is not None:
         sampler.feature_names_in_ = np.asarray(cfg["feature_names_in"], dtype=object)
-    sampler._fit_dtype = np.dtype(cfg["fit_dtype"])
-    sampler._generation_seed = int(cfg["generation_seed"])
+    arrays = {k: v.numpy() for k, v in tensors.items() if not k.startswith("model.")}
+    space = ValueSpace.from_arrays(arrays, sampler.layout_, config, np.dtype(cfg["fit_dtype"]))
+    sampler.value_space_ = space
+    model = GAVAE(sampler.layout_, len(sampler.classes_), bins=space.numeric_bins(),
+                  **config.network())  # fmt: skip
+    model.load_state_dict({k[len("model.") :]: v for k, v in tensors.items()
+                           if k.startswith("model.")})  # fmt: skip
+    sampler.model_ = model.eval()
 
-
-def _restore_scaling(sampler, tensors: dict[str, torch.Tensor]) -> None:
-    """Min-max scaling, the class-fitted latent prior and the numeric columns' CDF."""
-    sampler.data_min_ = tensors["data_min"].numpy().astype(np.float64)
-    sampler.data_range_ = tensors["data_range"].numpy().astype(np.float64)
-    sampler.prior_weights_ = sampler.prior_means_ = sampler.prior_chol_ = None
-    if "prior_weights" in tensors:
-        sampler.prior_weights_ = tensors["prior_weights"].numpy()
-        sampler.prior_means_ = tensors["prior_means"].numpy()
-        sampler.prior_chol_ = tensors["prior_chol"].numpy()
-    sampler.value_counts_ = None
-    if "value_counts" in tensors:
-        sampler.value_counts_ = tensors["value_counts"].numpy().astype(np.float64)
-    sampler.cdf_ = None
-    if "cdf_values" in tensors:
-        sampler.cdf_ = EmpiricalCDFTransform.from_arrays(
-            {k: v.numpy() for k, v in tensors.items() if k.startswith("cdf_")}
-        )
-    sampler.donors_ = None
-    if "donor_support" in tensors and sampler.cdf_ is not None:
-        sampler.donors_ = DonorTable.from_arrays(
-            {k: v.numpy() for k, v in tensors.items() if k.startswith("donor_")},
-            sampler.cdf_.n_support_,
-        )
-
-
-def _restore_results(sampler, tensors: dict, cfg: dict, report_columns) -> None:
-    """Thresholds, strategy, encoder config, training history and augmentation report."""
-    label = sampler._label
+    label = sampler.label_of
     sampler.thresholds_ = {label(k): float(v) for k, v in cfg["thresholds"]}
     sampler.sampling_strategy_ = {label(k): int(v) for k, v in cfg["sampling_strategy_"]}
     sampler.skipped_classes_ = [label(c) for c in cfg.get("skipped_classes", [])]
@@ -221,6 +218,14 @@ def _restore_results(sampler, tensors: dict, cfg: dict, report_columns) -> None:
     sampler.history_ = pd.DataFrame(
         tensors["history"].numpy(), columns=cfg["history_columns"]
     ).astype({"iteration": np.int64})
-    report = pd.DataFrame(cfg["augmentation_report"], columns=list(report_columns))
+    report = pd.DataFrame(cfg["augmentation_report"], columns=list(REPORT_COLUMNS))
     report["class"] = [label(c) for c in report["class"]]
     sampler.augmentation_report_ = report
+
+    mixtures = None
+    if config.binned and "prior_weights" in arrays:
+        mixtures = (arrays["prior_weights"], arrays["prior_means"], arrays["prior_chol"])
+    thresholds = [sampler.thresholds_[c] for c in sampler.classes_]
+    sampler.generator_ = CandidateGenerator(model, space, thresholds, config, mixtures,
+                                            seed=int(cfg["generation_seed"]))  # fmt: skip
+    sampler.manifold_k_ = config.manifold_k if space.donors is not None else None

@@ -1,7 +1,7 @@
-"""Values inside bins taken jointly from a real row of the class (``within_bin="donor"``).
+"""Values inside bins taken jointly from a real row of the class (the default generator).
 
 The autoregressive decoder picks each numeric column's *bin*; the value inside the
-bin is drawn afterwards. Drawn column by column (``within_bin="class"``), the values
+bin is drawn afterwards. Drawn column by column (by the class's shares), the values
 ignore each other: on NSL-KDD 4.7 % of synthetic Probe rows had
 ``serror_rate + rerror_rate > 1``, which no real row has, and a classifier told
 Probe's synthetic rows from its real ones by their numbers jointly

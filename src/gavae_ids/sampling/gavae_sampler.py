@@ -6,32 +6,34 @@ up to its target with decoder samples that pass the threshold (Eq. 9).
 
 The Eq. 7 loss is :func:`gavae_ids.nn.gavae.reconstruction_loss`: per-block
 categorical cross-entropy on one-hot blocks, and on numeric columns either
-cross-entropy over bins of their observed values (``numeric_output="binned"``,
-the default) or binary cross-entropy on min-max scaled values (the paper preset).
+cross-entropy over bins of their observed values (the autoregressive decoder, the
+default) or binary cross-entropy on min-max scaled values (the paper's plain decoder).
 The same loss, computed the same way, scores the real rows (thresholds) and the
 candidates (filter): a row ``x`` of class ``y`` is encoded to its mean μ(x)
 (deterministic, no sampling noise), decoded with its label, and scored against
 itself.
+
+The sampler owns its helpers: ``value_space_`` (:mod:`._value_space`: scaling, bins,
+donor rows), ``generator_`` (:mod:`._generation`: Eq. 9 and the manifold check) and,
+for a table with categories, ``table_`` (:mod:`._raw_table`); :mod:`._gavae_files` is
+the file format.
 """
 
-# Over 500 lines only by declaring its ~30 parameters (numpydoc docstring, constraints, __init__:
-# ~260 lines); the methods are ~400. The file format is _gavae_files, the latent prior
-# latent_prior, the scaling and the placement of generated numbers _value_space.
 from __future__ import annotations
 
 import numbers
 import warnings
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
 from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from gavae_ids._util.progress import progress_bar
 from gavae_ids._util.torch_helpers import (
@@ -45,10 +47,14 @@ from gavae_ids.nn.gavae import GAVAE
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling._gavae_files import MODEL_KIND as MODEL_KIND  # re-exported
 from gavae_ids.sampling._gavae_files import load_sampler, save_sampler
-from gavae_ids.sampling._gavae_files import py_value as _py
-from gavae_ids.sampling._generation import REPORT_COLUMNS, GenerationMixin
 from gavae_ids.sampling._generation import AcceptanceWarning as AcceptanceWarning  # re-exported
-from gavae_ids.sampling._value_space import ValueSpaceMixin
+from gavae_ids.sampling._generation import (
+    CandidateGenerator,
+    py_value,
+    reconstruction_scores,
+)
+from gavae_ids.sampling._raw_table import RawTable, categorical_columns
+from gavae_ids.sampling._value_space import ValueSpace
 from gavae_ids.sampling.latent_prior import fit_class_mixtures
 from gavae_ids.training.gavae_config import GAVAEConfig
 from gavae_ids.training.gavae_loop import (
@@ -66,29 +72,38 @@ class SmallClassWarning(UserWarning):
     """A class has a single row and is left out of oversampling."""
 
 
-class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
+class GAVAESampler(BaseOverSampler):
     """Oversample with a GAVAE and the reconstruction-error filter of Eq. 7–9.
 
     ``fit_resample`` trains a label-conditioned VAE whose latent codes are
     matched to the N(0, I) prior by a WGAN-GP latent critic (paper §4), sets
-    each class's threshold ``k · max`` reconstruction loss of its real rows
-    (Eq. 8), and generates candidates z → decoder(z, y), with z from the class's
-    fitted latent mixture (or N(0, I), ``latent_prior="standard"``). A candidate
-    is kept only if its own reconstruction loss through the trained GAVAE is at
-    most its class threshold (Eq. 9) and, with ``manifold_k`` (the default with
-    binned numbers), it lies within the k-nearest-neighbour radius of a real row
-    of its class. Candidates are drawn in batches until the
-    class reaches its target or ``max_attempts`` × (rows wanted) candidates have
-    been tried; then an :class:`AcceptanceWarning` says so and the accepted rows
-    are returned.
+    each class's threshold, the largest reconstruction loss of its real rows
+    (Eq. 8), and generates candidates z → decoder(z, y). A candidate is kept only
+    if its own reconstruction loss through the trained GAVAE is at most its class
+    threshold (Eq. 9). Candidates are drawn in batches until the class reaches its
+    target or 10 × (rows wanted) candidates have been tried; then an
+    :class:`AcceptanceWarning` says so and the accepted rows are returned.
 
-    The input is an encoded matrix (numbers, e.g. the output of the project's
-    preprocessing). Numeric columns are mapped internally through their
-    training CDF (or min-max scaled, ``numeric_output="bernoulli"``) and mapped
-    back on output, so generated numbers are values the column holds in the
-    training data (or lie within its range); one-hot blocks named by ``layout``
-    must already hold 0/1 values and are generated as exact one-hots. Integer
-    or boolean input gets rounded synthetic values.
+    Two configurations exist (docs/results/sampler-default):
+
+    * ``decoder="autoregressive"`` (the default): each column is drawn given (z, y) and
+      the columns drawn before it; numbers are modelled as bins of their training
+      values and placed inside the drawn bin from the nearest real row of the class;
+      z comes from a Gaussian mixture fitted to each class's latent codes; after Eq. 9
+      a candidate must also lie within the 5-NN radius of a real row of its class.
+    * ``decoder="mlp"`` with :data:`gavae_ids.detection.methods.PAPER_GAVAE` (``--hyperparameters
+      paper``): the paper as written — columns independent given (z, y), min-max scaled
+      numbers scored by binary cross-entropy (Eq. 7), the decoder's most likely row,
+      z ~ N(0, I), Eq. 9 alone.
+
+    Input: an encoded matrix (numbers; ``layout`` names its one-hot blocks, which must
+    hold 0/1 values), or a raw table with categorical columns (``categorical_features``,
+    or a DataFrame's object/category/string columns), encoded internally by the
+    project's :class:`~gavae_ids.preprocessing.TabularPreprocessor` and decoded back:
+    ``fit_resample`` then returns the same columns and dtypes, and generated categories
+    come only from the training vocabulary. Generated numbers are values the column
+    holds in the training data (autoregressive) or lie within its range (plain);
+    integer columns are rounded.
 
     The original rows come first in the output, unchanged, followed by the
     accepted synthetic rows, class by class.
@@ -102,130 +117,43 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
         Seeds weight initialisation, training and generation. The same integer
         gives identical samples on the same device.
     layout : FeatureLayout or None, default=None
-        Which columns form one-hot blocks. None: every column is a number.
+        Which columns of an encoded matrix form one-hot blocks. None: every column is a
+        number (or the table is raw; see ``categorical_features``).
+    categorical_features : list of str or int, array of bool, or None, default=None
+        The categorical columns of a raw table (names, positions or a mask), as in
+        imbalanced-learn's SMOTENC. None: a DataFrame's object, category and string
+        columns when ``layout`` is None. Not with ``layout``.
+    decoder : {"autoregressive", "mlp"}, default="autoregressive"
+        The generator (see above): ``"autoregressive"`` (the library's) or ``"mlp"``
+        (the paper's plain decoder and outputs).
     hidden : tuple of int, default=(128, 64)
-        Encoder hidden layers (the plain decoder mirrors them; see ``decoder_hidden``).
+        Encoder hidden layers (the plain decoder mirrors them; the autoregressive one
+        has 256-256).
     latent_dim : int, default=10
         Size of z.
-    activation : {"relu", "leaky_relu", "tanh", "elu"}, default="relu"
-        Activation of encoder and decoder.
-    critic_hidden : tuple of int, default=(64, 32)
-        Hidden layers of the latent critic.
-    decoder : {"autoregressive", "mlp"}, default="autoregressive"
-        ``"mlp"``: the paper's decoder, every column drawn independently given
-        (z, y). ``"autoregressive"``: the same outputs, but each column also
-        given the columns drawn before it (one-hot blocks first, then the
-        numbers; :class:`gavae_ids.nn.AutoregressiveDecoder`), so combinations of
-        values the latent code does not carry are still kept together.
-        Training and Eq. 7–9 cost one pass as before; generation one pass per
-        column.
-    decoder_hidden : tuple of int or None, default=None
-        Decoder hidden layers; None mirrors ``hidden`` (``"mlp"``) or takes
-        (256, 256) (``"autoregressive"``).
     n_iter : int, default=1000
-        Minibatch iterations of training.
+        Minibatch iterations of training; each does a VAE step, ``critic_steps``
+        critic steps and one encoder adversarial step (paper §4).
     batch_size : int, default=512
         Rows per minibatch.
     lr : float, default=4e-3
         Adam learning rate of encoder and decoder.
-    critic_lr : float, default=1e-3
-        Adam learning rate of the critic.
-    critic_steps : int, default=2
-        Critic updates per minibatch.
-    gp_lambda : float, default=10.0
-        Gradient-penalty weight λ.
     beta : float, default=0.1
         KL weight.
     adv_weight : float, default=0.1
         Weight of the encoder's adversarial loss.
-    class_balance : float in [0, 1], default=1.0
-        Minibatch class weighting: rows are drawn with class probability
-        proportional to ``count ** (1 - class_balance)``; 0 is plain shuffled
-        minibatches, 1 draws every class equally often.
-    k : float, default=1.0
-        Threshold scaling factor of Eq. 8.
-    threshold_quantile : float in (0, 1], default=1.0
-        Which loss of a class's real rows Eq. 8 scales by ``k``: 1 is the largest (the
-        paper); below 1, that quantile, so a candidate must reconstruct at least as well
-        as that share of the real rows. Stricter values keep rows closer to the class
-        (NSL-KDD, seed 0: 0.5 brought the median synthetic→real distance from 7.1× to
-        1.7× the real→real one for Probe) at the cost of coverage and of more candidates
-        (docs/results/gavae-budget-nsl-kdd).
-    max_attempts : float, default=10.0
-        Candidate cap per class as a multiple of the rows wanted.
-    disc_eval_size : int, default=32
-        Per-class samples scored each iteration for the discriminator accuracy.
-    numeric_output : {"binned", "bernoulli"}, default="binned"
-        How the decoder models numeric columns. ``"bernoulli"`` (the paper's
-        Eq. 7 read literally): min-max scaled, one sigmoid + binary cross-entropy
-        per column. ``"binned"``: each column is mapped through its training
-        empirical CDF (:mod:`gavae_ids.sampling.column_transform`) and the decoder
-        gives it a categorical distribution over up to ``n_bins`` bins of its
-        observed values, scored by cross-entropy like a one-hot block; generated
-        numbers always lie on the column's observed support.
-    n_bins : int, default=128
-        Largest number of bins per numeric column (``numeric_output="binned"``).
-    decode : {"sample", "mean"}, default="sample"
-        ``"mean"``: a candidate is the decoder's most likely row (argmax
-        categories; numbers at the centre of their most likely bin, or at their
-        sigmoid mean with ``numeric_output="bernoulli"``; the autoregressive
-        decoder takes each column's most likely value given those before it, which
-        need not be the jointly most likely row). ``"sample"``: drawn from the decoder's
-        distributions (categories and bins; numbers within their bin as
-        ``within_bin`` says).
-    temperature : float, default=0.7
-        With ``decode="sample"``, logits are divided by it before drawing:
-        below 1 the draws stay closer to the most likely row.
-    within_bin : {"donor", "class", "global"}, default="donor"
-        With ``numeric_output="binned"`` and ``decode="sample"``, which value a
-        number takes inside the bin the decoder drew. ``"global"``: the bin's
-        values as often as all training rows hold them. ``"class"``: as often as
-        the class's own rows hold them, shrunk towards the global shares by
-        ``within_bin_smoothing``. A bin holds 1/``n_bins`` of all rows or more, so
-        one bin can span values that tell the classes apart
-        (docs/results/gavae-within-bin). ``"donor"``: drawn as ``"class"``, then,
-        in every column whose bin the row shares with its nearest real row of the
-        class (most bins and categories in common), that row's value, so the
-        numbers of a row fit each other; a row whose bins and categories all
-        match some real row of the class keeps its ``"class"`` draws, so no row
-        becomes a copy of a training row this way (:mod:`.donors`,
-        docs/results/gavae-donor). The fitted sampler, and its file, then hold
-        up to 4,096 distinct training rows per class (their values and categories).
-    within_bin_smoothing : float, default=100.0
-        With ``within_bin="class"`` or ``"donor"``, value ``u`` of bin ``b`` is drawn with
-        probability ``(n_u + s · g_u) / (n_b + s)``: ``n_u`` the class's rows
-        holding it, ``n_b`` those in the bin, ``g_u`` its share of the bin over
-        all training rows. 0 takes only the class's values (in bins it has
-        any); larger values approach ``"global"``. Small classes stay close to
-        the global shares, so they are not rebuilt from their few rows' values.
-    latent_prior : {"class-gmm", "standard"}, default="class-gmm"
-        (The mixture is fitted in ``fit_resample``: switching to ``"class-gmm"``
-        on a fitted sampler has no mixture to draw from and uses N(0, I).)
-        Where candidates' latent codes come from. ``"standard"``: N(0, I), the
-        paper's p(z). ``"class-gmm"``: a Gaussian mixture fitted, after
-        training, to draws of q(z | x) of the class's real rows — the prior the
-        latent critic is meant to make N(0, I), matched where it did not.
-    prior_components : int, default=8
-        Largest number of mixture components per class (one per 20 rows).
-    manifold_k : int, "auto" or None, default="auto"
-        After Eq. 9, keep a candidate only if it lies within the ``manifold_k``-nearest-
-        neighbour radius of at least one real row of its class (the precision
-        criterion of Kynkäänniemi et al., 2019; :mod:`.manifold`): Euclidean
-        distance over the min-max scaled columns, against the class's donor rows
-        (up to 4,096 distinct training rows, kept with the sampler). Eq. 9 alone
-        passes rows no real row of the class resembles (NSL-KDD: 22 % of synthetic
-        DoS rows, docs/results/gavae-manifold). ``"auto"`` is 5 with
-        ``numeric_output="binned"`` and None with ``"bernoulli"`` (the paper's
-        outputs, which keep no donor rows); an integer with ``"bernoulli"`` is an
-        error. None skips the check (the paper). A table with no numeric column has
-        no donor rows, and nothing is checked. Set it before fitting: a sampler
-        fitted without the check keeps no donor rows to check against.
+    critic_steps : int, default=2
+        Latent-critic updates per minibatch.
     device : str or torch.device, default="auto"
         Training device; ``"auto"`` uses CUDA when present. Thresholds and
         generation always run on the CPU, so samples do not depend on it once
         the model is trained.
     verbose : bool, default=False
         Show a progress bar over the training iterations.
+
+    The method's constants (critic sizes, gradient penalty, minibatch balancing, bins,
+    temperature, …) are fields of :class:`gavae_ids.training.GAVAEConfig`; :meth:`config`
+    gives them with these parameters.
 
     Attributes
     ----------
@@ -234,9 +162,14 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
     classes_ : ndarray
         Class labels, sorted; the decoder's one-hot label follows this order.
     layout_ : FeatureLayout
-        The layout used (``layout``, or all numeric).
-    data_min_, data_range_ : ndarray of shape (n_features,)
-        Min-max scaling of the input (0 and 1 on one-hot columns).
+        The layout of the matrix the GAVAE sees (``layout``, the preprocessing's, or
+        all numeric).
+    table_ : RawTable or None
+        The raw table's columns, dtypes and fitted preprocessing; None for a matrix.
+    value_space_ : ValueSpace
+        Scaling, the numeric columns' bins and the donor rows.
+    generator_ : CandidateGenerator
+        Latent draws, the Eq. 9 filter and the manifold check.
     model_ : GAVAE
         The trained networks, on the CPU, in eval mode.
     history_ : pandas.DataFrame
@@ -246,26 +179,15 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
     thresholds_ : dict
         Class label → reconstruction threshold max L_j (Eq. 8).
     manifold_k_ : int or None
-        The ``manifold_k`` in force (``"auto"`` resolved); None when unchecked.
+        The k of the manifold check; None when candidates are not checked.
     augmentation_report_ : pandas.DataFrame
         One row per class: ``class``, ``real`` (rows in the input),
         ``generated`` (synthetic rows added), ``attempts`` (candidates
         decoded), ``passed_eq9`` (candidates that passed Eq. 9), ``accepted``
-        (those that also passed the manifold check; equal to ``passed_eq9``
-        with ``manifold_k=None``) and ``acceptance_rate`` (accepted / attempts;
-        NaN when nothing was tried). A sampler saved before ``passed_eq9``
-        existed loads with it NaN.
+        (those that also passed the manifold check) and ``acceptance_rate``
+        (accepted / attempts; NaN when nothing was tried).
     encoder_config_ : dict
         ``in_features``, ``hidden``, ``latent_dim``, ``activation`` of the encoder.
-    cdf_ : EmpiricalCDFTransform or None
-        The numeric columns' CDF tables (``numeric_output="binned"``).
-    value_counts_ : ndarray of shape (n_classes, n_numeric, K) or None
-        Rows of each class holding each value of ``cdf_`` (``within_bin="class"``).
-    donors_ : DonorTable or None
-        The donor rows of every class (``within_bin="donor"`` or ``manifold_k``).
-    prior_weights_, prior_means_, prior_chol_ : ndarray or None
-        The per-class latent mixtures (``latent_prior="class-gmm"``): weights
-        (C, K), means (C, K, L) and Cholesky factors (C, K, L, L).
     skipped_classes_ : list
         Classes of a single row, left out of oversampling.
     n_features_in_ : int
@@ -299,38 +221,16 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "layout": [FeatureLayout, None],
+        "categorical_features": ["array-like", None],
+        "decoder": [StrOptions({"mlp", "autoregressive"})],
         "hidden": ["array-like"],
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"relu", "leaky_relu", "tanh", "elu"})],
-        "critic_hidden": ["array-like"],
-        "decoder": [StrOptions({"mlp", "autoregressive"})],
-        "decoder_hidden": ["array-like", None],
         "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "critic_lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "critic_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "gp_lambda": [Interval(numbers.Real, 0, None, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "adv_weight": [Interval(numbers.Real, 0, None, closed="left")],
-        "class_balance": [Interval(numbers.Real, 0, 1, closed="both")],
-        "k": [Interval(numbers.Real, 0, None, closed="neither")],
-        "threshold_quantile": [Interval(numbers.Real, 0, 1, closed="right")],
-        "max_attempts": [Interval(numbers.Real, 1, None, closed="left")],
-        "disc_eval_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "numeric_output": [StrOptions({"bernoulli", "binned"})],
-        "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
-        "decode": [StrOptions({"mean", "sample"})],
-        "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
-        "within_bin": [StrOptions({"donor", "class", "global"})],
-        "within_bin_smoothing": [Interval(numbers.Real, 0, None, closed="left")],
-        "latent_prior": [StrOptions({"standard", "class-gmm"})],
-        "prior_components": [Interval(numbers.Integral, 1, None, closed="left")],
-        "manifold_k": [
-            Interval(numbers.Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-            None,
-        ],  # fmt: skip
+        "critic_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "verbose": ["verbose"],
     }
@@ -341,98 +241,84 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
         sampling_strategy="auto",
         random_state=None,
         layout=None,
+        categorical_features=None,
+        decoder=_D.decoder,
         hidden=_D.hidden,
         latent_dim=_D.latent_dim,
-        activation=_D.activation,
-        critic_hidden=_D.critic_hidden,
-        decoder=_D.decoder,
-        decoder_hidden=_D.decoder_hidden,
         n_iter=_D.n_iter,
         batch_size=_D.batch_size,
         lr=_D.lr,
-        critic_lr=_D.critic_lr,
-        critic_steps=_D.critic_steps,
-        gp_lambda=_D.gp_lambda,
         beta=_D.beta,
         adv_weight=_D.adv_weight,
-        class_balance=_D.class_balance,
-        k=_D.k,
-        threshold_quantile=_D.threshold_quantile,
-        max_attempts=_D.max_attempts,
-        disc_eval_size=_D.disc_eval_size,
-        numeric_output="binned",
-        n_bins=128,
-        decode="sample",
-        temperature=0.7,
-        within_bin="donor",
-        within_bin_smoothing=100.0,
-        latent_prior="class-gmm",
-        prior_components=8,
-        manifold_k="auto",
+        critic_steps=_D.critic_steps,
         device="auto",
         verbose=False,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
         self.layout = layout
+        self.categorical_features = categorical_features
+        self.decoder = decoder
         self.hidden = hidden
         self.latent_dim = latent_dim
-        self.activation = activation
-        self.critic_hidden = critic_hidden
-        self.decoder = decoder
-        self.decoder_hidden = decoder_hidden
         self.n_iter = n_iter
         self.batch_size = batch_size
         self.lr = lr
-        self.critic_lr = critic_lr
-        self.critic_steps = critic_steps
-        self.gp_lambda = gp_lambda
         self.beta = beta
         self.adv_weight = adv_weight
-        self.class_balance = class_balance
-        self.k = k
-        self.threshold_quantile = threshold_quantile
-        self.max_attempts = max_attempts
-        self.disc_eval_size = disc_eval_size
-        self.numeric_output = numeric_output
-        self.n_bins = n_bins
-        self.decode = decode
-        self.temperature = temperature
-        self.within_bin = within_bin
-        self.within_bin_smoothing = within_bin_smoothing
-        self.latent_prior = latent_prior
-        self.prior_components = prior_components
-        self.manifold_k = manifold_k
+        self.critic_steps = critic_steps
         self.device = device
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ config
-
     def config(self) -> GAVAEConfig:
         """The :class:`~gavae_ids.training.GAVAEConfig` these parameters describe."""
-        kw = {f.name: getattr(self, f.name) for f in fields(GAVAEConfig)}
-        kw["hidden"] = tuple(int(h) for h in kw["hidden"])
-        kw["critic_hidden"] = tuple(int(h) for h in kw["critic_hidden"])
-        if kw["decoder_hidden"] is not None:
-            kw["decoder_hidden"] = tuple(int(h) for h in kw["decoder_hidden"])
-        return GAVAEConfig(**kw)
+        return GAVAEConfig(
+            decoder=str(self.decoder),
+            hidden=tuple(int(h) for h in self.hidden),
+            latent_dim=int(self.latent_dim),
+            n_iter=int(self.n_iter),
+            batch_size=int(self.batch_size),
+            lr=float(self.lr),
+            beta=float(self.beta),
+            adv_weight=float(self.adv_weight),
+            critic_steps=int(self.critic_steps),
+        )
 
     # -------------------------------------------------------------- validation
 
     def _check_X_y(self, X, y, accept_sparse=None):
+        if self.layout is not None and self.categorical_features is not None:
+            raise ValueError("pass layout (an encoded matrix) or categorical_features (a raw "
+                             "table), not both")  # fmt: skip
+        dtypes = list(X.dtypes) if isinstance(X, pd.DataFrame) else None
+        n_features = X.shape[1] if getattr(X, "ndim", 2) == 2 and hasattr(X, "shape") else None
+        categorical = None
+        if self.layout is None and n_features is not None and not sparse.issparse(X):
+            categorical = categorical_columns(X, self.categorical_features, n_features)
         # imblearn/sklearn raise plain ValueErrors; ours carry the project's type
         # (still a ValueError) and only the first line of the message.
         try:
-            X, y, binarize_y = super()._check_X_y(X, y, accept_sparse)
+            if categorical is None:
+                X, y, binarize_y = super()._check_X_y(X, y, accept_sparse)
+            else:  # as imbalanced-learn's SMOTENC: any dtype, categories as they are
+                y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+                X, y = validate_data(self, X=X, y=y, reset=True, dtype=None)
         except DataError:
             raise
         except ValueError as e:
             raise DataError(str(e).strip().splitlines()[0]) from None
+        self._raw_spec = None
+        if categorical is not None:
+            names = (list(self.feature_names_in_) if hasattr(self, "feature_names_in_")
+                     else [f"x{i}" for i in range(X.shape[1])])  # fmt: skip
+            dtypes = dtypes or ["object" if i in categorical else "float64"
+                                for i in range(X.shape[1])]  # fmt: skip
+            self._raw_spec = (names, categorical, [str(d) for d in dtypes])
         labels = np.unique(y)
         if labels.size < 2:
             raise DataError(
-                f"y holds 1 class ({_py(labels[0])!r}); GAVAESampler needs at least 2 classes "
-                "to balance"
+                f"y holds 1 class ({py_value(labels[0])!r}); GAVAESampler needs at least 2 "
+                "classes to balance"
                 if labels.size
                 else "y is empty; GAVAESampler needs at least 2 classes to balance"
             )
@@ -465,43 +351,55 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
     # ---------------------------------------------------------------- training
 
     def _fit_resample(self, X, y):
-        self.manifold_k_ = self._resolve_manifold_k()
-        X_dense = X.toarray() if sparse.issparse(X) else np.asarray(X)
-        self._fit_dtype = np.dtype(X_dense.dtype)
-        self.layout_ = self._resolve_layout(X_dense.shape[1])
-        self._check_onehot_columns(X_dense, self.layout_)
+        config = self.config()
+        if self._raw_spec is not None:
+            self.table_ = RawTable(*self._raw_spec)
+            X_enc = self.table_.fit_encode(X)
+            self.layout_ = self.table_.layout
+        else:
+            self.table_ = None
+            X_enc = X.toarray() if sparse.issparse(X) else np.asarray(X)
+            self.layout_ = self._resolve_layout(X_enc.shape[1])
+            self._check_onehot_columns(X_enc, self.layout_)
         self.classes_, y_index = np.unique(y, return_inverse=True)
-        counts = np.bincount(y_index, minlength=len(self.classes_))
+        n_classes = len(self.classes_)
+        counts = np.bincount(y_index, minlength=n_classes)
         self._check_class_sizes(counts)
 
-        self._fit_scaler(X_dense, self.layout_)
-        self._fit_value_counts(X_dense, y_index)
-        Xs = self._scale(X_dense)
+        space = ValueSpace(self.layout_, config, X_enc.dtype).fit(X_enc, y_index, n_classes)
+        self.value_space_ = space
+        Xs = space.scale(X_enc)
         rs = check_random_state(self.random_state)
-        self._train(Xs, y_index, torch_seed_from(rs), torch_seed_from(rs))
-        self._generation_seed = torch_seed_from(rs)
-        self._set_thresholds(Xs, y_index)
-        self._fit_latent_prior(Xs, y_index, rs)
-        self._fit_donors(Xs, y_index, rs)
-        X_new, y_new = self._augment(counts, y.dtype)
-
-        if sparse.issparse(X):
+        self._train(Xs, y_index, space, config, torch_seed_from(rs), torch_seed_from(rs))
+        generation_seed = torch_seed_from(rs)
+        # Eq. 8: max L_j = k · the largest Eq. 7 loss of class j's real rows.
+        losses = reconstruction_scores(self.model_, Xs, y_index, n_classes)
+        k = np.float32(config.k)
+        thresholds = [float(k * losses[y_index == i].max()) for i in range(n_classes)]
+        self.thresholds_ = dict(zip(self.classes_, thresholds, strict=True))
+        mixtures = None
+        if config.binned:
+            mixtures = fit_class_mixtures(
+                self.model_, Xs, y_index, n_classes=n_classes, latent_dim=config.latent_dim,
+                n_components=config.prior_components, rs=rs,
+            )  # fmt: skip
+        space.fit_donors(Xs, y_index, n_classes, rs)
+        self.manifold_k_ = config.manifold_k if space.donors is not None else None
+        self.generator_ = CandidateGenerator(self.model_, space, thresholds, config, mixtures,
+                                             seed=generation_seed)  # fmt: skip
+        rows, self.augmentation_report_ = self.generator_.augment(
+            self.classes_, counts, self.sampling_strategy_
+        )
+        X_new = space.to_output(np.concatenate(rows))
+        y_new = np.concatenate([np.full(len(r), c, dtype=y.dtype)
+                                for r, c in zip(rows, self.classes_, strict=True)])  # fmt: skip
+        if self.table_ is not None:
+            X_res = np.concatenate([np.asarray(X, dtype=object), self.table_.decode(X_new)])
+        elif sparse.issparse(X):
             X_res = sparse.vstack([X, sparse.csr_matrix(X_new)], format=X.format)
         else:
             X_res = np.concatenate([X, X_new])
         return X_res, np.concatenate([y, y_new])
-
-    def _resolve_manifold_k(self) -> int | None:
-        """``manifold_k`` with "auto" resolved; an integer needs binned numbers."""
-        if self.manifold_k == "auto":
-            return 5 if self.numeric_output == "binned" else None
-        if self.manifold_k is not None and self.numeric_output != "binned":
-            raise ValueError(
-                "manifold_k needs numeric_output='binned' (it measures candidates against the "
-                "donor rows, which are kept on the CDF's values); pass manifold_k=None or "
-                f"'auto' with numeric_output={self.numeric_output!r}"
-            )
-        return None if self.manifold_k is None else int(self.manifold_k)
 
     def _check_class_sizes(self, counts: np.ndarray) -> None:
         """Leave classes of a single row out of oversampling, with a warning."""
@@ -510,9 +408,10 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
             n_real = int(counts[self._class_index(label)])
             if n_new > 0 and n_real < 2:
                 warnings.warn(
-                    f"GAVAESampler: class {_py(label)!r} has {n_real} row; it is left out of "
-                    "oversampling (its Eq. 8 threshold is the largest loss of its rows, which "
-                    "one row cannot set) and kept as it is. Add rows of it to have it generated",
+                    f"GAVAESampler: class {py_value(label)!r} has {n_real} row; it is left out "
+                    "of oversampling (its Eq. 8 threshold is the largest loss of its rows, "
+                    "which one row cannot set) and kept as it is. Add rows of it to have it "
+                    "generated",
                     SmallClassWarning,
                     # _check_class_sizes ← _fit_resample ← imblearn ← sklearn ← imblearn ← caller
                     stacklevel=6,
@@ -520,13 +419,11 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
                 self.sampling_strategy_[label] = 0
                 self.skipped_classes_.append(label)
 
-    def _train(self, Xs: np.ndarray, y_index: np.ndarray, init_seed: int, train_seed: int):
+    def _train(self, Xs, y_index, space, config, init_seed: int, train_seed: int) -> None:
         """Build and train the GAVAE (paper §4): sets model_, history_, encoder_config_."""
-        config = self.config()
         device = resolve_device(self.device)
-        model = GAVAE(
-            self.layout_, len(self.classes_), bins=self._numeric_bins(), **config.network()
-        )
+        model = GAVAE(self.layout_, len(self.classes_), bins=space.numeric_bins(),
+                      **config.network())  # fmt: skip
         init_module_(model, make_generator(init_seed))
         model.to(device)
         X_t = torch.as_tensor(Xs, device=device)
@@ -554,38 +451,9 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
             "activation": str(config.activation),
         }
 
-    def _set_thresholds(self, Xs: np.ndarray, y_index: np.ndarray) -> None:
-        """Eq. 8: max L_j = k · the largest (or ``threshold_quantile``) Eq. 7 loss of class j."""
-        losses = self._scores_scaled(Xs, y_index)
-        k, q = np.float32(self.k), float(self.threshold_quantile)
-        self.thresholds_ = {}
-        for i, label in enumerate(self.classes_):
-            own = losses[y_index == i]
-            self.thresholds_[label] = float(k * (own.max() if q >= 1.0 else np.quantile(own, q)))
-
-    def _fit_latent_prior(self, Xs: np.ndarray, y_index: np.ndarray, rs) -> None:
-        """With ``latent_prior="class-gmm"``: a Gaussian mixture per class on its latent codes.
-
-        Sets ``prior_weights_`` (C, K), ``prior_means_`` (C, K, L) and
-        ``prior_chol_`` (C, K, L, L), the Cholesky factors of the covariances;
-        unused components have weight 0 (:func:`.latent_prior.fit_class_mixtures`).
-        """
-        self.prior_weights_ = self.prior_means_ = self.prior_chol_ = None
-        if self.latent_prior != "class-gmm":
-            return
-        self.prior_weights_, self.prior_means_, self.prior_chol_ = fit_class_mixtures(
-            self.model_,
-            Xs,
-            y_index,
-            n_classes=len(self.classes_),
-            latent_dim=int(self.latent_dim),
-            n_components=int(self.prior_components),
-            rs=rs,
-        )
-
     # -------------------------------------------------------------- public API
 
-    def sample(self, n: int, label, *, random_state=None) -> np.ndarray:
+    def sample(self, n: int, label, *, random_state=None):
         """Generate up to ``n`` filtered synthetic rows of class ``label``.
 
         Parameters
@@ -600,7 +468,7 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
 
         Returns
         -------
-        ndarray of shape (n_accepted, n_features)
+        ndarray of shape (n_accepted, n_features), or DataFrame for a raw table
             Rows in the units of the fit input; fewer than ``n`` (with an
             :class:`AcceptanceWarning`) if the attempt cap was reached.
         """
@@ -608,11 +476,15 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
         if not isinstance(n, numbers.Integral) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
         index = self._class_index(label)
-        if n == 0:
-            return np.empty((0, self.n_features_in_), dtype=self._fit_dtype)
-        rs = check_random_state(self.random_state if random_state is None else random_state)
-        rows, _ = self._generate(index, int(n), make_generator(torch_seed_from(rs)))
-        return self._to_output(rows)
+        rows = np.empty((0, self.layout_.n_features), dtype=np.float32)
+        if n > 0:
+            rs = check_random_state(self.random_state if random_state is None else random_state)
+            rows, _ = self.generator_.generate(index, int(n), make_generator(torch_seed_from(rs)),
+                                               label)  # fmt: skip
+        out = self.value_space_.to_output(rows)
+        if self.table_ is not None:
+            return self.table_.frame(self.table_.decode(out))
+        return out
 
     def reconstruction_error(self, X, y) -> np.ndarray:
         """Per-row Eq. 7 loss of ``X`` (fit units) with labels ``y``, as the filter scores it.
@@ -628,8 +500,10 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
         ndarray of shape (n_samples,)
         """
         self._check_fitted()
+        if self.table_ is not None:
+            X = self.table_.encode(X)
         X = np.asarray(X.toarray() if sparse.issparse(X) else X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+        if X.ndim != 2 or X.shape[1] != self.layout_.n_features:
             raise DataError(f"X must have {self.n_features_in_} columns, got shape {X.shape}")
         y = np.asarray(y).ravel()
         if len(y) != len(X):
@@ -639,7 +513,8 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
         unknown = self.classes_[y_index] != y
         if unknown.any():
             self._class_index(y[np.flatnonzero(unknown)[0]])  # raises, naming the label
-        return self._scores_scaled(self._scale(X), y_index)
+        return reconstruction_scores(self.model_, self.value_space_.scale(X), y_index,
+                                     len(self.classes_))  # fmt: skip
 
     def encoder_state_dict(self) -> dict[str, torch.Tensor]:
         """The trained encoder's ``state_dict`` on the CPU (``backbone.*``, ``mu.*``, ``logvar.*``).
@@ -668,6 +543,15 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
                 "this GAVAESampler is not fitted yet; call fit_resample first"
             ) from None
 
+    def _class_index(self, label) -> int:
+        idx = np.flatnonzero(self.classes_ == label)
+        if idx.size == 0:
+            raise ValueError(
+                f"unknown class {py_value(label)!r}; the sampler was fitted on "
+                f"{[py_value(c) for c in self.classes_]}"
+            )
+        return int(idx[0])
+
     # ------------------------------------------------------------- persistence
 
     def save(self, path) -> Path:
@@ -684,13 +568,17 @@ class GAVAESampler(GenerationMixin, ValueSpaceMixin, BaseOverSampler):
     def load(cls, path) -> GAVAESampler:
         """Load a sampler written by :meth:`save`; it samples exactly as the saved one did.
 
+        A file of format 1 (gavae-ids before the two configurations) loads when its
+        parameters are one of them; otherwise it is refused.
+
         Raises
         ------
         ModelFileError
-            The folder is missing, damaged, altered or holds another kind of model.
+            The folder is missing, damaged, altered, holds another kind of model, or a
+            format-1 sampler this version can no longer express.
         """
-        return load_sampler(cls, path, REPORT_COLUMNS)
+        return load_sampler(cls, path)
 
-    def _label(self, value):
+    def label_of(self, value):
         """Map a JSON label back onto the matching entry of ``classes_``."""
         return self.classes_[self._class_index(np.asarray([value], dtype=self.classes_.dtype)[0])]

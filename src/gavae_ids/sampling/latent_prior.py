@@ -1,6 +1,6 @@
 """Where a GAVAE's generated rows start: latent codes z drawn from a prior.
 
-The paper draws z from N(0, I). With ``latent_prior="class-gmm"``
+The paper draws z from N(0, I). With the autoregressive decoder (its default)
 :class:`~gavae_ids.sampling.GAVAESampler` instead fits a Gaussian mixture per
 class to the latent codes of its rows (:func:`fit_class_mixtures`) and draws
 each class's candidates from its own mixture (:func:`draw_latent`).

@@ -1,4 +1,4 @@
-"""Keep only candidates that lie on their class's real rows (``manifold_k``).
+"""Keep only candidates that lie on their class's real rows (``GAVAEConfig.manifold_k``).
 
 Eq. 9 compares a candidate's reconstruction loss with the class's real rows' losses;
 a decoder output is easy for the same networks to re-encode and decode, so it passes
