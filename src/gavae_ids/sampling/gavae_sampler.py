@@ -91,8 +91,8 @@ class GAVAESampler(BaseOverSampler):
       values and placed inside the drawn bin from the nearest real row of the class;
       z comes from a Gaussian mixture fitted to each class's latent codes; after Eq. 9
       a candidate must also lie within the 5-NN radius of a real row of its class.
-    * ``decoder="mlp"`` with :data:`gavae_ids.detection.methods.PAPER_GAVAE` (``--hyperparameters
-      paper``): the paper as written — columns independent given (z, y), min-max scaled
+    * ``decoder="mlp"`` with :data:`gavae_ids.detection.methods.PAPER_GAVAE`
+      (``--hyperparameters paper``): the paper as written — columns independent given (z, y), min-max scaled
       numbers scored by binary cross-entropy (Eq. 7), the decoder's most likely row,
       z ~ N(0, I), Eq. 9 alone.
 
@@ -149,11 +149,10 @@ class GAVAESampler(BaseOverSampler):
         generation always run on the CPU, so samples do not depend on it once
         the model is trained.
     verbose : bool, default=False
-        Show a progress bar over the training iterations.
-
-    The method's constants (critic sizes, gradient penalty, minibatch balancing, bins,
-    temperature, …) are fields of :class:`gavae_ids.training.GAVAEConfig`; :meth:`config`
-    gives them with these parameters.
+        Show a progress bar over the training iterations. The method's constants
+        (critic sizes, gradient penalty, minibatch balancing, bins, temperature, …)
+        are fields of :class:`gavae_ids.training.GAVAEConfig`; :meth:`config` gives
+        them with these parameters.
 
     Attributes
     ----------
