@@ -26,14 +26,13 @@ file lacks). Binary DR and FPR here: attack = any class but the normal one.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from gavae_ids._util.documents import check_document
+from gavae_ids._util.documents import check_document, read_document, write_document
 from gavae_ids.exceptions import DataError, ModelFileError
 
 DECISION_FILE = "decision.json"
@@ -206,19 +205,11 @@ class DecisionRule:
             raise ModelFileError(f"damaged decision rule ({e})") from None
 
     def save(self, path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False))
-        return path
+        return write_document(path, self.to_dict())
 
     @classmethod
     def load(cls, path) -> DecisionRule:
-        path = Path(path)
-        try:
-            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ModelFileError(f"{path}: not valid JSON ({e})") from None
-        except ModelFileError as e:
-            raise ModelFileError(f"{path}: {e}") from None
+        return read_document(path, cls.from_dict)
 
 
 def choose_rule(proba, y, classes, normal_label: str, *, prior=None,

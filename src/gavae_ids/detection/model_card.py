@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-from gavae_ids._util.documents import check_document
+from gavae_ids._util.documents import check_document, read_document
 from gavae_ids._util.split import validation_split
 from gavae_ids.detection.auto import AutoSelection
 from gavae_ids.exceptions import DataError, ModelFileError
@@ -172,13 +172,7 @@ class ModelCard:
 
     @classmethod
     def load(cls, folder) -> ModelCard:
-        path = Path(folder) / CARD_JSON
-        try:
-            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ModelFileError(f"{path}: not valid JSON ({e})") from None
-        except ModelFileError as e:
-            raise ModelFileError(f"{path}: {e}") from None
+        return read_document(Path(folder) / CARD_JSON, cls.from_dict)
 
     def to_markdown(self) -> str:
         ev = self.evaluation

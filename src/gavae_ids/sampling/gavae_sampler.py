@@ -92,9 +92,9 @@ class GAVAESampler(BaseOverSampler):
       z comes from a Gaussian mixture fitted to each class's latent codes; after Eq. 9
       a candidate must also lie within the 5-NN radius of a real row of its class.
     * ``decoder="mlp"`` with :data:`gavae_ids.detection.methods.PAPER_GAVAE`
-      (``--hyperparameters paper``): the paper as written — columns independent given (z, y), min-max scaled
-      numbers scored by binary cross-entropy (Eq. 7), the decoder's most likely row,
-      z ~ N(0, I), Eq. 9 alone.
+      (``--hyperparameters paper``): the paper as written — columns independent given
+      (z, y), min-max scaled numbers scored by binary cross-entropy (Eq. 7), the
+      decoder's most likely row, z ~ N(0, I), Eq. 9 alone.
 
     Input: an encoded matrix (numbers; ``layout`` names its one-hot blocks, which must
     hold 0/1 values), or a raw table with categorical columns (``categorical_features``,
