@@ -62,8 +62,11 @@ def from_json(value):
         try:
             if is_object:
                 return cls.from_dict(value["dict"])
-            return cls(**{k: from_json(v) for k, v in value["params"].items()})
-        except (AttributeError, TypeError, ValueError, KeyError) as e:
+            params = {k: from_json(v) for k, v in value["params"].items()}
+            if hasattr(cls, "from_saved_params"):  # estimators whose parameters changed
+                return cls.from_saved_params(params)
+            return cls(**params)
+        except (AttributeError, TypeError, ValueError, KeyError, ModelFileError) as e:
             warnings.warn(f"{path} could not be rebuilt ({e}); set to None", stacklevel=3)
             return None
     return {k: from_json(v) for k, v in value.items()}

@@ -158,19 +158,26 @@ _FORMAT2_PARAMS = ("sampling_strategy", "random_state", "layout", "decoder", "hi
                    "critic_steps", "device", "verbose")  # fmt: skip
 
 
-def params_of_format1(saved: dict, path) -> dict:
-    """Format-2 parameters of a format-1 file's, or ModelFileError naming what has none."""
-    version = read_config(path).get("versions", {}).get("gavae_ids", "?")
+def params_of_format1(saved: dict, path=None) -> dict:
+    """Format-2 parameters of a format-1 file's, or ModelFileError naming what has none.
+
+    ``path``: the sampler folder (named in the message, and its config gives the version
+    that wrote it); None for parameters saved inside another file (a classifier's).
+    """
+    version = "?" if path is None else read_config(path).get("versions", {}).get(
+        "gavae_ids", "?")  # fmt: skip
     decoder = saved.get("decoder")
     wanted = {**_FORMAT1_CONSTANTS, **_FORMAT1_CONFIGURATIONS.get(decoder, {})}
     problems = [] if decoder in _FORMAT1_CONFIGURATIONS else [f"decoder={decoder!r}"]
     for name, value in wanted.items():
         allowed = value if isinstance(value, tuple) else (value,)
-        if name not in saved or saved[name] not in allowed:
+        got = saved.get(name)
+        got = list(got) if isinstance(got, tuple) else got  # JSON lists may come back as tuples
+        if name not in saved or got not in allowed:
             problems.append(f"{name}={saved.get(name, '<missing>')!r}")
     if problems:
         raise ModelFileError(
-            f"{path}: a GAVAESampler of format 1 (gavae-ids {version}) with "
+            f"{path or 'parameters'}: a GAVAESampler of format 1 (gavae-ids {version}) with "
             f"{', '.join(problems)}, which this gavae-ids (format {SAMPLER_FORMAT}: "
             "decoder='autoregressive' or the paper's decoder='mlp') cannot express; refit it"
         )

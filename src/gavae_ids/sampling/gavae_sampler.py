@@ -46,7 +46,7 @@ from gavae_ids.exceptions import DataError, NotFittedError
 from gavae_ids.nn.gavae import GAVAE
 from gavae_ids.preprocessing.layout import FeatureLayout
 from gavae_ids.sampling._gavae_files import MODEL_KIND as MODEL_KIND  # re-exported
-from gavae_ids.sampling._gavae_files import load_sampler, save_sampler
+from gavae_ids.sampling._gavae_files import load_sampler, params_of_format1, save_sampler
 from gavae_ids.sampling._generation import AcceptanceWarning as AcceptanceWarning  # re-exported
 from gavae_ids.sampling._generation import (
     CandidateGenerator,
@@ -577,6 +577,16 @@ class GAVAESampler(BaseOverSampler):
             format-1 sampler this version can no longer express.
         """
         return load_sampler(cls, path)
+
+    @classmethod
+    def from_saved_params(cls, params: dict) -> GAVAESampler:
+        """An unfitted sampler with saved constructor ``params``, of either format: the
+        33 parameters of gavae-ids 0.1 are accepted when they are one of the two
+        configurations (as a classifier saved by 0.1 names its sampler), else
+        :class:`ModelFileError`."""
+        if set(params) - set(cls._get_param_names()):
+            params = params_of_format1(params)
+        return cls(**params)
 
     def label_of(self, value):
         """Map a JSON label back onto the matching entry of ``classes_``."""
