@@ -76,9 +76,14 @@ class _BlockParser:
     # field counts ---------------------------------------------------------------------
     def _count_np(self, arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nl = np.flatnonzero(arr == 10)
-        commas = np.flatnonzero(arr == _SEP[0])
-        counts = np.diff(np.searchsorted(commas, nl), prepend=0) + 1
+        if not len(nl):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
         starts = np.concatenate(([0], nl[:-1] + 1))
+        # Commas per line as sums of the comma mask between line starts (faster than the
+        # positions of all commas); bytes after the last newline belong to no line.
+        commas = (arr[: nl[-1] + 1] == _SEP[0]).view(np.uint8)
+        acc = np.int32 if len(commas) < 2**31 else np.int64
+        counts = np.add.reduceat(commas, starts, dtype=acc).astype(np.int64) + 1
         length = nl - starts
         empty = (length == 0) | ((length == 1) & (arr[np.maximum(nl - 1, 0)] == 13))
         return counts, empty
