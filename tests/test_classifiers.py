@@ -439,6 +439,28 @@ def test_lightgbm_is_deterministic_and_keeps_labels(blobs):
     assert proba.shape == (len(X), 2) and (binary.predict(X) == (proba[:, 1] > 0.5)).all()
 
 
+def test_lightgbm_does_not_diverge_on_a_nine_row_class(nsl_train20):
+    """With LightGBM's own min_child_weight (1e-3) this very split diverged: 80 % of the
+    probabilities came out exactly 0 and macro-F1 fell to 0.38 (0.92 with the default)."""
+    from sklearn.metrics import f1_score
+
+    from gavae_ids._util.split import validation_split
+    from gavae_ids.preprocessing import TabularPreprocessor
+
+    X, y = nsl_train20.X.reset_index(drop=True), nsl_train20.y.astype(str).to_numpy()
+    tr, te = validation_split(y, 0.2, np.random.RandomState(0))
+    assert (y[tr] == "U2R").sum() == 9
+    pre = TabularPreprocessor(categorical=nsl_train20.categorical).fit(X.iloc[tr])
+    clf = LightGBMClassifier(n_jobs=2, random_state=0).fit(pre.transform(X.iloc[tr]), y[tr])
+    proba = clf.predict_proba(pre.transform(X.iloc[te]))
+    assert (proba == 0).mean() < 0.01
+    diverged = LightGBMClassifier(n_jobs=2, random_state=0, min_child_weight=1e-3)
+    diverged.fit(pre.transform(X.iloc[tr]), y[tr])
+    f1 = {name: f1_score(y[te], m.predict(pre.transform(X.iloc[te])), average="macro")
+          for name, m in (("default", clf), ("lightgbm's", diverged))}  # fmt: skip
+    assert f1["default"] > f1["lightgbm's"] + 0.2
+
+
 @pytest.mark.parametrize("cls", [RFClassifier, HGBClassifier, LightGBMClassifier])
 def test_tree_models_save_and_load_identically(cls, blobs, tmp_path):
     X, y = blobs

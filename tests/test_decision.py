@@ -11,6 +11,7 @@ from scipy.stats import norm
 from gavae_ids.detection.decision import (
     DecisionRule,
     budget_threshold,
+    budget_unmet,
     choose_rule,
     prior_weights,
     reweight,
@@ -108,6 +109,20 @@ def test_cap_only_ever_cuts_false_alarms():
     spend = choose_rule(proba, y, ["DoS", "Normal"], "Normal", max_fpr=0.5)
     assert spend.validation["binary_fpr"] > argmax_fpr
     assert spend.validation["binary_dr"] >= loose.validation["binary_dr"]
+
+
+def test_coarse_probabilities_still_flag_the_surest_rows_and_say_the_budget_is_unmet():
+    # a forest's unanimous votes: 5 % of normal rows and most attacks at P(normal) = 0
+    y = np.array(["Normal"] * 200 + ["DoS"] * 100)
+    p_normal = np.r_[np.zeros(10), np.full(190, 0.9), np.zeros(80), np.full(20, 0.6)]
+    proba = np.stack([1 - p_normal, p_normal], axis=1)
+    for cap in (False, True):
+        rule = choose_rule(proba, y, ["DoS", "Normal"], "Normal", max_fpr=0.01, cap=cap)
+        assert rule.threshold == 1.0  # not above 1: a detector that never alerts
+        assert rule.validation["binary_dr"] == 0.8 and rule.validation["binary_fpr"] == 0.05
+        msg = budget_unmet(rule)
+        assert "budget 0.01 cannot be met" in msg and "5.00%" in msg and "\n" not in msg
+    assert budget_unmet(choose_rule(proba, y, ["DoS", "Normal"], "Normal", max_fpr=0.1)) is None
 
 
 def test_too_few_normal_rows_for_the_budget_is_one_line():

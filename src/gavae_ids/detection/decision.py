@@ -245,7 +245,11 @@ def choose_rule(proba, y, classes, normal_label: str, *, prior=None,
     if max_fpr is not None:
         argmax_fpr = float(rule.decide(p)[1][normal].mean()) if normal.any() else 0.0
         if not (cap and argmax_fpr <= max_fpr):
-            rule.threshold = budget_threshold(1.0 - p[normal, rule.normal_index], max_fpr)
+            # Above 1 nothing could be flagged: more than the budget of normal rows tie at
+            # P(normal) = 0 (coarse probabilities, e.g. a forest's unanimous votes). A
+            # detector that never alerts is no answer: flag those rows, and say so.
+            rule.threshold = min(budget_threshold(1.0 - p[normal, rule.normal_index],
+                                                  max_fpr), 1.0)  # fmt: skip
     _, attack = rule.decide(p)
     rule.validation = {
         "normal_rows": int(normal.sum()),
@@ -254,6 +258,19 @@ def choose_rule(proba, y, classes, normal_label: str, *, prior=None,
         "binary_fpr": float(attack[normal].mean()) if normal.any() else None,
     }
     return rule
+
+
+def budget_unmet(rule: DecisionRule) -> str | None:
+    """A one-line warning when ``rule``'s validation FPR exceeds its budget, else None."""
+    v, f = rule.validation or {}, rule.max_fpr
+    if f is None or rule.threshold is None or v.get("binary_fpr") is None:
+        return None
+    if v["binary_fpr"] <= f + 1e-12:
+        return None
+    return (f"the false-alarm budget {f:g} cannot be met on the validation rows: "
+            f"{v['binary_fpr']:.2%} of the normal rows have P(normal) = 0 (the model's "
+            "probabilities are too coarse to rank them); the rule flags only rows with "
+            "P(normal) = 0")  # fmt: skip
 
 
 def too_few_normal_rows(n_normal: int, max_fpr: float) -> str | None:

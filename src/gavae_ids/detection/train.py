@@ -28,6 +28,7 @@ from gavae_ids.detection.decision import (
     DEFAULT_MAX_FPR,
     RULES,
     DecisionRule,
+    budget_unmet,
     choose_rule,
     prior_weights,
     too_few_normal_rows,
@@ -389,10 +390,11 @@ def _choose_decision(det: Detector, fitted, card, y, *, decision: str, max_fpr):
                        cap=decision == "cap",
                        chosen_on=card.evaluation.get("description", ""))  # fmt: skip
     if max_fpr is not None:
-        warning = too_few_normal_rows(rule.validation["normal_rows"], max_fpr)
-        if warning:
-            log.warning("%s", warning)
-            card.warnings.append(warning)
+        for warning in (too_few_normal_rows(rule.validation["normal_rows"], max_fpr),
+                        budget_unmet(rule)):  # fmt: skip
+            if warning:
+                log.warning("%s", warning)
+                card.warnings.append(warning)
     if card.metrics is not None:
         pred, _ = rule.decide(rule.proba(proba))
         metrics = evaluate_predictions(y_val, np.asarray(classes, dtype=object)[pred],
