@@ -13,6 +13,7 @@ from gavae_ids.detection.decision import (
     budget_threshold,
     budget_unmet,
     choose_rule,
+    joint_threshold,
     prior_weights,
     reweight,
     too_few_normal_rows,
@@ -125,6 +126,18 @@ def test_coarse_probabilities_still_flag_the_surest_rows_and_say_the_budget_is_u
     assert budget_unmet(choose_rule(proba, y, ["DoS", "Normal"], "Normal", max_fpr=0.1)) is None
 
 
+def test_joint_threshold_leaves_the_novel_rows_their_share_of_the_budget():
+    rng = np.random.default_rng(3)
+    scores = rng.random(1000)
+    novel = rng.random(1000) < 0.006  # 6 novel normal rows
+    for budget in (0.01, 0.05):
+        t = joint_threshold(scores, novel, budget)
+        assert ((scores >= t) | novel).mean() <= budget + 1e-12
+        lower = np.sort(scores[(scores < t) & ~novel])[-1]
+        assert ((scores >= lower) | novel).mean() > budget  # the lowest such threshold
+    assert joint_threshold(scores, rng.random(1000) < 0.05, 0.01) == 1.0  # novelty takes it all
+
+
 def test_too_few_normal_rows_for_the_budget_is_one_line():
     assert too_few_normal_rows(1000, 0.01) is None
     msg = too_few_normal_rows(400, 0.01)
@@ -221,6 +234,34 @@ def test_train_with_a_budget_meets_it_on_its_validation_rows(tmp_path, data_home
     r = CliRunner().invoke(app, ["score", str(tmp_path / "m"), str(test), "-o",
                                  str(tmp_path / "s2.csv"), "-q", "--threshold", "0.5"])  # fmt: skip
     assert "decision: attack when 1 - P(Normal) >= 0.5 (overriding the bundle's rule)" in r.output
+
+
+def test_novelty_and_the_classifier_keep_the_budget_together(tmp_path, data_home):
+    from gavae_ids.detection.train import train_detector
+
+    det = train_detector("nsl-kdd", method="gavae-dnn", data_home=data_home, quick=True,
+                         verbose=False, decision="budget", max_fpr=0.05, sampler__n_iter=3,
+                         frozen_epochs=1, finetune_epochs=1, novelty_fpr_budget=0.02,
+                         out=tmp_path / "g")  # fmt: skip
+    rule = det.decision_
+    assert det.novelty_ is not None and rule.novelty_validation is not None
+    assert rule.novelty_validation["binary_fpr"] <= 0.05 + 1e-12
+    assert rule.novelty_threshold >= rule.threshold  # the novel rows take part of the budget
+    assert "with --novelty: attack when" in rule.describe()
+    from gavae_ids.detection.detector import Detector
+
+    loaded = Detector.load(tmp_path / "g")
+    assert loaded.decision_ == rule
+    from gavae_ids.datasets import load_nsl_kdd
+
+    X = load_nsl_kdd("test21", data_home=data_home).X.iloc[:300]
+    proba = loaded.predict_proba(X)
+    flags = loaded.is_attack(X, novelty=True)
+    plain = loaded.decide(proba)[1]
+    pred_joint, joint = loaded.decide(proba, novelty=True)
+    novel = loaded.novel_mask_encoded(loaded.encode(X)[0], pred_joint)
+    np.testing.assert_array_equal(flags, joint | novel)
+    assert (joint <= plain).all()  # a higher threshold: a subset of the plain alerts
 
 
 def test_budget_without_validation_rows_is_refused_before_any_work(tmp_path):

@@ -114,6 +114,12 @@ class DecisionRule:
     validation : dict or None
         On those rows: ``normal_rows``, ``attack_rows``, ``binary_dr``,
         ``binary_fpr`` of the rule.
+    novelty_threshold : float or None
+        The threshold used when the novelty flag is on too (``score --novelty``),
+        chosen so that the classifier's alerts and the novel rows *together* stay
+        within ``max_fpr`` on the validation rows; None: the same as ``threshold``.
+    novelty_validation : dict or None
+        ``binary_dr`` and ``binary_fpr`` of alerts or novel rows on those rows.
     """
 
     classes: list[str]
@@ -123,6 +129,8 @@ class DecisionRule:
     max_fpr: float | None = None
     chosen_on: str = ""
     validation: dict | None = None
+    novelty_threshold: float | None = None
+    novelty_validation: dict | None = None
 
     def __post_init__(self):
         self.classes = [str(c) for c in self.classes]
@@ -133,8 +141,9 @@ class DecisionRule:
             if len(w) != len(self.classes) or not all(math.isfinite(v) and v >= 0 for v in w):
                 raise DataError("prior weights must be one non-negative number per class")
             self.prior_weights = w
-        if self.threshold is not None and not 0.0 <= float(self.threshold) <= 1.0 + 1e-9:
-            raise DataError(f"threshold must lie in [0, 1], got {self.threshold}")
+        for t in (self.threshold, self.novelty_threshold):
+            if t is not None and not 0.0 <= float(t) <= 1.0 + 1e-9:
+                raise DataError(f"threshold must lie in [0, 1], got {t}")
 
     @property
     def normal_index(self) -> int:
@@ -152,14 +161,20 @@ class DecisionRule:
                             f"shape {proba.shape}")  # fmt: skip
         return proba if self.prior_weights is None else reweight(proba, self.prior_weights)
 
-    def decide(self, proba, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def decide(self, proba, threshold: float | None = None, *,
+               novelty: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """``(class index, attack flag)`` of every row of (already corrected) ``proba``.
 
         ``threshold`` overrides the rule's own; with either, an alert's class is
-        its most probable attack class and any other row is normal.
+        its most probable attack class and any other row is normal. ``novelty``:
+        the novelty flag is on too, so the joint threshold applies when there is one.
         """
         proba = np.asarray(proba)
-        t = self.threshold if threshold is None else threshold
+        t = self.threshold
+        if novelty and self.novelty_threshold is not None:
+            t = self.novelty_threshold
+        if threshold is not None:
+            t = threshold
         pred = proba.argmax(axis=1) if len(proba) else np.zeros(0, dtype=np.intp)
         if t is None:
             return pred, pred != self.normal_index
@@ -189,6 +204,12 @@ class DecisionRule:
                           f"the false-alarm budget {self.max_fpr:g})")  # fmt: skip
             parts.append("attack when the most probable class is not "
                          f"{self.normal_label}{within}")  # fmt: skip
+        if self.novelty_validation:
+            t = self.novelty_threshold
+            when = ("the most probable class is not " + self.normal_label if t is None
+                    else f"1 - P({self.normal_label}) >= {t:.6g}")  # fmt: skip
+            parts.append(f"with --novelty: attack when {when} or novel (validation FPR "
+                         f"{self.novelty_validation['binary_fpr']:.4f} together)")  # fmt: skip
         return "; ".join(parts)
 
     # -- files -----------------------------------------------------------------------------
@@ -271,6 +292,22 @@ def budget_unmet(rule: DecisionRule) -> str | None:
             f"{v['binary_fpr']:.2%} of the normal rows have P(normal) = 0 (the model's "
             "probabilities are too coarse to rank them); the rule flags only rows with "
             "P(normal) = 0")  # fmt: skip
+
+
+def joint_threshold(normal_scores, normal_novel, max_fpr: float) -> float:
+    """The lowest threshold t for which normal rows with score ≥ t *or* flagged novel are
+    at most ``max_fpr`` of them (1 when the novel rows alone take the budget)."""
+    s = np.asarray(normal_scores, dtype=np.float64)
+    novel = np.asarray(normal_novel, dtype=bool)
+    if len(s) == 0:
+        raise DataError("no normal validation rows to choose a threshold on")
+    left = int(math.floor(max_fpr * len(s) + 1e-9)) - int(novel.sum())
+    rest = np.sort(s[~novel])[::-1]
+    if left < 0:
+        return 1.0
+    if left >= len(rest):
+        return 0.0
+    return min(float(np.nextafter(rest[left], np.inf)), 1.0)
 
 
 def too_few_normal_rows(n_normal: int, max_fpr: float) -> str | None:

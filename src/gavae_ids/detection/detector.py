@@ -186,21 +186,24 @@ class Detector:
         proba = np.asarray(self.classifier.predict_proba(Xt))
         return proba if self.decision_ is None else self.decision_.proba(proba)
 
-    def decide(self, proba, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def decide(self, proba, threshold: float | None = None, *,
+               novelty: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """``(class index, attack flag)`` of rows with probabilities ``proba``
         (:meth:`predict_proba_encoded`), by the detector's decision rule.
 
         Without a rule: the most probable class, an attack when it is not the
         normal class. With a threshold (the rule's, or ``threshold``, which
         overrides it): an attack when 1 − P(normal) ≥ threshold, labelled with
-        its most probable attack class; every other row is normal.
+        its most probable attack class; every other row is normal. ``novelty=True``:
+        the novelty flag is on too, and the rule's joint threshold applies (alerts and
+        novel rows together within the false-alarm budget).
         """
         rule = self.decision_
         if rule is None:
             rule = DecisionRule(list(self.classes_), self.normal_label)
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise DataError(f"threshold must lie in [0, 1], got {threshold}")
-        return rule.decide(proba, threshold)
+        return rule.decide(proba, threshold, novelty=novelty)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities of raw records; columns follow ``classes_``."""
@@ -213,7 +216,7 @@ class Detector:
         :data:`NOVEL_LABEL` (``"novel"``) instead of its predicted class.
         """
         Xt = self.encode(X)[0]
-        pred_idx, _ = self.decide(self.predict_proba_encoded(Xt))
+        pred_idx, _ = self.decide(self.predict_proba_encoded(Xt), novelty=novelty)
         labels = self.classes_[pred_idx]
         if novelty:
             labels = labels.copy()
@@ -234,7 +237,7 @@ class Detector:
         With ``novelty=True`` a novel record (:meth:`novel`) is an attack too.
         """
         Xt = self.encode(X)[0]
-        pred, flags = self.decide(self.predict_proba_encoded(Xt), threshold)
+        pred, flags = self.decide(self.predict_proba_encoded(Xt), threshold, novelty=novelty)
         if novelty:
             flags = flags | self.novel_mask_encoded(Xt, pred)
         return flags

@@ -30,6 +30,7 @@ from gavae_ids.detection.decision import (
     DecisionRule,
     budget_unmet,
     choose_rule,
+    joint_threshold,
     prior_weights,
     too_few_normal_rows,
 )
@@ -329,6 +330,9 @@ def train_detector(
         det.info["decision"] = det.decision_.describe()
     if novelty and callable(getattr(sampler, "reconstruction_error", None)):
         det.info["novelty"] = _fit_novelty(det, fitted, X, y, novelty_fpr_budget)
+        if det.novelty_ is not None and det.decision_ is not None:
+            _joint_novelty_budget(det, fitted, X, y, cap=decision == "cap")
+            det.info["decision"] = det.decision_.describe()
     if out is not None:
         det.save(out, overwrite=overwrite)
     return det
@@ -468,6 +472,39 @@ def _fit_info(fitted, card, *, params: dict, random_state: int, t0: float) -> di
         fit_seconds=round(time.perf_counter() - t0, 3),
     )
     return info
+
+
+def _joint_novelty_budget(det: Detector, fitted, X, y, *, cap: bool) -> None:
+    """With a false-alarm budget and the novelty flag: the threshold under which the
+    classifier's alerts and the novel rows together stay within the budget on the
+    holdout rows (``score --novelty`` uses it). Needs a holdout (not ``--cv``)."""
+    rule = det.decision_
+    split, val = getattr(fitted, "holdout_rows_", None), getattr(fitted, "validation_proba_", None)
+    if rule.max_fpr is None or split is None or val is None:
+        return
+    rows, proba = val
+    y_val = np.asarray(y).astype(str)[rows]
+    p = rule.proba(proba)
+    Xv = det.encode(X.reset_index(drop=True).iloc[rows])[0]
+    normal = y_val == det.normal_label
+
+    def joint(t):
+        pred, attack = rule.decide(p, t)
+        return attack | det.novel_mask_encoded(Xv, pred)
+
+    flagged = joint(rule.threshold)
+    if cap and rule.threshold is None and flagged[normal].mean() <= rule.max_fpr:
+        t = None  # argmax and the novel rows keep the budget together
+    else:
+        pred, _ = rule.decide(p, rule.threshold)
+        novel = det.novel_mask_encoded(Xv, pred)
+        t = joint_threshold(1.0 - p[normal, rule.normal_index], novel[normal], rule.max_fpr)
+        flagged = joint(t)
+    rule.novelty_threshold = t
+    rule.novelty_validation = {
+        "binary_dr": float(flagged[~normal].mean()) if (~normal).any() else None,
+        "binary_fpr": float(flagged[normal].mean()) if normal.any() else None,
+    }
 
 
 def _fit_novelty(det: Detector, fitted, X, y, fpr_budget) -> str:

@@ -384,7 +384,7 @@ def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, deta
                  threshold, novelty: bool = False):  # fmt: skip
     if len(chunk.rows):
         proba = det.predict_proba_encoded(chunk.Xt)
-        pred, attack = det.decide(proba, threshold)
+        pred, attack = det.decide(proba, threshold, novelty=novelty)
         novel = None
         if novelty:
             novel = det.novel_mask_encoded(chunk.Xt, pred)
