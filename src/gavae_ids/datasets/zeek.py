@@ -141,18 +141,10 @@ class ZeekHeader:
             key, _, rest = line[1:].partition(" ")
         key = key.strip()
         entries = [e for part in rest.split(self.separator) for e in part.split()]
-        if key == "fields":
-            self.fields = entries
-        elif key == "types":
-            self.types = entries
-        elif key == "set_separator":
-            self.set_separator = rest
-        elif key == "empty_field":
-            self.empty_field = rest
-        elif key == "unset_field":
-            self.unset_field = rest
-        elif key == "path":
-            self.path = rest
+        if key in ("fields", "types"):  # lists of names; the other directives are one value
+            setattr(self, key, entries)
+        elif key in ("set_separator", "empty_field", "unset_field", "path"):
+            setattr(self, key, rest)
         return key
 
     def type_of(self, column: str) -> str:
