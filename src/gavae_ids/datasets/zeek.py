@@ -45,16 +45,12 @@ One parser (:class:`ZeekParser`) serves both the training loader (:func:`load_ze
 
 from __future__ import annotations
 
-import codecs
-import csv
 import gzip
-import io
-import json
 import logging
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -62,28 +58,27 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from gavae_ids._util.validate import to_finite
+from gavae_ids.datasets._zeek_header import (  # noqa: F401 (re-exported)
+    _NOT_FEATURE_TYPES,
+    CONN_LOG_TYPES,
+    IDENTIFIERS,
+    LABEL_COLUMNS,
+    NUMERIC_TYPES,
+    ZeekHeader,
+    is_numeric_type,
+)
+from gavae_ids.datasets._zeek_lines import (  # noqa: F401 (ZeekParser, Rejected: re-exported)
+    Rejected,
+    Segment,
+    ZeekParser,
+    json_types,
+)
 from gavae_ids.exceptions import DataError, DatasetNotFoundError
 
 log = logging.getLogger(__name__)
 
 #: Input formats: ``auto`` tells them apart by content (:func:`sniff_format`).
 INPUT_FORMATS = ("auto", "csv", "zeek", "zeek-json")
-#: The fields and types of Zeek's standard ``conn.log`` (used for JSON logs, which carry none).
-CONN_LOG_TYPES = {
-    "ts": "time", "uid": "string", "id.orig_h": "addr", "id.orig_p": "port",
-    "id.resp_h": "addr", "id.resp_p": "port", "proto": "enum", "service": "string",
-    "duration": "interval", "orig_bytes": "count", "resp_bytes": "count",
-    "conn_state": "string", "local_orig": "bool", "local_resp": "bool",
-    "missed_bytes": "count", "history": "string", "orig_pkts": "count",
-    "orig_ip_bytes": "count", "resp_pkts": "count", "resp_ip_bytes": "count",
-    "tunnel_parents": "set[string]", "label": "string", "detailed-label": "string",
-}  # fmt: skip
-#: Columns that identify a flow: copied to the scored output, never features by default.
-IDENTIFIERS = ("ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "tunnel_parents")
-#: The label columns of IoT-23 / CTU-13 ``conn.log.labeled``: never features.
-LABEL_COLUMNS = ("label", "detailed-label")
-NUMERIC_TYPES = frozenset({"count", "int", "double", "interval", "time", "port"})
-_NOT_FEATURE_TYPES = ("addr", "subnet", "set[", "vector[", "table[")
 
 
 def sniff_format(head: bytes) -> str:
@@ -117,47 +112,6 @@ def check_input_format(fmt: str) -> str:
     return fmt
 
 
-# -- header --------------------------------------------------------------------------------
-@dataclass
-class ZeekHeader:
-    """The ``#`` directives in force for the data lines that follow them."""
-
-    separator: str = "\t"
-    set_separator: str = ","
-    empty_field: str = "(empty)"
-    unset_field: str = "-"
-    path: str | None = None
-    fields: list[str] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
-
-    def apply(self, line: str) -> str:
-        """Apply one ``#`` line; returns its directive name (``fields``, ``close``, …)."""
-        if line.startswith("#separator"):
-            value = line[len("#separator") :].strip()
-            self.separator = codecs.decode(value, "unicode_escape") if value else "\t"
-            return "separator"
-        key, found, rest = line[1:].partition(self.separator)
-        if not found:  # a directive written with spaces instead of the separator
-            key, _, rest = line[1:].partition(" ")
-        key = key.strip()
-        entries = [e for part in rest.split(self.separator) for e in part.split()]
-        if key in ("fields", "types"):  # lists of names; the other directives are one value
-            setattr(self, key, entries)
-        elif key in ("set_separator", "empty_field", "unset_field", "path"):
-            setattr(self, key, rest)
-        return key
-
-    def type_of(self, column: str) -> str:
-        """The declared Zeek type (a JSON log: the standard ``conn.log``'s, else ``""``)."""
-        if column in self.fields and self.fields.index(column) < len(self.types):
-            return self.types[self.fields.index(column)]
-        return CONN_LOG_TYPES.get(column, "")
-
-
-def is_numeric_type(zeek_type: str) -> bool:
-    return zeek_type in NUMERIC_TYPES
-
-
 def feature_roles(header: ZeekHeader, columns: Sequence[str], *, categorical=None,
                   drop: Sequence[str] = ()) -> tuple[list[str], list[str], list[str]]:  # fmt: skip
     """``(identifiers, numeric, categorical)`` of ``columns`` by the rules of the module
@@ -177,276 +131,6 @@ def feature_roles(header: ZeekHeader, columns: Sequence[str], *, categorical=Non
         else:
             cat.append(c)
     return ids, num, cat
-
-
-# -- lines ---------------------------------------------------------------------------------
-@dataclass
-class Rejected:
-    """A data line that cannot be used: its row (data lines from 1), line in the file,
-    why (``kind``, ``detail``, ``text``, as the scorer's reasons) and the raw line."""
-
-    row: int
-    line: int
-    kind: str
-    detail: str
-    text: str
-    record: str
-
-
-@dataclass
-class Segment:
-    """Data lines under one header: their fields as text frames, rows, lines and raw bytes."""
-
-    header: ZeekHeader
-    rows: list[int] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-    raw: list[bytes] = field(default_factory=list)  # for a rejects file
-    parts: list[pd.DataFrame] = field(default_factory=list)
-
-    def frame(self) -> pd.DataFrame:
-        """The fields of every line, as text (JSON: a field an object lacks is unset)."""
-        fields = self.header.fields
-        parts = [p if list(p.columns) == fields
-                 else p.reindex(columns=fields, fill_value=self.header.unset_field)
-                 for p in self.parts]  # fmt: skip
-        if not parts:
-            return pd.DataFrame(columns=fields, dtype=object)
-        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-
-    def text(self, i: int) -> str:
-        """Line ``i`` as read (bytes that are not UTF-8 as surrogates)."""
-        return _text(self.raw[i])
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="surrogateescape").removesuffix("\r")
-
-
-@dataclass
-class Batch:
-    """What one call of :meth:`ZeekParser.feed` found."""
-
-    segments: list[Segment]
-    rejected: list[Rejected]
-    n_rows: int  # data lines (scored or rejected)
-
-
-NO_FIELDS = ("no #fields line", "", "no #fields line before this data line")
-
-
-def _wrong_count(expected: int, found: int) -> tuple[str, str, str]:
-    return ("wrong field count", f"expected {expected}, found {found}",
-            f"expected {expected} fields, found {found}")  # fmt: skip
-
-
-class ZeekParser:
-    """Reads a Zeek log (header directives, data lines, rotation), keeping the row and line
-    numbers across calls of :meth:`feed`.
-
-    Runs of TSV data lines with the declared field count are read by pandas' C parser
-    (the separators counted with numpy first); other lines — a wrong count, IoT-23's
-    joined labels, a carriage return or NUL byte — and JSON lines go line by line.
-
-    Parameters
-    ----------
-    json_lines : bool
-        Zeek's JSON logging (one object per line) instead of the TSV log.
-    name : str
-        How errors name the file.
-    """
-
-    def __init__(self, *, json_lines: bool, name: str):
-        self.json_lines = json_lines
-        self.name = name
-        self.header = ZeekHeader()
-        self.row = 0
-        self.line = 0
-        self.changes: list[int] = []  # rows after which a new header block began
-        self._data_seen = False  # data lines since the last header block
-
-    def feed(self, lines: Sequence[bytes]) -> Batch:
-        """Parse ``lines`` (without their line ends)."""
-        self._segments: list[Segment] = []
-        self._rejected: list[Rejected] = []
-        self._seg = None
-        n_rows = 0
-        run: list[bytes] = []  # data lines in a row, parsed together
-        for raw in lines:
-            if raw[:1] != b"#":
-                run.append(raw)
-                continue
-            n_rows += self._run(run)
-            run = []
-            self.line += 1
-            text = _text(raw)
-            # Zeek starts a header block with #separator; after data lines, that (or a
-            # bare #fields line) is a rotation: new fields for the lines that follow.
-            if self._data_seen and text.startswith(("#separator", "#fields")):
-                self.header = replace(self.header, fields=[], types=[])
-                self.changes.append(self.row)
-                self._data_seen = False
-            self.header.apply(text)
-        n_rows += self._run(run)
-        self._rejected.sort(key=lambda r: r.row)
-        return Batch(self._segments, self._rejected, n_rows)
-
-    def _run(self, run: list[bytes]) -> int:
-        """Parse consecutive data lines: with pandas' C parser when the field counts allow,
-        else line by line; returns their number."""
-        if not run:
-            return 0
-        self._data_seen = True
-        first_row, first_line = self.row + 1, self.line + 1
-        self.row += len(run)
-        self.line += len(run)
-        if self._seg is None or self._seg.header is not self.header:
-            self._seg = Segment(self.header)
-            self._segments.append(self._seg)
-        parsed = self._fast(run) if self._fast_ok() else None
-        if parsed is None:
-            parsed = self._slow(run)
-        keep, frame, why = parsed
-        seg = self._seg
-        for i, reason in why.items():
-            self._rejected.append(Rejected(first_row + i, first_line + i, *reason,
-                                           _text(run[i])))  # fmt: skip
-        if len(keep):
-            seg.rows.extend((first_row + keep).tolist())
-            seg.lines.extend((first_line + keep).tolist())
-            seg.raw.extend(run[i] for i in keep.tolist())
-            seg.parts.append(frame)
-        return len(run)
-
-    def _fast_ok(self) -> bool:
-        sep = self.header.separator
-        return (not self.json_lines and bool(self.header.fields) and len(sep) == 1
-                and sep.isascii() and sep not in "\r\n\"")  # fmt: skip
-
-    def _fast(self, run: list[bytes]):
-        """``(kept positions, text frame, {position: reason})``, or None to go line by line
-        (a carriage return or NUL byte, or lines pandas splits otherwise)."""
-        block = b"\n".join(run) + b"\n"
-        if b"\r" in block or b"\x00" in block:
-            return None
-        n = len(self.header.fields)
-        arr = np.frombuffer(block, dtype=np.uint8)
-        nl = np.flatnonzero(arr == 10)
-        seps = np.flatnonzero(arr == ord(self.header.separator))
-        counts = np.diff(np.searchsorted(seps, nl), prepend=0) + 1
-        good = counts == n
-        if good.all():
-            frame = self._read_csv(block, len(run))
-            return None if frame is None else (np.arange(len(run)), frame, {})
-        # Lines with another count (wrong, or IoT-23's joined labels) go line by line;
-        # the rest through the C parser, then both back in line order.
-        fast = np.flatnonzero(good)
-        other = np.flatnonzero(~good)
-        frame = self._read_csv(b"".join(run[i] + b"\n" for i in fast.tolist()), len(fast))
-        if frame is None:
-            return None
-        keep_o, frame_o, why_o = self._slow([run[i] for i in other.tolist()])
-        keep = np.concatenate([fast, other[keep_o]])
-        order = np.argsort(keep, kind="stable")
-        frame = pd.concat([frame, frame_o], ignore_index=True).iloc[order]
-        why = {int(other[k]): r for k, r in why_o.items()}
-        return keep[order], frame.reset_index(drop=True), why
-
-    def _read_csv(self, block: bytes, n_lines: int) -> pd.DataFrame | None:
-        """Lines of the right field count as a text frame; None when pandas reads another
-        number of rows (then they go line by line)."""
-        if not n_lines:
-            return pd.DataFrame(columns=list(self.header.fields), dtype=object)
-        try:
-            frame = pd.read_csv(
-                io.BytesIO(block), sep=self.header.separator, header=None,
-                names=self.header.fields, dtype=object, na_filter=False, engine="c",
-                quoting=csv.QUOTE_NONE, skip_blank_lines=False, encoding_errors="replace",
-            )  # fmt: skip
-        except (pd.errors.ParserError, ValueError):
-            return None
-        return frame if len(frame) == n_lines else None
-
-    def _slow(self, run: list[bytes]):
-        keep, values, why = [], [], {}
-        for i, raw in enumerate(run):
-            text = _text(raw)
-            # Bytes that are not UTF-8 read as U+FFFD, as the CSV reader does; the
-            # rejects file gets the raw line.
-            v, reason = self._split(text if raw.isascii() else _replace_surrogates(text))
-            if reason is not None:
-                why[i] = reason
-            else:
-                keep.append(i)
-                values.append(v)
-        fields = self.header.fields
-        pad = [self.header.unset_field]
-        # JSON objects may name fields later lines add: those are unset in earlier lines.
-        values = [v if len(v) == len(fields) else v + pad * (len(fields) - len(v))
-                  for v in values]  # fmt: skip
-        frame = pd.DataFrame(values, columns=list(fields), dtype=object)
-        return np.asarray(keep, dtype=np.int64), frame, why
-
-    def _split(self, text: str):
-        """``(values, None)`` or ``(None, (kind, detail, text))`` for one data line."""
-        if not text.strip():
-            return None, ("empty line", "", "empty line")
-        if self.json_lines:
-            return self._split_json(text)
-        h = self.header
-        if not h.fields:
-            return None, NO_FIELDS
-        values = text.split(h.separator)
-        n = len(h.fields)
-        if len(values) == n - 2:  # IoT-23: the last three fields joined by spaces
-            tail = values[-1].split()
-            if len(tail) == 3:
-                values = values[:-1] + tail
-        if len(values) != n:
-            return None, _wrong_count(n, len(values))
-        return values, None
-
-    def _split_json(self, text: str):
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as e:
-            return None, ("malformed JSON", e.msg, f"malformed JSON ({e.msg})")
-        if not isinstance(obj, dict):
-            return None, ("malformed JSON", "not an object", "malformed JSON (not an object)")
-        h = self.header
-        for k in obj:
-            if k not in h.fields:
-                h.fields.append(k)
-        return [_json_text(obj.get(k), h) for k in h.fields], None
-
-
-def _replace_surrogates(text: str) -> str:
-    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
-
-
-def _json_text(v, h: ZeekHeader) -> str:
-    """A JSON value as Zeek's TSV would write it."""
-    if v is None:
-        return h.unset_field
-    if isinstance(v, bool):
-        return "T" if v else "F"
-    if isinstance(v, list):
-        return h.set_separator.join(map(str, v)) if v else h.empty_field
-    return str(v)
-
-
-def json_types(frame: pd.DataFrame, header: ZeekHeader) -> None:
-    """Give a JSON log's header types: the standard ``conn.log``'s, else numeric when every
-    set value is a number."""
-    types = []
-    for c in header.fields:
-        t = CONN_LOG_TYPES.get(c)
-        if t is None:
-            col = frame[c] if c in frame else pd.Series([], dtype=object)
-            col = col[~col.isin([header.unset_field, header.empty_field])]
-            numeric = len(col) and to_finite(col)[1] is None
-            t = "double" if numeric else "string"
-        types.append(t)
-    header.types = types
 
 
 # -- values --------------------------------------------------------------------------------
