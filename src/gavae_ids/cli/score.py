@@ -115,6 +115,16 @@ def score_cmd(
         "rows of the predicted class) and count novel rows as attacks; needs a bundle with "
         "novelty thresholds (gavae-dnn).",
     ),
+    explain: int = typer.Option(
+        0,
+        "--explain",
+        min=0,
+        metavar="K",
+        help="Add columns why_1 ... why_K: for every alert, the K fields that contributed "
+        "most toward its attack class, as field=value (+contribution); empty for other "
+        "rows. LightGBM, forests (pip install 'gavae-ids[explain]') and the torch networks; "
+        "one file at a time.",
+    ),
     engine: str = typer.Option(
         "local",
         "--engine",
@@ -155,10 +165,12 @@ def score_cmd(
     if is_multi_input(inputs) or engine != "local" or scheduler or workers:
         if rejects is not None:
             raise DataError("--rejects names one file; a job writes <out>/_rejects/<input>.csv")
+        if explain:
+            raise DataError("--explain scores one file at a time (with --engine local)")
         summary = score_files(model_dir, inputs, out, engine=engine, scheduler=scheduler,
                               workers=workers, **kw)  # fmt: skip
     else:
-        summary = score_file(model_dir, inputs[0], out, rejects=rejects, **kw)
+        summary = score_file(model_dir, inputs[0], out, rejects=rejects, explain=explain, **kw)
     if not _report(summary, max_reject_rate):
         raise typer.Exit(EXIT_TOO_MANY_REJECTS)
 
