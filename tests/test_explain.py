@@ -283,3 +283,22 @@ def test_cli_explains_and_refuses_a_method_without_explanation(tmp_path):
     assert r.exit_code == 0, r.output
     got = pd.read_csv(tmp_path / "d.csv", keep_default_na=False)
     assert list(got.columns[-2:]) == ["why_1", "why_2"]
+
+
+@needs_lgbm
+def test_a_job_of_several_files_explains_each(lgbm_det, tmp_path):
+    from gavae_ids.scoring.jobs import score_files
+
+    (tmp_path / "in").mkdir()
+    for seed in (9, 10):
+        table(n=150, seed=seed)[0].to_csv(tmp_path / "in" / f"f{seed}.csv", index=False)
+    score_files(lgbm_det, str(tmp_path / "in"), tmp_path / "out", explain=1, verbose=False)
+    for seed in (9, 10):
+        got = pd.read_csv(tmp_path / "out" / f"f{seed}.csv", keep_default_na=False)
+        alert = got["is_attack"] == 1
+        assert alert.any() and (got.loc[~alert, "why_1"] == "").all()
+        assert got.loc[alert, "why_1"].str.startswith("key=").mean() >= 0.95
+    with pytest.raises(DataError, match="not available"):
+        score_files(detector("hgb"), str(tmp_path / "in"), tmp_path / "out2", explain=1,
+                    verbose=False)  # fmt: skip
+    assert not (tmp_path / "out2").exists()

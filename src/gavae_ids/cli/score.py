@@ -122,8 +122,7 @@ def score_cmd(
         metavar="K",
         help="Add columns why_1 ... why_K: for every alert, the K fields that contributed "
         "most toward its attack class, as field=value (+contribution); empty for other "
-        "rows. LightGBM, forests (pip install 'gavae-ids[explain]') and the torch networks; "
-        "one file at a time.",
+        "rows. LightGBM, forests (pip install 'gavae-ids[explain]') and the torch networks.",
     ),
     engine: str = typer.Option(
         "local",
@@ -161,16 +160,14 @@ def score_cmd(
     kw = dict(fmt=fmt, threshold=threshold, header=not no_header,
               trailing_fields=trailing_fields, extra_columns=extra_columns,
               chunk_size=chunk_size, torch_threads=threads, novelty=novelty,
-              verbose=not quiet, input_format=input_format)  # fmt: skip
+              verbose=not quiet, input_format=input_format, explain=explain)  # fmt: skip
     if is_multi_input(inputs) or engine != "local" or scheduler or workers:
         if rejects is not None:
             raise DataError("--rejects names one file; a job writes <out>/_rejects/<input>.csv")
-        if explain:
-            raise DataError("--explain scores one file at a time (with --engine local)")
         summary = score_files(model_dir, inputs, out, engine=engine, scheduler=scheduler,
                               workers=workers, **kw)  # fmt: skip
     else:
-        summary = score_file(model_dir, inputs[0], out, rejects=rejects, explain=explain, **kw)
+        summary = score_file(model_dir, inputs[0], out, rejects=rejects, **kw)
     if not _report(summary, max_reject_rate):
         raise typer.Exit(EXIT_TOO_MANY_REJECTS)
 

@@ -1,0 +1,78 @@
+"""What ``score --explain K`` costs: rows/s with and without it, per model family.
+
+Each method is trained with ``train_detector("nsl-kdd", method, quick=True)`` on
+KDDTrain+_20Percent (at most 500 rows per class, the quick budgets, seed 0; its
+decision rule chosen on the 20 % validation split of those training rows, the
+default "cap" rule at a 1 % false-alarm budget). KDDTest+ (22,544 rows, shipped
+with the package) is then scored end to end from a CSV file to a CSV file with
+:func:`gavae_ids.scoring.score_file` (one classifier thread), without and with
+``explain=K``, alternating, ``--repeats`` times each; the table shows the median
+rows/s, the ratio of the two medians, and the alert share (rows flagged
+``is_attack``, the only rows explained).
+
+Timings are wall-clock on whatever else the machine runs: compare the two
+columns of one row, measured side by side, rather than rows across runs.
+
+Usage::
+
+    python benchmarks/bench_explain.py                       # lgbm, rf, dnn, K=3
+    python benchmarks/bench_explain.py --methods lgbm,gavae-rf,cnn --k 5 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+
+def time_scoring(det, src: Path, out: Path, explain: int) -> tuple[float, object]:
+    from gavae_ids.scoring import score_file
+
+    t0 = time.perf_counter()
+    summary = score_file(det, src, out, explain=explain, verbose=False, torch_threads=1)
+    return time.perf_counter() - t0, summary
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--methods", default="lgbm,rf,dnn")
+    p.add_argument("--k", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=3)
+    args = p.parse_args(argv)
+
+    from gavae_ids.datasets import load_nsl_kdd
+    from gavae_ids.detection.train import train_detector
+
+    test = load_nsl_kdd("test")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "KDDTest+.csv"
+        test.X.to_csv(src, index=False)
+        print(f"KDDTest+: {len(test.X):,} rows; K = {args.k}; median of {args.repeats} runs "
+              "each, alternating; one classifier thread")  # fmt: skip
+        print(f"{'method':<12} {'alert share':>11} {'rows/s plain':>13} "
+              f"{'rows/s explain':>15} {'ratio':>6} {'explained alerts/s':>19}")  # fmt: skip
+        for method in args.methods.split(","):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                det = train_detector("nsl-kdd", method=method, quick=True, random_state=0,
+                                     verbose=False, novelty=False)  # fmt: skip
+            plain, expl = [], []
+            for _ in range(args.repeats):
+                s, summary = time_scoring(det, src, Path(tmp) / "plain.csv", 0)
+                plain.append(s)
+                s, _ = time_scoring(det, src, Path(tmp) / "why.csv", args.k)
+                expl.append(s)
+            n, alerts = summary.scored, summary.attacks
+            tp, te = statistics.median(plain), statistics.median(expl)
+            # explained alerts per second of the extra time --explain took
+            extra = alerts / (te - tp) if te > tp else float("inf")
+            print(f"{method:<12} {alerts / n:>10.1%} {n / tp:>13,.0f} {n / te:>15,.0f} "
+                  f"{tp / te:>6.2f} {extra:>19,.0f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
