@@ -39,8 +39,8 @@ from pathlib import Path
 
 from gavae_ids._util.progress import progress_bar
 from gavae_ids.datasets.zeek import check_input_format
-from gavae_ids.detection.explain import AlertExplainer
 from gavae_ids.detection.detector import Detector
+from gavae_ids.detection.explain import AlertExplainer
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS
 from gavae_ids.scoring._driver import _reader, check_options
