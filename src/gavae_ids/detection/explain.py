@@ -231,8 +231,9 @@ class AlertExplainer:
             out[r : r + EXPLAIN_BLOCK] = np.asarray(c, dtype=np.float64) @ self.to_fields
         return out
 
-    def values(self, Xt) -> list[list[str]]:
-        """Per row, the text of every source field's value as the model read it."""
+    def values(self, Xt) -> list[np.ndarray]:
+        """Per source field, its values as the model read them (numbers as floats, categories
+        as text, :data:`UNSEEN_VALUE` where the block is all zeros)."""
         frame = self.preprocessor.inverse_transform(Xt)
         cols = []
         for name in self.fields:
@@ -240,10 +241,9 @@ class AlertExplainer:
             if name in self.blocks:
                 b = self.blocks[name]
                 seen = np.asarray(Xt)[:, b.start : b.stop].max(axis=1) > 0
-                cols.append([str(v) if s else UNSEEN_VALUE for v, s in zip(col, seen, strict=True)])
-            else:
-                cols.append([f"{float(v):.6g}" for v in col])
-        return [list(r) for r in zip(*cols, strict=True)] if cols else []
+                col = np.where(seen, col.astype(str).astype(object), UNSEEN_VALUE)
+            cols.append(col)
+        return cols
 
     def target_classes(self, proba, pred) -> np.ndarray:
         """The attack class of each alert: its prediction, else its most probable attack."""
@@ -261,11 +261,13 @@ class AlertExplainer:
             return []
         contrib = self.field_contributions(Xt, self.target_classes(proba, pred))
         values = self.values(Xt)
+        text = [not np.issubdtype(v.dtype, np.number) for v in values]
         order = np.argsort(-contrib, axis=1, kind="stable")[:, : self.k]
         out = []
         for i, row in enumerate(order):
-            cells = [f"{self.fields[j]}={values[i][j]} ({contrib[i, j]:+.3g})"
-                     for j in row if contrib[i, j] != 0]  # fmt: skip
+            # Only the K cells written are formatted: a Python step per cell, not per field.
+            cells = [f"{self.fields[j]}={values[j][i] if text[j] else f'{values[j][i]:.6g}'} "
+                     f"({contrib[i, j]:+.3g})" for j in row if contrib[i, j] != 0]  # fmt: skip
             out.append(cells + [""] * (self.k - len(cells)))
         return out
 
