@@ -51,6 +51,8 @@ def table(n=900, seed=0, decider="key"):
         # (the zero row) gives a field at its minimum no contribution (see the docs).
         y = np.select([df["key"] > 0.75, (df["key"] > 0.4) & (df["key"] < 0.55)],
                       ["dos", "probe"], "normal")  # fmt: skip
+    elif decider == "key-binary":  # the normal class sorts last: LightGBM's log-odds are its
+        y = np.where(df["key"] > 0.7, "attack", "normal")
     else:
         y = np.where(df["proto"] == "icmp", "scan", "normal")
     return df, y
@@ -113,7 +115,38 @@ def test_a_one_hot_block_is_reported_as_its_source_field(method):
         assert len(named) == len(set(named))
 
 
+@needs_lgbm
+def test_binary_lightgbm_explains_toward_the_attack_class_whichever_class_is_first():
+    det = detector("lgbm", decider="key-binary")
+    assert list(det.classes_) == ["attack", "normal"]
+    df, _ = table(n=300, seed=11)
+    why, attack = explain(det, df)
+    first = np.asarray(why["why_1"])[attack]
+    assert np.mean([w.startswith("key=") and "(+" in w for w in first]) >= 0.95
+
+
 # -- the cells ---------------------------------------------------------------------------------
+@needs_lgbm
+def test_an_unseen_category_reads_as_a_question_mark(lgbm_det):
+    df, _ = table(n=5, seed=12)
+    df.loc[2, "proto"] = "sctp"
+    Xt = lgbm_det.encode(df)[0]
+    proto = AlertExplainer(lgbm_det, 1).values(Xt)[list(df.columns).index("proto")]
+    assert proto[2] == "?" and list(np.delete(proto, 2)) == list(np.delete(df["proto"], 2))
+
+
+@needs_lgbm
+def test_an_alert_predicted_normal_is_explained_toward_its_likeliest_attack(lgbm_det):
+    ex = AlertExplainer(lgbm_det, 1)
+    classes = list(lgbm_det.classes_)  # dos, normal, probe
+    proba = np.zeros((2, 3))
+    proba[0, [0, 1, 2]] = [0.1, 0.6, 0.3]  # flagged by --novelty or a threshold only
+    proba[1, [0, 1, 2]] = [0.7, 0.2, 0.1]
+    pred = np.array([classes.index("normal"), classes.index("dos")])
+    assert classes[ex.target_classes(proba, pred)[0]] == "probe"
+    assert classes[ex.target_classes(proba, pred)[1]] == "dos"
+
+
 @needs_lgbm
 def test_cells_show_the_value_read_and_the_signed_contribution(lgbm_det):
     df, _ = table(n=200, seed=3)
