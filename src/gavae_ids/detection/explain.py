@@ -62,9 +62,10 @@ def why_columns(k: int) -> list[str]:
 # -- contributions per model family ----------------------------------------------------------
 def _lightgbm_contrib(clf):
     booster = clf.booster_
-    threads = max(int(clf.n_jobs or 0), 0)
 
     def contrib(Xt, target, normal):
+        # n_jobs read now: scoring sets it to --threads for the run (0: LightGBM's default)
+        threads = max(int(clf.n_jobs or 0), 0)
         raw = np.asarray(booster.predict(Xt, pred_contrib=True, num_threads=threads))
         n, f = Xt.shape
         if raw.shape[1] == f + 1:  # binary objective: one raw score, the log-odds of class 1
@@ -86,12 +87,9 @@ def _forest_contrib(clf):
     explainer = shap.TreeExplainer(clf)
 
     def contrib(Xt, target, normal):
-        phi = np.asarray(explainer.shap_values(np.asarray(Xt, dtype=np.float64),
-                                               check_additivity=False))  # fmt: skip
-        if phi.ndim == 2:  # an old shap: one matrix per class, stacked by np.asarray
-            phi = phi[None]
-        if phi.shape[0] != len(Xt):  # (classes, rows, features)
-            phi = np.moveaxis(phi, 0, -1)
+        phi = explainer.shap_values(np.asarray(Xt, dtype=np.float64), check_additivity=False)
+        # shap < 0.45: a list of (rows, features) per class; later (rows, features, classes)
+        phi = np.stack(phi, axis=-1) if isinstance(phi, list) else np.asarray(phi)
         rows = np.arange(len(Xt))
         return phi[rows, :, target] - phi[rows, :, normal]
 
