@@ -122,7 +122,7 @@ def score_cmd(
         metavar="K",
         help="Add columns why_1 ... why_K: for every alert, the K fields that contributed "
         "most toward its attack class, as field=value (+contribution); empty for other "
-        "rows. LightGBM, forests (pip install 'gavae-ids[explain]') and the torch networks.",
+        "rows. LightGBM, forests (with shap: the 'explain' extra) and the torch networks.",
     ),
     engine: str = typer.Option(
         "local",
