@@ -115,6 +115,15 @@ def score_cmd(
         "rows of the predicted class) and count novel rows as attacks; needs a bundle with "
         "novelty thresholds (gavae-dnn).",
     ),
+    explain: int = typer.Option(
+        0,
+        "--explain",
+        min=0,
+        metavar="K",
+        help="Add columns why_1 ... why_K: for every alert, the K fields that contributed "
+        "most toward its attack class, as field=value (+contribution); empty for other "
+        "rows. LightGBM, forests (with shap: the 'explain' extra) and the torch networks.",
+    ),
     engine: str = typer.Option(
         "local",
         "--engine",
@@ -151,7 +160,7 @@ def score_cmd(
     kw = dict(fmt=fmt, threshold=threshold, header=not no_header,
               trailing_fields=trailing_fields, extra_columns=extra_columns,
               chunk_size=chunk_size, torch_threads=threads, novelty=novelty,
-              verbose=not quiet, input_format=input_format)  # fmt: skip
+              verbose=not quiet, input_format=input_format, explain=explain)  # fmt: skip
     if is_multi_input(inputs) or engine != "local" or scheduler or workers:
         if rejects is not None:
             raise DataError("--rejects names one file; a job writes <out>/_rejects/<input>.csv")

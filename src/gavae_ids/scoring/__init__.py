@@ -10,7 +10,9 @@ invalid UTF-8 included, without its line end); a summary counts both, and
 the rejections per reason.
 
 Row numbers count data rows from 1: with a header line, row ``r`` is line
-``r + 1`` of the file.
+``r + 1`` of the file. With ``explain=K``, the columns ``why_1 … why_K`` follow the
+scores: the fields behind each alert (:mod:`gavae_ids.detection.explain`), computed
+on the alert rows of a chunk only.
 
 How a chunk is read (vectorised; no per-row Python for well-formed rows):
 

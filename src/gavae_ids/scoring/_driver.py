@@ -15,6 +15,7 @@ import numpy as np
 
 from gavae_ids._util.progress import progress_bar
 from gavae_ids.datasets.zeek import check_input_format, sniff_format
+from gavae_ids.detection.explain import AlertExplainer
 from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS, EXTRA_COLUMNS
@@ -89,6 +90,7 @@ def score_file(
     novelty: bool = False,
     verbose: bool = True,
     input_format: str = "auto",
+    explain: int = 0,
 ) -> ScoreSummary:
     """Score every row of a traffic CSV with a detector; see the module docstring.
 
@@ -151,6 +153,11 @@ def score_file(
         data lines are the rows, ``header`` and ``trailing_fields`` do not apply,
         and its identifier columns (``ts``, ``uid``, ``id.*``) are copied into the
         output after ``row``.
+    explain : int, default=0
+        Add the columns ``why_1 … why_<explain>``: for every alert, the fields that
+        contributed most toward its attack class, as ``field=value (+contribution)``
+        (:mod:`gavae_ids.detection.explain`); empty for other rows. LightGBM, forests
+        (with ``shap``) and the torch networks only.
 
     Returns
     -------
@@ -182,6 +189,7 @@ def score_file(
         raise DataError("the output would overwrite the input", path=source)
     # Long by its parameters and their docs only; the stages are wired in the helpers below.
     det = _file_detector(model, novelty)
+    explainer = AlertExplainer(det, explain) if explain else None
     t0 = time.perf_counter()
     summary = ScoreSummary(novel=0 if novelty else None)
     reasons: Counter[str] = Counter()
@@ -194,11 +202,12 @@ def score_file(
                 stack, det, source, out, rejects, summary, header=header,
                 trailing_fields=trailing_fields, extra_columns=extra_columns,
                 chunk_size=chunk_size, fmt=fmt, decimals=decimals, novelty=novelty,
-                input_format=input_format)  # fmt: skip
+                input_format=input_format,
+                tail_columns=explainer.columns if explainer else ())  # fmt: skip
             with progress_bar("scoring", None, verbose) as task:
                 for chunk in _prefetch(reader.chunks(det)):
                     _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
-                                 threshold, novelty)  # fmt: skip
+                                 threshold, novelty, explainer)  # fmt: skip
                     rate = summary.total / max(time.perf_counter() - t0, 1e-9)
                     status = f"{rate:,.0f} rows/s, {summary.rejected:,} rejected"
                     task.advance(chunk.n_lines, status=status)
@@ -239,7 +248,8 @@ def _file_detector(model, novelty: bool):
 
 def _open_stages(stack: contextlib.ExitStack, det, source, out, rejects, summary: ScoreSummary,
                  *, header: bool, trailing_fields, extra_columns: str, chunk_size: int,
-                 fmt: str, decimals: int, novelty: bool, input_format: str):  # fmt: skip
+                 fmt: str, decimals: int, novelty: bool, input_format: str,
+                 tail_columns=()):  # fmt: skip
     """Open the input and plan it (header checked), then — only then — the outputs; the
     stages closed by ``stack``: ``(reader, score writer, rejects writer)``."""
     stream, name = stack.enter_context(_open_input(source))
@@ -257,7 +267,7 @@ def _open_stages(stack: contextlib.ExitStack, det, source, out, rejects, summary
     if rejects is not None:
         rstream, summary.rejects = stack.enter_context(_open_output(rejects))
     writer = _score_writer(ostream, det.classes_, fmt, decimals, novelty,
-                           getattr(reader, "id_columns", ()))  # fmt: skip
+                           getattr(reader, "id_columns", ()), tail_columns)  # fmt: skip
     writer.header()
     stack.callback(writer.close)
     rejects_out = _RejectWriter(rstream)
@@ -306,12 +316,12 @@ def _reader(schema: TrainingSchema, stream, name: str, *, header: bool, trailing
 
 
 def _score_writer(stream, classes, fmt: str, decimals: int, novelty: bool = False,
-                  id_columns=()):  # fmt: skip
+                  id_columns=(), tail_columns=()):  # fmt: skip
     """The writer stage: ``header()``, ``write(rows, pred, proba, attack, unseen[, novel,
-    ids])``, ``close()``."""
+    ids, tail])``, ``close()``; ``tail`` maps ``tail_columns`` to text per row."""
     if fmt == "parquet":
-        return ParquetScoreWriter(stream, classes, decimals, novelty, id_columns)
-    return _ScoreWriter(stream, classes, fmt, decimals, novelty, id_columns)
+        return ParquetScoreWriter(stream, classes, decimals, novelty, id_columns, tail_columns)
+    return _ScoreWriter(stream, classes, fmt, decimals, novelty, id_columns, tail_columns)
 
 
 def _prepared_chunks(det: Detector, parser: _BlockParser, blocks):
@@ -381,7 +391,7 @@ def _prefetch(iterator, depth: int = 2):
 
 
 def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, details,
-                 threshold, novelty: bool = False):  # fmt: skip
+                 threshold, novelty: bool = False, explainer=None):  # fmt: skip
     if len(chunk.rows):
         proba = det.predict_proba_encoded(chunk.Xt)
         pred, attack = det.decide(proba, threshold, novelty=novelty)
@@ -390,7 +400,9 @@ def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, deta
             novel = det.novel_mask_encoded(chunk.Xt, pred)
             attack = attack | novel
             summary.novel += int(novel.sum())
-        writer.write(chunk.rows, pred, proba, attack, chunk.unseen, novel, chunk.ids)
+        # The hook of --explain: reasons computed on the alert rows only.
+        tail = None if explainer is None else explainer(chunk.Xt, proba, pred, attack)
+        writer.write(chunk.rows, pred, proba, attack, chunk.unseen, novel, chunk.ids, tail)
         summary.scored += len(chunk.rows)
         summary.attacks += int(attack.sum())
         summary.unseen += int(chunk.unseen.sum())

@@ -33,6 +33,7 @@ class ScoreOptions:
     torch_threads: int | None = 1
     novelty: bool = False
     input_format: str = "auto"
+    explain: int = 0
 
 
 @dataclass(frozen=True)

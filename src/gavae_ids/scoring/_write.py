@@ -101,12 +101,13 @@ def _csv_cell(s: str) -> str:
     return buf.getvalue()
 
 
-def score_columns(classes, novelty: bool = False, id_columns=()) -> list[str]:
+def score_columns(classes, novelty: bool = False, id_columns=(), tail_columns=()) -> list[str]:
     """Columns of the scored output, in order: ``row``, the input's identifier columns
-    (Zeek: ``ts``, ``uid``, …), the scores (``novel`` last, with the novelty flag)."""
+    (Zeek: ``ts``, ``uid``, …), the scores (``novel`` with the novelty flag), then text
+    columns such as ``why_1 … why_K`` (``--explain``)."""
     cols = ["row", *id_columns, "prediction", *[f"p_{c}" for c in classes], "is_attack",
             "unseen_category"]  # fmt: skip
-    return [*cols, "novel"] if novelty else cols
+    return [*cols, *(["novel"] if novelty else []), *tail_columns]
 
 
 _CSV_SPECIAL = re.compile(r'[,"\r\n]')
@@ -149,7 +150,8 @@ class _ScoreWriter:
     """Writes scored rows as CSV or JSON Lines, assembling the text with numpy."""
 
     def __init__(self, stream, classes, fmt: str, decimals: int, novelty: bool = False,
-                 id_columns=()):  # fmt: skip
+                 id_columns=(), tail_columns=()):  # fmt: skip
+        self.tail_columns = list(tail_columns)
         self.stream = stream
         self.fmt = fmt
         self.decimals = decimals
@@ -164,13 +166,13 @@ class _ScoreWriter:
             self.flags = [b"false", b"true"]
 
     def columns(self) -> list[str]:
-        return score_columns(self.classes, self.novelty, self.id_columns)
+        return score_columns(self.classes, self.novelty, self.id_columns, self.tail_columns)
 
     def header(self) -> None:
         if self.fmt == "csv":
             self.stream.write((",".join(_csv_cell(c) for c in self.columns()) + "\n").encode())
 
-    def write(self, rows, pred, proba, attack, unseen, novel=None, ids=None) -> None:
+    def write(self, rows, pred, proba, attack, unseen, novel=None, ids=None, tail=None) -> None:
         n = len(rows)
         if not n:
             return
@@ -184,6 +186,7 @@ class _ScoreWriter:
         ]
         if self.novelty:
             fields.append(_lookup_field(novel.astype(np.int64), self.flags))
+        fields += [_text_field(tail[c], self.fmt) for c in self.tail_columns]
         if self.fmt == "csv":
             seps = [b","] * (len(fields) - 1) + [b"\n"]
             parts = [x for f, s in zip(fields, seps, strict=True) for x in (f, s)]

@@ -40,6 +40,7 @@ from pathlib import Path
 from gavae_ids._util.progress import progress_bar
 from gavae_ids.datasets.zeek import check_input_format
 from gavae_ids.detection.detector import Detector
+from gavae_ids.detection.explain import AlertExplainer
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS
 from gavae_ids.scoring._driver import _reader, check_options
@@ -233,6 +234,7 @@ def score_files(
     novelty: bool = False,
     verbose: bool = True,
     input_format: str = "auto",
+    explain: int = 0,
     _task=None,
 ) -> JobSummary:
     """Score a folder, a glob or a list of traffic files (CSV, gzip CSV, Parquet) as one job.
@@ -259,7 +261,7 @@ def score_files(
     fmt : {"csv", "jsonl", "parquet"}, optional
         Output format; by default Parquet when every input is Parquet, else CSV.
     threshold, header, trailing_fields, extra_columns, chunk_size, decimals, torch_threads,
-    novelty, input_format
+    novelty, input_format, explain
         As for :func:`gavae_ids.scoring.score_file`, applied to every file.
     verbose : bool
         A progress bar over files on stderr.
@@ -294,9 +296,12 @@ def score_files(
                         trailing_fields=check_trailing_fields(trailing_fields),
                         extra_columns=extra_columns, chunk_size=chunk_size, decimals=decimals,
                         torch_threads=torch_threads, novelty=novelty,
-                        input_format=check_input_format(input_format))  # fmt: skip
+                        input_format=check_input_format(input_format),
+                        explain=explain)  # fmt: skip
     units = plan_units(sources, out_dir, fmt)
     det = _job_detector(model, engine=engine, novelty=novelty)
+    if explain:  # a method without explanation is refused before anything is written
+        AlertExplainer(det, explain)
     check_inputs(det.schema, units, opts)
     t0 = time.perf_counter()
     (Path(out_dir) / REJECTS_DIR).mkdir(parents=True, exist_ok=True)

@@ -221,9 +221,11 @@ def _records(table) -> list[str]:
 class ParquetScoreWriter:
     """Writes scored rows as Parquet, one row group per chunk (see the module docstring)."""
 
-    def __init__(self, stream, classes, decimals: int, novelty: bool = False, id_columns=()):
+    def __init__(self, stream, classes, decimals: int, novelty: bool = False, id_columns=(),
+                 tail_columns=()):  # fmt: skip
         self.pa, self.pq, _ = pyarrow()
         self.id_columns = list(id_columns)
+        self.tail_columns = list(tail_columns)
         self.stream = stream
         self.decimals = decimals
         self.novelty = novelty
@@ -231,19 +233,20 @@ class ParquetScoreWriter:
         self.writer = None
 
     def columns(self) -> list[str]:
-        return score_columns(self.classes, self.novelty, self.id_columns)
+        return score_columns(self.classes, self.novelty, self.id_columns, self.tail_columns)
 
     def _schema(self):
         pa = self.pa
         types = [pa.int64(), *[pa.string()] * len(self.id_columns), pa.string(),
                  *[pa.float64()] * len(self.classes), pa.bool_(), pa.bool_(),
-                 *([pa.bool_()] if self.novelty else [])]  # fmt: skip
+                 *([pa.bool_()] if self.novelty else []),
+                 *[pa.string()] * len(self.tail_columns)]  # fmt: skip
         return pa.schema(list(zip(self.columns(), types, strict=True)))
 
     def header(self) -> None:
         self.writer = self.pq.ParquetWriter(self.stream, self._schema())
 
-    def write(self, rows, pred, proba, attack, unseen, novel=None, ids=None) -> None:
+    def write(self, rows, pred, proba, attack, unseen, novel=None, ids=None, tail=None) -> None:
         if not len(rows):
             return
         scale = 10.0**self.decimals
@@ -255,6 +258,7 @@ class ParquetScoreWriter:
                   np.asarray(attack, dtype=bool), np.asarray(unseen, dtype=bool)]  # fmt: skip
         if self.novelty:
             arrays.append(np.asarray(novel, dtype=bool))
+        arrays += [np.asarray(tail[c], dtype=object) for c in self.tail_columns]
         schema = self._schema()
         table = self.pa.Table.from_arrays(
             [self.pa.array(a, type=t) for a, t in zip(arrays, schema.types, strict=True)],
