@@ -287,3 +287,43 @@ def test_score_a_capture_without_nfstream_names_the_extra(capture, monkeypatch):
     csv = io.BufferedReader(io.BytesIO(b"protocol\ntcp\n"))
     assert flows_reader(det, csv, "x.csv", "x.csv", input_format="auto", extra_columns="ignore",
                         chunk_size=100) is None  # fmt: skip
+
+
+# -- IoT-23 in the fetch registry --------------------------------------------------------------
+IOT23 = "CTU-IoT-Malware-Capture-44-1.conn.log.labeled"
+
+
+def test_iot23_is_fetched_only_when_named():
+    from gavae_ids.datasets.fetch import select_files
+
+    assert not [e for e in select_files() if e.dataset == "iot-23"]
+    named = select_files(dataset="iot-23")
+    assert IOT23 in [e.name for e in named] and all(e.format == "zeek" for e in named)
+    assert all(e.sha256 is None and e.rows is None for e in named)  # unverified candidates
+
+
+def test_iot23_copy_is_checked_by_its_fields_and_trains(tmp_path):
+    from gavae_ids.datasets import fetch_datasets, verify_datasets
+    from test_zeek import labeled_log  # an IoT-23-style log: labels joined by spaces
+
+    mirror, home = tmp_path / "mirror", tmp_path / "home"
+    (mirror / "iot-23").mkdir(parents=True)
+    text = labeled_log(range(90))
+    (mirror / "iot-23" / IOT23).write_text(text)
+    (r,) = fetch_datasets([IOT23], data_home=home, mirror=str(mirror), verbose=False)
+    assert r.status == "downloaded"
+    statuses = {s.name: s for s in verify_datasets(home)}
+    assert statuses[IOT23].state == "ok" and "90 data rows" in statuses[IOT23].detail
+    assert not [s for s in statuses.values() if s.dataset == "iot-23" and s.name != IOT23]
+    result = CliRunner().invoke(app, ["train", "--dataset", "zeek", "--input", str(r.path),
+                                      "--label", "detailed-label", "--normal-label", "-",
+                                      "-m", "rf", "--quick",
+                                      "--validation", "0", "--out", str(tmp_path / "b"),
+                                      "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "classes -, PartOfAHorizontalPortScan (normal: -)" in result.output
+    # A log whose #fields lacks the label columns is not an IoT-23 copy.
+    other = IOT23.replace("44-1", "34-1")
+    (mirror / "iot-23" / other).write_text(text.replace("   label   detailed-label", ""))
+    with pytest.raises(DataError, match=r"#fields has 21 columns, expected the 23 of iot-23"):
+        fetch_datasets([other], data_home=home, mirror=str(mirror), verbose=False)
