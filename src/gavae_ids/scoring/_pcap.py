@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gavae_ids.datasets.flows import (
+    IDENTIFIERS,
     OUTPUT_IDENTIFIERS,
     FlowSettings,
     capture_kind,
@@ -67,8 +68,9 @@ class PcapReader:
                 raise DataError(e.reason, path=name, row=e.row) from None
         self.id_columns = [c for c in OUTPUT_IDENTIFIERS if c not in det.schema.columns]
         self.ids = flows[self.id_columns].astype(str).reset_index(drop=True)
-        buf = io.BytesIO()
-        pq.write_table(pa.Table.from_pandas(flows, preserve_index=False), buf)
+        buf = io.BytesIO()  # the features only: identifiers are not extra columns here
+        features = flows.drop(columns=[c for c in IDENTIFIERS if c not in det.schema.columns])
+        pq.write_table(pa.Table.from_pandas(features, preserve_index=False), buf)
         buf.seek(0)
         self.inner = ParquetReader(det.schema, buf, name, extra_columns=extra_columns,
                                    chunk_size=chunk_size)  # fmt: skip
