@@ -240,6 +240,20 @@ def test_score_refuses_flows_of_other_settings(trained, capture):
 
 
 @needs_nfstream
+def test_flows_without_their_record_are_scored_with_a_warning(trained, caplog):
+    from gavae_ids.detection.detector import Detector
+    from gavae_ids.scoring import score_file
+
+    bare = trained["tmp"] / "bare.csv"
+    bare.write_bytes(trained["flows.csv"].read_bytes())  # no .features.json beside it
+    det = Detector.load(trained["bundle"])
+    with caplog.at_level("WARNING", logger="gavae_ids.scoring._pcap"):
+        s = score_file(det, bare, trained["tmp"] / "bare-scored.csv", verbose=False)
+    assert s.scored == len(trained["flows"])
+    assert "bare.csv records no feature set" in caplog.text
+
+
+@needs_nfstream
 def test_score_named_pcap_format_and_gzip_capture(trained, capture, tmp_path):
     import gzip
 

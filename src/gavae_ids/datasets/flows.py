@@ -211,26 +211,28 @@ def pcap_to_flows(path, settings: FlowSettings = FlowSettings()) -> pd.DataFrame
     """
     nfstream = _nfstream()
     n = check_capture(path)
+    columns = [*IDENTIFIERS, *FEATURES]
     try:
         streamer = nfstream.NFStreamer(
             source=str(path), statistical_analysis=True, n_dissections=0, n_meters=1,
             idle_timeout=settings.idle_timeout, active_timeout=settings.active_timeout,
             accounting_mode=settings.accounting_mode, bpf_filter=settings.bpf_filter,
         )  # fmt: skip
-        raw = streamer.to_pandas()
+        # Flow by flow rather than NFStreamer.to_pandas, which writes a temporary CSV
+        # into the current folder.
+        rows = [[getattr(flow, c) for c in columns] for flow in streamer]
     except (ValueError, OSError) as e:
         raise DataError(f"nfstream cannot read the capture ({e})", path=path) from None
-    if raw is None or not len(raw):
+    except AttributeError as e:
+        raise DataError(f"nfstream {nfstream.__version__} does not give a column of the "
+                        f"feature set ({e})", path=path) from None  # fmt: skip
+    if not rows:
         raise DataError(f"no flows: nfstream found no IP flow in the capture's {n:,} "
                         "packet(s)/block(s)", path=path)  # fmt: skip
-    missing = [c for c in (*IDENTIFIERS, *FEATURES) if c not in raw.columns]
-    if missing:
-        raise DataError(f"nfstream {nfstream.__version__} does not give column(s) "
-                        f"{', '.join(missing[:5])}", path=path)  # fmt: skip
-    flows = raw[[*IDENTIFIERS, *FEATURES]].copy()
+    flows = pd.DataFrame(rows, columns=columns)
     flows["protocol"] = flows["protocol"].map(lambda p: _PROTOCOLS.get(int(p), str(int(p))))
     flows.attrs["feature_set"] = feature_set(settings, nfstream.__version__)
-    return flows.reset_index(drop=True)
+    return flows
 
 
 def write_flows(flows: pd.DataFrame, out) -> Path:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import shutil
 import tempfile
 from dataclasses import replace
@@ -41,6 +42,8 @@ from gavae_ids.scoring.parquet import ParquetReader, pyarrow
 if TYPE_CHECKING:  # the detector brings torch
     from gavae_ids.detection.detector import Detector
 
+log = logging.getLogger(__name__)
+
 
 def flows_reader(det: Detector, stream, name: str, source, *, input_format: str,
                  extra_columns: str, chunk_size: int):  # fmt: skip
@@ -50,7 +53,12 @@ def flows_reader(det: Detector, stream, name: str, source, *, input_format: str,
         return PcapReader(det, stream, name, extra_columns=extra_columns, chunk_size=chunk_size)
     expected = det.info.get("feature_set")
     if expected is not None and isinstance(source, str | Path) and Path(source).is_file():
-        check_feature_set(expected, read_feature_set(source), source)
+        found = read_feature_set(source)
+        if found is None:
+            log.warning("%s records no feature set (Parquet metadata or a .features.json "
+                        "sidecar): cannot check it against the model's %s", source,
+                        describe(expected))  # fmt: skip
+        check_feature_set(expected, found, source)
     return None
 
 
