@@ -291,6 +291,15 @@ def load_flows(path, *, label: str = "label", drop=()) -> Bunch:
     and every other column are not. The file must record its feature set, which the
     bundle then keeps (``Bunch.feature_set``).
 
+    Parameters
+    ----------
+    path : path-like
+        Parquet (feature set in its metadata) or CSV (feature set in its sidecar).
+    label : str, default="label"
+        The class column joined to the flows.
+    drop : list of str
+        Features to leave out.
+
     Returns
     -------
     sklearn.utils.Bunch
