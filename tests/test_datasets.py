@@ -216,11 +216,12 @@ def test_registry_and_notice_agree_with_what_is_shipped():
     shipped = {e.name for e in registry().values() if e.shipped}
     assert shipped == set(SHIPPED)
     assert set(shipped_checksums()) == {n + ".gz" for n in SHIPPED}
-    assert {e.name for e in registry().values() if not e.shipped} == {
+    assert {e.name for e in registry().values() if not e.shipped and not e.optional} == {
         "KDDTrain+.txt",
         "UNSW_NB15_testing-set.csv",
         "UNSW_NB15_training-set.csv",
     }
+    assert {e.dataset for e in registry().values() if e.optional} == {"iot-23"}
     unsw_train = registry()["UNSW_NB15_training-set.csv"]
     assert unsw_train.sha256 is None and unsw_train.rows == 175_341
     assert len(unsw_train.columns) == 45 and unsw_train.columns[-2:] == ("attack_cat", "label")

@@ -44,7 +44,7 @@ def register_commands(app: typer.Typer) -> None:
     """Attach the top-level commands that exist in this build."""
     import importlib
 
-    for module in ("reproduce", "merge", "train", "score", "tune", "fidelity"):
+    for module in ("reproduce", "merge", "train", "score", "tune", "fidelity", "flows"):
         try:
             mod = importlib.import_module(f"gavae_ids.cli.{module}")
         except ModuleNotFoundError as e:

@@ -67,8 +67,9 @@ def score_cmd(
     input_format: str = typer.Option(
         "auto",
         "--input-format",
-        help="csv, zeek (TSV conn.log) or zeek-json; auto tells by the content (Parquet "
-        "magic, a #separator/#fields header, a JSON object per line, else CSV). "
+        help="csv, zeek (TSV conn.log), zeek-json or pcap (flows made by nfstream with the "
+        "bundle's settings; needs gavae-ids[flows]); auto tells by the content (pcap/pcapng or "
+        "Parquet magic, a #separator/#fields header, a JSON object per line, else CSV). "
         "(--format names the output format.)",
     ),
     no_header: bool = typer.Option(

@@ -24,7 +24,8 @@ def train_cmd(
         "nsl-kdd",
         "--dataset",
         "-d",
-        help="nsl-kdd, unsw-nb15, csv or zeek (a labelled Zeek conn.log).",
+        help="nsl-kdd, unsw-nb15, csv, zeek (a labelled Zeek conn.log) or flows "
+        "('gavae-ids flows' output with a label column joined).",
     ),
     method: str = typer.Option(
         None,

@@ -1,5 +1,5 @@
-"""Dataset loaders (no torch here): NSL-KDD, UNSW-NB15, any labelled CSV or Zeek conn.log;
-fetch and verify."""
+"""Dataset loaders (no torch here): NSL-KDD, UNSW-NB15, any labelled CSV or Zeek conn.log,
+packet captures as flows (nfstream); fetch and verify."""
 
 from gavae_ids.datasets._home import ENV_VAR, get_data_home
 from gavae_ids.datasets._schema import (
@@ -13,6 +13,7 @@ from gavae_ids.datasets._schema import (
 from gavae_ids.datasets.benchmarks import BENCHMARKS, load_benchmark
 from gavae_ids.datasets.csv import load_csv
 from gavae_ids.datasets.fetch import FetchResult, FileStatus, fetch_datasets, verify_datasets
+from gavae_ids.datasets.flows import FlowSettings, load_flows, pcap_to_flows, write_flows
 from gavae_ids.datasets.nsl_kdd import load_nsl_kdd, mark_seen, read_nsl_kdd_file
 from gavae_ids.datasets.unsw_nb15 import (
     accuracy_ceiling,
@@ -28,6 +29,7 @@ __all__ = [
     "FetchResult",
     "INPUT_FORMATS",
     "FileStatus",
+    "FlowSettings",
     "NSL_KDD_CATEGORICAL",
     "NSL_KDD_CLASSES",
     "NSL_KDD_FEATURES",
@@ -39,12 +41,15 @@ __all__ = [
     "get_data_home",
     "load_benchmark",
     "load_csv",
+    "load_flows",
     "load_nsl_kdd",
     "load_unsw_nb15",
     "load_zeek",
     "mark_seen",
     "nsl_kdd_attack_map",
+    "pcap_to_flows",
     "read_nsl_kdd_file",
     "read_unsw_nb15_file",
     "verify_datasets",
+    "write_flows",
 ]

@@ -31,7 +31,7 @@ class RegistryFile:
 
     name: str
     dataset: str
-    rows: int
+    rows: int | None  # None: not known, not checked
     sha256: str | None = None
     shipped: bool = False
     urls: tuple[str, ...] = ()
@@ -39,16 +39,24 @@ class RegistryFile:
     columns: tuple[str, ...] | None = None
     source: str = ""
     cite: str = ""
+    format: str = "csv"  # or "zeek": a Zeek log, its columns in the #fields line
+    optional: bool = False  # fetched only when named (or its dataset), not by default
 
     @property
     def header(self) -> bool:
         return self.columns is not None
 
     @property
+    def layout(self) -> str:
+        if self.format == "zeek":
+            return f"the {len(self.columns)} #fields"
+        return f"the {len(self.columns)} columns" if self.header else f"{self.fields} fields"
+
+    @property
     def check(self) -> str:
         """The check a copy must pass, in words."""
-        layout = f"{len(self.columns)} header columns" if self.header else f"{self.fields} fields"
-        content = f"{self.rows:,} data rows, {layout}"
+        rows = "rows not known" if self.rows is None else f"{self.rows:,} data rows"
+        content = f"{rows}, {self.layout}"
         return f"SHA-256 {self.sha256[:12]}…, {content}" if self.sha256 else content
 
 
@@ -81,7 +89,7 @@ def registry() -> dict[str, RegistryFile]:
         out[item["name"]] = RegistryFile(
             name=item["name"],
             dataset=item["dataset"],
-            rows=int(item["rows"]),
+            rows=int(item["rows"]) if "rows" in item else None,
             sha256=item.get("sha256"),
             shipped=bool(item.get("shipped", False)),
             urls=tuple(item.get("urls", ())),
@@ -89,6 +97,8 @@ def registry() -> dict[str, RegistryFile]:
             columns=tuple(ds["columns"]) if "columns" in ds else None,
             source=ds.get("source", ""),
             cite=ds.get("cite", ""),
+            format=ds.get("format", "csv"),
+            optional=bool(ds.get("optional", False)),
         )
     return out
 
@@ -156,19 +166,20 @@ def check_file(path, entry: RegistryFile) -> FileCheck:
     """Check a copy of ``entry`` (plain or gzip, told apart by content): hash, rows, layout.
 
     One pass over the decompressed bytes. Never raises for a bad copy: the
-    problems are listed in the result.
+    problems are listed in the result. In a Zeek log, ``#`` lines are not rows.
     """
     path = Path(path)
     res = FileCheck(path=path)
     h = hashlib.sha256()
-    newlines, last, first = 0, b"", b""
+    newlines, comments, last, first = 0, 0, b"\n", b""
     try:
         opener = gzip.open if is_gzip(path) else open
         with opener(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
                 newlines += chunk.count(b"\n")
-                if len(first) < 65536 and b"\n" not in first:
+                comments += chunk.count(b"\n#") + (last == b"\n" and chunk[:1] == b"#")
+                if len(first) < 65536:
                     first += chunk[: 65536 - len(first)]
                 last = chunk[-1:]
     except (OSError, EOFError, zlib.error) as e:
@@ -176,20 +187,44 @@ def check_file(path, entry: RegistryFile) -> FileCheck:
         return res
     res.sha256 = h.hexdigest()
     lines = newlines + (1 if last not in (b"\n", b"") else 0)
-    res.rows = max(lines - (1 if entry.header else 0), 0)
+    if entry.format == "zeek":
+        res.rows = max(lines - comments, 0)
+    else:
+        res.rows = max(lines - (1 if entry.header else 0), 0)
     if entry.sha256 and res.sha256 != entry.sha256.lower():
         res.problems.append(f"SHA-256 mismatch: expected {entry.sha256}, got {res.sha256}")
-    if res.rows != entry.rows:
+    if entry.rows is not None and res.rows != entry.rows:
         res.problems.append(f"holds {res.rows:,} data rows, expected {entry.rows:,}")
+    problem = _zeek_layout(first, entry) if entry.format == "zeek" else _csv_layout(first, entry)
+    if problem:
+        res.problems.append(problem)
+    return res
+
+
+def _csv_layout(first: bytes, entry: RegistryFile) -> str | None:
     head = first.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
     cells = [c.strip() for c in next(csv.reader([head]), [])]
     if entry.header and tuple(cells) != entry.columns:
         missing = [c for c in entry.columns if c not in cells]
         what = f"missing {', '.join(missing[:5])}" if missing else "other order or extra columns"
-        res.problems.append(
-            f"header has {len(cells)} columns, expected the {len(entry.columns)} of "
-            f"{entry.dataset} ({what})"
-        )
-    elif not entry.header and entry.fields is not None and len(cells) != entry.fields:
-        res.problems.append(f"first line has {len(cells)} fields, expected {entry.fields}")
-    return res
+        return (f"header has {len(cells)} columns, expected the {len(entry.columns)} of "
+                f"{entry.dataset} ({what})")  # fmt: skip
+    if not entry.header and entry.fields is not None and len(cells) != entry.fields:
+        return f"first line has {len(cells)} fields, expected {entry.fields}"
+    return None
+
+
+def _zeek_layout(first: bytes, entry: RegistryFile) -> str | None:
+    """The ``#fields`` line against the registered columns (an entry holding whitespace is
+    split on it, as IoT-23 writes ``tunnel_parents   label   detailed-label``)."""
+    for line in first.split(b"\n"):
+        if line.startswith(b"#fields"):
+            names = [n for f in line.decode("utf-8", "replace").rstrip("\r").split("\t")[1:]
+                     for n in f.split()]  # fmt: skip
+            if tuple(names) != entry.columns:
+                missing = [c for c in entry.columns if c not in names]
+                what = f"missing {', '.join(missing[:5])}" if missing else "other order or extra"
+                return (f"#fields has {len(names)} columns, expected the {len(entry.columns)} "
+                        f"of {entry.dataset} ({what})")  # fmt: skip
+            return None
+    return "not a Zeek log: no #fields line in its first 64 KiB"

@@ -85,7 +85,8 @@ class _SourceFailed(Exception):
 
 # -- choosing files and sources ------------------------------------------------------------
 def select_files(files=None, *, dataset: str | None = None) -> list[RegistryFile]:
-    """Registry entries by name; with no names, every file not shipped (of ``dataset``)."""
+    """Registry entries by name; with no names, every file not shipped (of ``dataset``) —
+    an optional dataset's (IoT-23) only when ``dataset`` names it."""
     reg = registry()
     if dataset is not None and dataset not in {e.dataset for e in reg.values()}:
         known = sorted({e.dataset for e in reg.values()})
@@ -93,7 +94,8 @@ def select_files(files=None, *, dataset: str | None = None) -> list[RegistryFile
     if files:
         chosen = [registry_entry(f) for f in files]
         return [e for e in chosen if dataset is None or e.dataset == dataset]
-    return [e for e in reg.values() if not e.shipped and dataset in (None, e.dataset)]
+    return [e for e in reg.values() if not e.shipped
+            and (e.dataset == dataset or (dataset is None and not e.optional))]  # fmt: skip
 
 
 def _is_url(source: str) -> bool:
@@ -394,6 +396,8 @@ def verify_datasets(data_home=None) -> list[FileStatus]:
         state = OK
         if path is None and entry.shipped:
             path, state = shipped_copy(entry.name), SHIPPED
+        if path is None and entry.optional:
+            continue  # an optional dataset (IoT-23) is checked when it is there
         if path is None:
             hint = (f"get it with `gavae-ids data fetch {entry.name} --data-dir {home}` "
                     f"(add --from YOUR_COPY to use your own), or place it in "
@@ -404,8 +408,7 @@ def verify_datasets(data_home=None) -> list[FileStatus]:
         if not check.ok:
             out.append(FileStatus(entry.name, entry.dataset, BAD, path, "; ".join(check.problems)))
             continue
-        layout = f"the {len(entry.columns)} columns" if entry.header else f"{entry.fields} fields"
-        what = "SHA-256" if entry.sha256 else f"no published hash; {layout}"
+        what = "SHA-256" if entry.sha256 else f"no published hash; {entry.layout}"
         detail = f"{what} and {check.rows:,} data rows match"
         if state == SHIPPED:
             detail += "; the data directory has none, so the loaders use this copy"

@@ -78,7 +78,8 @@ from gavae_ids.exceptions import DataError, DatasetNotFoundError
 log = logging.getLogger(__name__)
 
 #: Input formats: ``auto`` tells them apart by content (:func:`sniff_format`).
-INPUT_FORMATS = ("auto", "csv", "zeek", "zeek-json")
+#: ``pcap`` is for scoring only (:mod:`gavae_ids.scoring._pcap`): a capture has no labels.
+INPUT_FORMATS = ("auto", "csv", "zeek", "zeek-json", "pcap")
 
 
 def sniff_format(head: bytes) -> str:

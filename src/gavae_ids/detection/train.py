@@ -17,6 +17,7 @@ import pandas as pd
 
 from gavae_ids.classifiers import check_bundleable
 from gavae_ids.datasets import BENCHMARKS, load_benchmark, load_csv, load_zeek
+from gavae_ids.datasets.flows import load_flows
 from gavae_ids.datasets.zeek import check_input_format, sniff_file
 from gavae_ids.detection.auto import (
     DEFAULT_CANDIDATES,
@@ -42,8 +43,9 @@ from gavae_ids.exceptions import DataError, NotFittedError
 
 log = logging.getLogger(__name__)
 
-#: What ``train`` reads: a benchmark, any labelled CSV, or a labelled Zeek conn.log.
-DATASETS = (*BENCHMARKS, "csv", "zeek")
+#: What ``train`` reads: a benchmark, any labelled CSV, a labelled Zeek conn.log, or labelled
+#: flows of ``gavae-ids flows``.
+DATASETS = (*BENCHMARKS, "csv", "zeek", "flows")
 #: Candidate names of the benign class of a user CSV, matched case-insensitively.
 NORMAL_CANDIDATES = ("normal", "benign", "0")
 
@@ -63,8 +65,14 @@ def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: st
     * ``"zeek"``: a labelled Zeek ``conn.log`` (TSV or JSON lines), e.g. IoT-23's
       ``conn.log.labeled`` with ``label="label"`` or ``"detailed-label"``
       (:func:`gavae_ids.datasets.load_zeek`: identifiers are not features).
+    * ``"flows"``: flows of ``gavae-ids flows`` (Parquet or CSV) with a ``label`` column
+      joined (:func:`gavae_ids.datasets.flows.load_flows`); the bundle keeps their
+      feature set, which ``score`` checks.
     """
     check_input_format(input_format)
+    if input_format == "pcap":
+        raise DataError("a capture has no labels: turn it into flows (gavae-ids flows), join "
+                        "a label column, then train --dataset flows")  # fmt: skip
     if dataset in BENCHMARKS:
         # UNSW-NB15: always the protocol's split (seed 0), so no test row of reproduce/tune
         # is trained on.
@@ -88,6 +96,13 @@ def load_training_data(dataset: str, *, data_home=None, csv_path=None, label: st
             info["input_format"] = fmt
             info["identifiers"] = list(b.identifiers)
             info["notes"] = list(b.notes)
+    elif dataset == "flows":
+        if csv_path is None:
+            raise DataError("dataset 'flows' needs the path of the file (CLI: --input)")
+        b = load_flows(csv_path, label=label, drop=drop)
+        info = {"dataset": dataset, "source": str(Path(csv_path).name), "label_column": label,
+                "protocol": f"trained on {Path(csv_path).name}", "feature_set": b.feature_set,
+                "identifiers": list(b.identifiers)}  # fmt: skip
     else:
         raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     return {"X": b.X, "y": b.y.astype(str), "categorical": list(b.categorical),

@@ -20,6 +20,7 @@ from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS, EXTRA_COLUMNS
 from gavae_ids.scoring._parse import _BlockParser, _Chunk, _line_text
+from gavae_ids.scoring._pcap import flows_reader
 from gavae_ids.scoring._read import _line_blocks, _open_input, _plan_input, check_trailing_fields
 from gavae_ids.scoring._summary import ScoreSummary
 from gavae_ids.scoring._write import (
@@ -253,9 +254,13 @@ def _open_stages(stack: contextlib.ExitStack, det, source, out, rejects, summary
     """Open the input and plan it (header checked), then — only then — the outputs; the
     stages closed by ``stack``: ``(reader, score writer, rejects writer)``."""
     stream, name = stack.enter_context(_open_input(source))
-    reader = _reader(det.schema, stream, name, header=header, trailing_fields=trailing_fields,
-                     extra_columns=extra_columns, chunk_size=chunk_size,
-                     input_format=input_format)  # fmt: skip
+    # A capture, or a flows file whose feature set is checked against the bundle's first.
+    reader = flows_reader(det, stream, name, source, input_format=input_format,
+                          extra_columns=extra_columns, chunk_size=chunk_size)  # fmt: skip
+    if reader is None:
+        reader = _reader(det.schema, stream, name, header=header,
+                         trailing_fields=trailing_fields, extra_columns=extra_columns,
+                         chunk_size=chunk_size, input_format=input_format)  # fmt: skip
     summary.source = name
     summary.notes = reader.notes
     summary.trailing_fields = reader.trailing
