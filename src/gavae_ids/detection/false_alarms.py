@@ -11,7 +11,7 @@ flagged.
   one), with the rule's own operating point; :func:`save_curve_png` draws it
   (``dr_fpr.png`` in the bundle; the points stay in the card's JSON).
 * :func:`simple_reference` — the FPR of cheap models fitted on the same rows,
-  each at argmax (:data:`SIMPLE_MODELS`); with ``--method auto`` the out-of-fold
+  each at argmax (:func:`simple_models`); with ``--method auto`` the out-of-fold
   FPRs of its cheap candidates are reused instead when its table records them.
 * :func:`fpr_warning` — one line when the validation FPR exceeds both
   :data:`FPR_WARN` (5 %) and :data:`FPR_RATIO` (2) times the best simple model's.
