@@ -85,12 +85,14 @@ def test_auto_candidates_with_a_recorded_fpr_are_reused_instead_of_fitting():
 
     selection = {"folds": 3, "table": [
         {"candidate": "lgbm", "status": "ok", "binary_fpr": 0.03, "binary_dr": 0.9},
-        {"candidate": "rf", "status": "ok", "binary_fpr": 0.01, "binary_dr": 0.8},
+        {"candidate": "rf", "status": "ok", "binary_fpr": 0.002, "argmax_fpr": 0.01,
+         "binary_dr": 0.8},  # argmax's FPR is the one compared
         {"candidate": "gavae-dnn", "status": "ok", "binary_fpr": 0.001},  # not a simple model
     ]}  # fmt: skip
     ref = simple_reference(None, None, None, [], "normal", selection=selection)
     assert [m["name"].split()[0] for m in ref["models"]] == ["lgbm", "rf"]
     assert ref["best_fpr"] == 0.01 and ref["best"].startswith("rf")
+    assert ref["models"][1]["measured_on"].endswith("at argmax")
 
 
 @pytest.mark.parametrize("kind", ["budget", "prior-budget", "cap-kept-argmax", "argmax"])

@@ -104,16 +104,22 @@ def simple_reference(pipeline, X, y, splits, normal_label: str, *, random_state:
 
 
 def _from_auto(selection: dict | None) -> list[dict]:
-    """The ``--method auto`` table's simple candidates with a recorded out-of-fold FPR."""
+    """The ``--method auto`` table's simple candidates with a recorded out-of-fold FPR: at
+    argmax (``argmax_fpr``) when the table has it, else after the rule (``binary_fpr``)."""
     out = []
     for r in (selection or {}).get("table", []):
-        fpr = r.get("binary_fpr")
-        if r.get("candidate") in AUTO_SIMPLE and r.get("status") == "ok" and fpr is not None:
-            out.append({"name": f"{r['candidate']} (--method auto candidate)",
-                        "binary_dr": r.get("binary_dr"), "binary_fpr": float(fpr),
-                        "seconds": r.get("seconds"),
-                        "measured_on": f"out-of-fold rows of --method auto's "
-                                       f"{selection.get('folds')}-fold CV"})  # fmt: skip
+        if r.get("candidate") not in AUTO_SIMPLE or r.get("status") != "ok":
+            continue
+        at_argmax = r.get("argmax_fpr") is not None
+        fpr = r.get("argmax_fpr") if at_argmax else r.get("binary_fpr")
+        if fpr is None:
+            continue
+        out.append({"name": f"{r['candidate']} (--method auto candidate)",
+                    "binary_dr": None if at_argmax else r.get("binary_dr"),
+                    "binary_fpr": float(fpr), "seconds": r.get("seconds"),
+                    "measured_on": f"out-of-fold rows of --method auto's "
+                                   f"{selection.get('folds')}-fold CV, "
+                                   + ("at argmax" if at_argmax else "after the rule")})  # fmt: skip
     return out
 
 
