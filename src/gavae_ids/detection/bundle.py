@@ -11,6 +11,8 @@ that could run code when read::
       model_card.json     optional: validation figures vs the majority baseline, and
       model_card.md       warnings when the model is no better
                           (:mod:`gavae_ids.detection.model_card`)
+      dr_fpr.png          optional: the card's DR-FPR curve on the validation rows
+                          (:mod:`gavae_ids.detection.false_alarms`)
       preprocessor.json   the fitted TabularPreprocessor (one-hot + min-max, JSON)
       classifier/         the classifier's own save folder: config.json plus
                           weights.safetensors (torch classifiers), model.txt
@@ -55,6 +57,7 @@ from gavae_ids.classifiers.registry import (  # noqa: F401 (check_bundleable: re
     loadable_class,
 )
 from gavae_ids.detection.decision import DecisionRule
+from gavae_ids.detection.false_alarms import FIGURE
 from gavae_ids.detection.model_card import CARD_JSON, CARD_MARKDOWN, ModelCard
 from gavae_ids.detection.novelty import NoveltyThresholds
 from gavae_ids.detection.schema import TrainingSchema
@@ -109,6 +112,7 @@ def manifest_of(det) -> dict:
             "json": CARD_JSON, "markdown": CARD_MARKDOWN,
             "below_baseline": det.model_card.below_baseline,
             "warnings": list(det.model_card.warnings),
+            "figure": FIGURE if det.model_card.curve is not None else None,
         },
     }  # fmt: skip
 
@@ -211,6 +215,10 @@ def _read_parts(cls, path: Path, manifest: dict, *, load_gavae, device):
         if manifest.get("model_card"):
             if CARD_JSON not in manifest["files"]:
                 raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({CARD_JSON} "
+                                     "is not listed)")  # fmt: skip
+            figure = manifest["model_card"].get("figure")
+            if figure and figure not in manifest["files"]:
+                raise ModelFileError(f"{path}/{MANIFEST}: damaged manifest ({figure} "
                                      "is not listed)")  # fmt: skip
             card = ModelCard.load(path)
         det = cls(pre, classifier, normal_label=manifest["normal_label"],

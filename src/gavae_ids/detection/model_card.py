@@ -9,7 +9,10 @@ printed at train time; its warnings are repeated whenever the bundle is loaded.
 A model is **not clearly better than the majority baseline** when its
 validation macro-F1 is at most the baseline's plus :data:`BASELINE_MARGIN`
 (5 points). It also draws a warning when it never predicts a class that the
-validation rows hold. Metrics come from scikit-learn (``classification_report``,
+validation rows hold, and when its validation FPR exceeds both 5 % and twice
+that of the best simple model fitted on the same rows
+(:mod:`gavae_ids.detection.false_alarms`, which also draws the card's DR-FPR
+curve, ``dr_fpr.png``). Metrics come from scikit-learn (``classification_report``,
 ``confusion_matrix``); "attack" is any class but the normal one.
 """
 
@@ -26,10 +29,22 @@ from sklearn.metrics import classification_report, confusion_matrix, f1_score
 from gavae_ids._util.documents import check_document, read_document
 from gavae_ids._util.split import validation_split
 from gavae_ids.detection.auto import AutoSelection
+from gavae_ids.detection.false_alarms import (
+    FIGURE,
+    FPR_RATIO,
+    FPR_WARN,
+    WARNING_START,
+    dr_fpr_curve,
+    fpr_warning,
+    save_curve_png,
+    simple_reference,
+)
 from gavae_ids.exceptions import DataError, ModelFileError
 
 CARD_FORMAT = "gavae-ids-model-card"
-CARD_FORMAT_VERSION = 1
+#: 2 added ``simple``, ``curve`` and ``operating_point`` (version 1 cards still load).
+CARD_FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CARD_JSON = "model_card.json"
 CARD_MARKDOWN = "model_card.md"
 #: A model whose validation macro-F1 does not exceed the majority baseline's by more than
@@ -104,6 +119,15 @@ class ModelCard:
         With a decision rule (``--decision prior``, ``--max-fpr``): ``rule`` (in
         words) and ``metrics``, :func:`evaluate_predictions` of the rule on the
         same validation rows (the summary above is argmax's).
+    simple : dict or None
+        :func:`~gavae_ids.detection.false_alarms.simple_reference`: the validation FPR
+        of simple models at argmax (``models``), the lowest (``best``, ``best_fpr``).
+    curve : dict or None
+        :func:`~gavae_ids.detection.false_alarms.dr_fpr_curve` of the validation rows
+        (drawn as ``dr_fpr.png`` in the bundle).
+    operating_point : dict or None
+        The detector's decision (its rule, else argmax) on the validation rows:
+        ``rule``, ``binary_dr``, ``binary_fpr``, ``macro_f1`` and per-class ``recall``.
     """
 
     method: str
@@ -117,6 +141,9 @@ class ModelCard:
     margin: float = BASELINE_MARGIN
     selection: dict | None = None
     decision: dict | None = None
+    simple: dict | None = None
+    curve: dict | None = None
+    operating_point: dict | None = None
 
     # -- verdict ---------------------------------------------------------------------------
     @property
@@ -144,7 +171,40 @@ class ModelCard:
                 sup = ", ".join(f"{c} ({self.metrics['per_class'][c]['support']:,} rows)"
                                 for c in never)  # fmt: skip
                 out.append(f"the model never predicts class(es) {sup} on the {self._on()} rows")
-        self.warnings = out
+        fpr = self.false_alarm_warning()
+        self.warnings = out + ([fpr] if fpr else [])
+        return self
+
+    @property
+    def chosen_fpr(self) -> float | None:
+        """The validation FPR of the detector's decision (its rule's, else argmax's)."""
+        for m in (self.operating_point, (self.decision or {}).get("metrics"), self.metrics):
+            if m is not None:
+                return m.get("binary_fpr")
+        return None
+
+    def false_alarm_warning(self) -> str | None:
+        """The line of :func:`~gavae_ids.detection.false_alarms.fpr_warning`, or None."""
+        s = self.simple or {}
+        return fpr_warning(self.chosen_fpr, s.get("best_fpr"), s.get("best"), self._on())
+
+    def set_false_alarms(self, proba, y, rule=None) -> ModelCard:
+        """Fill :attr:`curve` and :attr:`operating_point` from the validation probabilities
+        ``proba`` (uncorrected) and classes ``y`` under ``rule`` (None: argmax); the
+        false-alarm warning follows the new operating point. Returns ``self``."""
+        self.curve = dr_fpr_curve(proba, y, self.classes, self.normal_label, rule)
+        m = (self.decision or {}).get("metrics") or self.metrics
+        if m is not None:
+            rule_words = "argmax" if rule is None else rule.describe()
+            self.operating_point = {
+                "rule": rule_words, "binary_dr": m["binary_dr"], "binary_fpr": m["binary_fpr"],
+                "macro_f1": m["macro_f1"],
+                "recall": {c: m["per_class"][c]["recall"] for c in self.classes},
+                "support": {c: m["per_class"][c]["support"] for c in self.classes},
+            }  # fmt: skip
+        w = self.false_alarm_warning()
+        self.warnings = [x for x in self.warnings if not x.startswith(WARNING_START)]
+        self.warnings += [w] if w else []
         return self
 
     def _on(self) -> str:
@@ -156,19 +216,26 @@ class ModelCard:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelCard:
-        check_document(d, CARD_FORMAT, CARD_FORMAT_VERSION, "model card")
+        v = d.get("format_version") if isinstance(d, dict) else None
+        check_document(d, CARD_FORMAT, v if v in READABLE_VERSIONS else CARD_FORMAT_VERSION,
+                       "model card")  # fmt: skip
         try:
             return cls(**{k: v for k, v in d.items() if k not in ("format", "format_version")})
         except TypeError as e:
             raise ModelFileError(f"damaged model card ({e})") from None
 
     def save(self, folder) -> list[Path]:
-        """Write ``model_card.json`` and ``model_card.md`` into ``folder``."""
+        """Write ``model_card.json``, ``model_card.md`` and, with a curve, ``dr_fpr.png``
+        into ``folder``."""
         folder = Path(folder)
         j, m = folder / CARD_JSON, folder / CARD_MARKDOWN
         j.write_text(json.dumps(_finite(self.to_dict()), indent=1, allow_nan=False))
         m.write_text(self.to_markdown())
-        return [j, m]
+        if self.curve is None:
+            return [j, m]
+        save_curve_png(self.curve, folder / FIGURE,
+                       title=f"{self.method}: DR vs FPR on the {self._on()} rows")  # fmt: skip
+        return [j, m, folder / FIGURE]
 
     @classmethod
     def load(cls, folder) -> ModelCard:
@@ -241,10 +308,60 @@ class ModelCard:
             for c in self.classes:
                 lines.append(f"| {c} | {_f(self.metrics['per_class'][c]['recall'])} | "
                              f"{_f(d['per_class'][c]['recall'])} |")  # fmt: skip
+        lines += self._false_alarms_markdown()
         if self.selection is not None:
             lines += ["", "## Method selection (--method auto)", "",
                       AutoSelection(**self.selection).to_markdown().rstrip("\n")]  # fmt: skip
         return "\n".join(lines) + "\n"
+
+    def _false_alarms_markdown(self) -> list[str]:
+        """The card's *False alarms* section: curve, operating point, simple models."""
+        op, s = self.operating_point, self.simple
+        if op is None and s is None and self.curve is None:
+            return []
+        lines = ["", "## False alarms", ""]
+        if self.curve is not None:
+            c = self.curve
+            lines += [f"![DR vs FPR]({FIGURE})", "",
+                      f"[{FIGURE}]({FIGURE}): binary DR (share of the {c['attack_rows']:,} "
+                      f"attack rows flagged) against binary FPR (share of the "
+                      f"{c['normal_rows']:,} normal rows flagged, log scale) on the "
+                      f"{self._on()} rows, as the threshold on {c['score']} sweeps; the dot is "
+                      "the chosen operating point" + (", the dashed line the false-alarm budget"
+                      if c.get("max_fpr") else "") + ". Its points are in model_card.json "
+                      "(`curve`).", ""]  # fmt: skip
+        if op is not None:
+            lines += [
+                f"Chosen operating point ({op['rule']}): binary DR {_f(op['binary_dr'])}, "
+                f"binary FPR {_f(op['binary_fpr'])}, macro-F1 {_f(op['macro_f1'])}.",
+                "",
+            ]
+            if (self.decision or {}).get("metrics"):  # its recall table is already above
+                lines += ["Per-class recall at this point: *Decision rule*, column "
+                          "*recall (this rule)*.", ""]  # fmt: skip
+            else:
+                lines += ["| class | recall at the chosen point | support |", "|---|---:|---:|"]
+                lines += [f"| {c} | {_f(op['recall'][c])} | {op['support'][c]:,} |"
+                          for c in self.classes]  # fmt: skip
+                lines.append("")
+        if s is not None:
+            lines += ["Simple reference models (each at argmax):", "",
+                      "| model | binary FPR | binary DR | measured on | seconds |",
+                      "|---|---:|---:|---|---:|"]  # fmt: skip
+            lines += [
+                f"| {m['name']} | {_f(m['binary_fpr'])} | {_f(m['binary_dr'])} | "
+                f"{m['measured_on']} | {_sec(m.get('seconds'))} |"
+                for m in s["models"]
+            ]
+            lines += ["", f"The card warns when the {self._on()} FPR of the chosen point "
+                      f"exceeds both {FPR_WARN:.0%} and {FPR_RATIO:g}x the best simple model's "
+                      f"({s['best'] or 'none'}: {_f(s['best_fpr'])}); verdict: "
+                      f"{'WARNED' if self.false_alarm_warning() else 'no warning'}."]  # fmt: skip
+        return lines
+
+
+def _sec(v) -> str:
+    return "—" if v is None else f"{v:.1f}"
 
 
 def _f(v) -> str:
@@ -271,7 +388,8 @@ def majority_baseline(y_fit, y_true, classes, normal_label: str) -> dict:
 
 
 def fit_with_card(pipeline, X, y, *, normal_label: str, method: str, validation: float = 0.2,
-                  cv: int | None = None, random_state: int = 0):  # fmt: skip
+                  cv: int | None = None, random_state: int = 0, reference: bool = False,
+                  selection: dict | None = None):  # fmt: skip
     """Fit ``pipeline`` (unfitted, cloned here) on ``X``/``y`` and measure it: ``(fitted, card)``.
 
     * ``cv=K``: stratified K-fold cross-validation (seed ``random_state``) gives
@@ -282,6 +400,10 @@ def fit_with_card(pipeline, X, y, *, normal_label: str, method: str, validation:
       returned pipeline is the one fitted on the other rows, so the card
       measures exactly it.
     * ``validation=0`` and no ``cv``: fitted on all rows, nothing measured.
+
+    ``reference=True`` also fits the simple reference models on the same rows
+    (:func:`~gavae_ids.detection.false_alarms.simple_reference`; with the
+    ``--method auto`` ``selection`` its simple candidates' figures are reused).
     """
     from sklearn.base import clone
 
@@ -303,6 +425,10 @@ def fit_with_card(pipeline, X, y, *, normal_label: str, method: str, validation:
     card = ModelCard(method=method, normal_label=str(normal_label), classes=classes,
                      evaluation=ev, metrics=metrics, baseline=baseline)  # fmt: skip
     card.class_counts = _class_counts(fitted, classes)
+    if reference and metrics is not None:
+        card.simple = simple_reference(pipeline, X, y, _splits(fitted, y, cv, random_state),
+                                       str(normal_label), random_state=random_state,
+                                       selection=selection)  # fmt: skip
     if any(v.get("generated") is not None for v in card.class_counts.values()):
         ev["generated_note"] = (
             "Generated rows are those the classifier's sampler added to the rows it trained "
@@ -385,6 +511,15 @@ def _fit_holdout(pipeline, X, y, validation: float, classes, normal_label, ev: d
                               "spare any for validation: all their rows were trained on, "
                               "and no figure here measures them.")  # fmt: skip
     return fitted, metrics, baseline
+
+
+def _splits(fitted, y, cv, random_state: int) -> list:
+    """The card's (fit rows, validation rows) pairs: the holdout, or the ``cv`` folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    if cv is None:
+        return [fitted.holdout_rows_]
+    return list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(y, y))
 
 
 def _mode(a) -> str:

@@ -326,8 +326,9 @@ def train_detector(
     pipe.set_params(categorical=data["categorical"], numeric=data["numeric"])
     log.info("fitting %s on %d rows", method, len(y))
     fitted, card = fit_with_card(pipe, X, y, normal_label=normal, method=method,
-                                 validation=validation, cv=cv,
-                                 random_state=random_state)  # fmt: skip
+                                 validation=validation, cv=cv, random_state=random_state,
+                                 reference=True,
+                                 selection=selection and selection.to_dict())  # fmt: skip
     if selection is not None:
         card.selection = selection.to_dict()
         info["selected_by"] = "auto"
@@ -343,6 +344,9 @@ def train_detector(
         det.decision_ = _choose_decision(det, fitted, card, y, decision=decision,
                                          max_fpr=max_fpr)  # fmt: skip
         det.info["decision"] = det.decision_.describe()
+    val = getattr(fitted, "validation_proba_", None)
+    if val is not None:  # the card's DR-FPR curve and operating point, under the rule
+        card.set_false_alarms(val[1], np.asarray(y).astype(str)[val[0]], det.decision_)
     if novelty and callable(getattr(sampler, "reconstruction_error", None)):
         det.info["novelty"] = _fit_novelty(det, fitted, X, y, novelty_fpr_budget)
         if det.novelty_ is not None and det.decision_ is not None:
