@@ -131,9 +131,11 @@ class GAVAESampler(BaseOverSampler):
         has 256-256).
     latent_dim : int, default=10
         Size of z.
-    n_iter : int, default=1000
+    n_iter : int or "auto", default="auto"
         Minibatch iterations of training; each does a VAE step, ``critic_steps``
-        critic steps and one encoder adversarial step (paper §4).
+        critic steps and one encoder adversarial step (paper §4). ``"auto"``: 32 passes
+        over the rows, between 200 and 1,000 iterations (1,000 from 15,985 rows at
+        batch 512; :meth:`GAVAEConfig.iterations <gavae_ids.training.GAVAEConfig.iterations>`).
     batch_size : int, default=512
         Rows per minibatch.
     lr : float, default=4e-3
@@ -224,7 +226,7 @@ class GAVAESampler(BaseOverSampler):
         "decoder": [StrOptions({"mlp", "autoregressive"})],
         "hidden": ["array-like"],
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
@@ -275,7 +277,7 @@ class GAVAESampler(BaseOverSampler):
             decoder=str(self.decoder),
             hidden=tuple(int(h) for h in self.hidden),
             latent_dim=int(self.latent_dim),
-            n_iter=int(self.n_iter),
+            n_iter=self.n_iter if self.n_iter == "auto" else int(self.n_iter),
             batch_size=int(self.batch_size),
             lr=float(self.lr),
             beta=float(self.beta),
@@ -430,11 +432,12 @@ class GAVAESampler(BaseOverSampler):
         generator = make_generator(train_seed, device=device)
 
         records = []
-        every = max(1, config.n_iter // 100)
-        with progress_bar("GAVAE training", config.n_iter, bool(self.verbose)) as task:
+        n_iter = config.iterations(len(Xs))
+        every = max(1, n_iter // 100)
+        with progress_bar("GAVAE training", n_iter, bool(self.verbose)) as task:
             for rec in train_gavae(model, X_t, y_t, config, generator):
                 records.append(rec)
-                if rec.iteration % every == 0 or rec.iteration == config.n_iter:
+                if rec.iteration % every == 0 or rec.iteration == n_iter:
                     task.update(
                         status=f"recon {rec.recon_loss:.3f}  disc acc {rec.disc_accuracy:.2f}"
                     )
