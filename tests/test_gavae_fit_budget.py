@@ -20,10 +20,24 @@ def test_auto_iterations_are_passes_over_the_rows_within_bounds():
     mid = config.iterations(8_000)
     assert AUTO_MIN_ITER < mid < AUTO_MAX_ITER
     assert mid == int(np.ceil(32 * 8_000 / 512))
+    # On a small table the passes are of its smaller batches: 32 * 1_000 / 250 = 128 -> 200.
+    assert config.iterations(1_000) == AUTO_MIN_ITER
     # More rows never train fewer iterations.
     sizes = [100, 600, 3_000, 8_000, 20_000, 100_000]
     assert np.all(np.diff([config.iterations(n) for n in sizes]) >= 0)
     assert GAVAEConfig(n_iter=37).iterations(1_000_000) == 37
+
+
+def test_auto_batches_are_a_quarter_of_a_small_table():
+    config = GAVAEConfig()
+    assert config.batch_size == "auto"
+    assert config.batch_rows(25_192) == config.batch_rows(2_048) == 512
+    assert config.batch_rows(569) == 142
+    assert config.batch_rows(60) == 32
+    assert config.batch_rows(20) == 20
+    # An explicit size is kept (the paper preset's 256), capped by the rows.
+    assert GAVAEConfig(batch_size=256).batch_rows(569) == 256
+    assert GAVAEConfig(batch_size=256).batch_rows(100) == 100
 
 
 def test_bins_shrink_on_a_small_table_only():
@@ -68,8 +82,9 @@ def test_an_explicit_n_iter_is_kept():
     assert len(sampler.history_) == 15
 
 
+@pytest.mark.parametrize("name", ["n_iter", "batch_size"])
 @pytest.mark.parametrize("bad", ["fast", 0])
-def test_n_iter_takes_a_positive_count_or_auto(bad):
+def test_n_iter_and_batch_size_take_a_positive_count_or_auto(name, bad):
     X, y = _continuous(60)
-    with pytest.raises(ValueError, match="n_iter"):
-        Small(n_iter=bad).fit_resample(X, y)
+    with pytest.raises(ValueError, match=name):
+        Small(**{name: bad}).fit_resample(X, y)

@@ -66,6 +66,7 @@ from gavae_ids.training.gavae_loop import (
 __all__ = ["AcceptanceWarning", "GAVAESampler", "SmallClassWarning"]
 
 _D = GAVAEConfig()
+_COUNT_OR_AUTO = [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})]
 
 
 class SmallClassWarning(UserWarning):
@@ -136,8 +137,9 @@ class GAVAESampler(BaseOverSampler):
         critic steps and one encoder adversarial step (paper §4). ``"auto"``: 32 passes
         over the rows, between 200 and 1,000 iterations (1,000 from 15,985 rows at
         batch 512; :meth:`GAVAEConfig.iterations <gavae_ids.training.GAVAEConfig.iterations>`).
-    batch_size : int, default=512
-        Rows per minibatch.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch (at most the table's rows). ``"auto"``: 512, or a quarter of
+        the rows of a table under 2,048 rows (at least 32).
     lr : float, default=4e-3
         Adam learning rate of encoder and decoder.
     beta : float, default=0.1
@@ -226,8 +228,8 @@ class GAVAESampler(BaseOverSampler):
         "decoder": [StrOptions({"mlp", "autoregressive"})],
         "hidden": ["array-like"],
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_iter": _COUNT_OR_AUTO,
+        "batch_size": _COUNT_OR_AUTO,
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "adv_weight": [Interval(numbers.Real, 0, None, closed="left")],
@@ -278,7 +280,7 @@ class GAVAESampler(BaseOverSampler):
             hidden=tuple(int(h) for h in self.hidden),
             latent_dim=int(self.latent_dim),
             n_iter=self.n_iter if self.n_iter == "auto" else int(self.n_iter),
-            batch_size=int(self.batch_size),
+            batch_size=self.batch_size if self.batch_size == "auto" else int(self.batch_size),
             lr=float(self.lr),
             beta=float(self.beta),
             adv_weight=float(self.adv_weight),

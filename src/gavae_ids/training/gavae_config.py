@@ -16,6 +16,10 @@ from dataclasses import asdict, dataclass
 AUTO_EPOCHS = 32
 AUTO_MIN_ITER = 200
 AUTO_MAX_ITER = 1000
+#: ``batch_size="auto"``: AUTO_BATCH rows, or a quarter of the rows of a smaller table
+#: (at least MIN_BATCH): 512 of 569 rows made every step a pass over the whole table.
+AUTO_BATCH = 512
+MIN_BATCH = 32
 #: A numeric column gets at most one bin per this many training rows (and at most
 #: ``n_bins``, at least MIN_BINS): 128 bins of 569 rows would hold 4 rows each. From
 #: 4,096 rows on, every table keeps the 128 bins.
@@ -110,7 +114,7 @@ class GAVAEConfig:
     hidden: tuple[int, ...] = (128, 64)
     latent_dim: int = 10
     n_iter: int | str = "auto"
-    batch_size: int = 512
+    batch_size: int | str = "auto"
     lr: float = 4e-3
     beta: float = 0.1
     adv_weight: float = 0.1
@@ -133,16 +137,25 @@ class GAVAEConfig:
 
     def iterations(self, n_rows: int) -> int:
         """Minibatch iterations for a table of ``n_rows``: ``n_iter``, or for ``"auto"``
-        ``ceil(AUTO_EPOCHS · n_rows / batch_size)`` clipped to [AUTO_MIN_ITER, AUTO_MAX_ITER].
+        ``ceil(AUTO_EPOCHS · n_rows / batch_rows(n_rows))`` clipped to
+        [AUTO_MIN_ITER, AUTO_MAX_ITER].
 
         A fixed count made a small table cost as much as a large one (issue #32: 1,000
         iterations are 900 passes over 569 rows), and more, as its decoder had more bins.
         """
         if self.n_iter != "auto":
             return int(self.n_iter)
-        bs = max(1, min(int(self.batch_size), int(n_rows)))
+        bs = self.batch_rows(n_rows)
         wanted = math.ceil(AUTO_EPOCHS * int(n_rows) / bs)
         return int(min(max(wanted, AUTO_MIN_ITER), AUTO_MAX_ITER))
+
+    def batch_rows(self, n_rows: int) -> int:
+        """Rows per minibatch on a table of ``n_rows``: ``batch_size`` (at most the rows), or
+        for ``"auto"`` AUTO_BATCH, down to a quarter of the rows (at least MIN_BATCH)."""
+        if self.batch_size != "auto":
+            return max(1, min(int(self.batch_size), int(n_rows)))
+        quarter = max(MIN_BATCH, int(n_rows) // 4)
+        return max(1, min(AUTO_BATCH, quarter, int(n_rows)))
 
     def bins_for(self, n_rows: int) -> int:
         """Largest number of bins of a numeric column fitted on ``n_rows`` rows:

@@ -296,7 +296,7 @@ def train_gavae(
     n_classes, latent = model.n_classes, model.latent_dim
     y_all = torch.eye(n_classes, device=device)[y]
     opts = make_optimizers(model, config)
-    bs = min(int(config.batch_size), X.shape[0])
+    bs = config.batch_rows(X.shape[0])
     rows_of = _RowDrawer(y, n_classes, generator)
     m = int(config.disc_eval_size)
     eval_class = torch.arange(n_classes, device=device).repeat_interleave(m)
