@@ -53,7 +53,9 @@ class GAVAEConfig:
     C2ST AUC of generated DoS / Probe / R2L rows from 0.986 / 0.962 / 0.901 (the plain
     binned decoder, 600 iterations at lr 2e-3) to about 0.78 / 0.82 / 0.80 (seed 0, training
     data only), at about twice the fit time. Issue #27 kept two configurations, this one and
-    the paper's (docs/results/sampler-default).
+    the paper's (docs/results/sampler-default). Issue #32 made ``n_iter``, ``batch_size``
+    and the bins follow the table's size (:meth:`iterations`, :meth:`batch_rows`,
+    :meth:`bins_for`), changing nothing from 15,985 rows up (docs/results/fit-speed).
 
     The sampler's parameters (:class:`gavae_ids.sampling.GAVAESampler`) are the first
     block of fields; their docstrings live there. The rest are constants of the method,
