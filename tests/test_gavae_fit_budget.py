@@ -46,6 +46,7 @@ def test_bins_shrink_on_a_small_table_only():
     assert config.bins_for(16_795) == 128
     assert config.bins_for(569) == 569 // 32
     assert config.bins_for(20) == 8
+    assert GAVAEConfig(rows_per_bin=1).bins_for(569) == 128
 
 
 def _continuous(n: int, seed: int = 0):

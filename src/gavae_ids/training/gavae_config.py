@@ -20,10 +20,7 @@ AUTO_MAX_ITER = 1000
 #: (at least MIN_BATCH): 512 of 569 rows made every step a pass over the whole table.
 AUTO_BATCH = 512
 MIN_BATCH = 32
-#: A numeric column gets at most one bin per this many training rows (and at most
-#: ``n_bins``, at least MIN_BINS): 128 bins of 569 rows would hold 4 rows each. From
-#: 4,096 rows on, every table keeps the 128 bins.
-ROWS_PER_BIN = 32
+#: Fewest bins of a numeric column (:meth:`GAVAEConfig.bins_for`).
 MIN_BINS = 8
 
 
@@ -93,7 +90,11 @@ class GAVAEConfig:
         Largest number of bins of a numeric column (autoregressive decoder: numbers are
         modelled as a categorical over bins of their training values,
         :mod:`gavae_ids.sampling.column_transform`); a table of fewer than
-        ``ROWS_PER_BIN · n_bins`` rows gets fewer (:meth:`bins_for`).
+        ``rows_per_bin · n_bins`` rows gets fewer (:meth:`bins_for`).
+    rows_per_bin : int
+        Autoregressive decoder: a numeric column gets at most one bin per this many
+        training rows (at least 8): 128 bins of 569 rows would hold 4 rows each. From
+        4,096 rows on, every table keeps the 128 bins.
     temperature : float
         Autoregressive decoder: logits are divided by it before drawing a row.
     within_bin_smoothing : float
@@ -132,6 +133,7 @@ class GAVAEConfig:
     max_attempts: float = 10.0
     disc_eval_size: int = 32
     n_bins: int = 128
+    rows_per_bin: int = 32
     temperature: float = 0.7
     within_bin_smoothing: float = 100.0
     prior_components: int = 8
@@ -161,10 +163,10 @@ class GAVAEConfig:
 
     def bins_for(self, n_rows: int) -> int:
         """Largest number of bins of a numeric column fitted on ``n_rows`` rows:
-        ``n_bins``, or fewer for a small table (one per ROWS_PER_BIN rows, at least
+        ``n_bins``, or fewer for a small table (one per ``rows_per_bin`` rows, at least
         MIN_BINS). A column with few distinct values has fewer still (one per value,
         :meth:`~gavae_ids.sampling.column_transform.EmpiricalCDFTransform.bins`)."""
-        return int(min(int(self.n_bins), max(MIN_BINS, int(n_rows) // ROWS_PER_BIN)))
+        return int(min(int(self.n_bins), max(MIN_BINS, int(n_rows) // int(self.rows_per_bin))))
 
     @property
     def binned(self) -> bool:
