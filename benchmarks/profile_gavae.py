@@ -122,7 +122,7 @@ def profile_steps(X, y, layout, params: dict, steps: int, seed: int) -> None:
     yt = torch.as_tensor(y_index, dtype=torch.long)
     y_all = torch.eye(n_classes)[yt]
     opts = L.make_optimizers(model, config)
-    bs = min(config.batch_size, len(Xs))
+    bs = config.batch_rows(len(Xs))
     rows_of = L._RowDrawer(yt, n_classes, g)
     batches = L._minibatches(rows_of, len(Xs), bs, config.class_balance, g)
     m = config.disc_eval_size
