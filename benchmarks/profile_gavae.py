@@ -96,28 +96,38 @@ class Clock:
                   + (f"  {v / per * 1e3:7.2f} ms/it" if per > 1 else ""))  # fmt: skip
 
 
-def profile_steps(X, y, layout, params: dict, steps: int, seed: int) -> None:
-    """One training iteration, part by part (the steps of train_gavae, in its order)."""
+def build(X, y, layout, params: dict, seed: int):
+    """(config, scaled rows, class indices, class count, initialised GAVAE) as a fit builds them."""
     import numpy as np
     import torch
 
     from gavae_ids._util.torch_helpers import init_module_, make_generator
-    from gavae_ids.nn.gavae import GAVAE, gradient_penalty, kl_divergence, reparameterize
+    from gavae_ids.nn.gavae import GAVAE
     from gavae_ids.sampling import GAVAESampler
     from gavae_ids.sampling._value_space import ValueSpace
-    from gavae_ids.training import gavae_loop as L
 
     config = GAVAESampler(**params).config()
     _, y_index = np.unique(y, return_inverse=True)
     n_classes = int(y_index.max()) + 1
     space = ValueSpace(layout, config, X.dtype).fit(X, y_index, n_classes)
-    Xs = torch.as_tensor(space.scale(X))
     bins = space.numeric_bins()
     model = GAVAE(layout, n_classes, bins=bins, **config.network())
     init_module_(model, make_generator(seed))
     print(f"decoder outputs {model.n_logits} ({0 if bins is None else bins.n_logits} bins over "
           f"{len(layout.numeric_indices)} numbers), parameters "
           f"{sum(p.numel() for p in model.parameters()):,}")  # fmt: skip
+    return config, torch.as_tensor(space.scale(X)), y_index, n_classes, model
+
+
+def profile_steps(X, y, layout, params: dict, steps: int, seed: int) -> None:
+    """One training iteration, part by part (the steps of train_gavae, in its order)."""
+    import torch
+
+    from gavae_ids._util.torch_helpers import make_generator
+    from gavae_ids.nn.gavae import gradient_penalty, kl_divergence, reparameterize
+    from gavae_ids.training import gavae_loop as L
+
+    config, Xs, y_index, n_classes, model = build(X, y, layout, params, seed)
     g = make_generator(seed)
     yt = torch.as_tensor(y_index, dtype=torch.long)
     y_all = torch.eye(n_classes)[yt]
