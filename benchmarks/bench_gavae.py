@@ -96,8 +96,9 @@ def main() -> None:
         X_res, y_res = sampler.fit_resample(X, y)
     fit_s = time.perf_counter() - t0
     report = sampler.augmentation_report_
-    print(f"\nGAVAE ({sampler.decoder} decoder, {sampler.n_iter} iterations, "
-          f"batch {sampler.batch_size})")  # fmt: skip
+    batch = sampler.config().batch_rows(X.shape[0])
+    print(f"\nGAVAE ({sampler.decoder} decoder, {len(sampler.history_)} iterations, "
+          f"batch {batch})")  # fmt: skip
     print(f"  fit_resample: {fit_s:.1f} s -> {len(y_res)} rows", flush=True)
 
     minority = [c for c in counts.index if counts[c] < counts.max()]

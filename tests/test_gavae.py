@@ -17,6 +17,7 @@ from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
+from conftest import sampler_with
 from gavae_ids.exceptions import DataError, ModelFileError, NotFittedError
 from gavae_ids.nn.common import MLPBackbone
 from gavae_ids.nn.gavae import (
@@ -274,8 +275,12 @@ def test_every_accepted_row_passes_its_threshold(table, fitted):
         assert sampler.thresholds_[c] == pytest.approx(real_err[table[1] == c].max(), rel=1e-4)
 
 
-def test_corrupted_decoder_gets_rejected(fitted):
-    sampler, _, _ = fitted
+def test_corrupted_decoder_gets_rejected(table):
+    # 128 bins: with the 8 bins its 150 rows get by default, Eq. 9's thresholds (the
+    # largest loss of a class's rows) were loose enough to pass this broken decoder's rows.
+    X, y, layout = table
+    sampler = sampler_with(rows_per_bin=1)(layout=layout, random_state=0, **TINY)
+    sampler.fit_resample(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AcceptanceWarning)
         clean = sampler.sample(300, label=2)

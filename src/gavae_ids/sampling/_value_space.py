@@ -27,7 +27,8 @@ class ValueSpace:
     layout : FeatureLayout
         The columns of the rows it maps.
     config : GAVAEConfig
-        ``binned``, ``n_bins``, ``within_bin_smoothing`` and ``manifold_k`` are read.
+        ``binned``, ``n_bins`` (through ``bins_for``), ``within_bin_smoothing`` and
+        ``manifold_k`` are read.
     dtype : numpy dtype
         The dtype of the fit input; output rows get it back (integers rounded).
 
@@ -41,6 +42,9 @@ class ValueSpace:
         Rows of each class holding each value of ``cdf``.
     donors : DonorTable or None
         The donor rows of every class (autoregressive decoder).
+    n_bins : int
+        Largest number of bins of a numeric column: ``config.bins_for(rows)``, fewer
+        than ``config.n_bins`` on a small table (issue #32).
     """
 
     def __init__(self, layout: FeatureLayout, config, dtype):
@@ -48,6 +52,7 @@ class ValueSpace:
         self.config = config
         self.dtype = np.dtype(dtype)
         self.cdf = self.value_counts = self.donors = None
+        self.n_bins = int(config.n_bins)
         self._manifolds: dict[int, ClassManifold] = {}
 
     # ------------------------------------------------------------------ fitting
@@ -65,6 +70,7 @@ class ValueSpace:
             # A constant column maps to 0 and back to its value.
             self.data_range[num] = np.where(hi > lo, hi - lo, 1.0)
         if self.config.binned and num.size:
+            self.n_bins = self.config.bins_for(X.shape[0])
             self.cdf = EmpiricalCDFTransform().fit(X[:, num])
             self.value_counts = np.stack(
                 [self.cdf.value_counts(X[y_index == i][:, num]) for i in range(n_classes)]
@@ -89,6 +95,7 @@ class ValueSpace:
         if self.cdf is not None:
             arrays.update(self.cdf.to_arrays())
             arrays["value_counts"] = self.value_counts.astype(np.float32)
+            arrays["n_bins"] = np.array([self.n_bins], dtype=np.int64)
         if self.donors is not None:
             arrays.update(self.donors.to_arrays())
         return arrays
@@ -103,6 +110,9 @@ class ValueSpace:
                 {k: v for k, v in arrays.items() if k.startswith("cdf_")}
             )
             space.value_counts = arrays["value_counts"].astype(np.float64)
+            # Files written before issue #32 used config.n_bins whatever the rows.
+            if "n_bins" in arrays:
+                space.n_bins = int(np.asarray(arrays["n_bins"]).ravel()[0])
         if "donor_support" in arrays and space.cdf is not None:
             space.donors = DonorTable.from_arrays(
                 {k: v for k, v in arrays.items() if k.startswith("donor_")},
@@ -116,7 +126,7 @@ class ValueSpace:
         """The decoder's bins of the numeric columns (autoregressive decoder)."""
         if self.cdf is None:
             return None
-        b = self.cdf.bins(int(self.config.n_bins))
+        b = self.cdf.bins(self.n_bins)
         return NumericBins(
             torch.as_tensor(b["edges"], dtype=torch.float32),
             torch.as_tensor(b["lower"], dtype=torch.float32),
@@ -129,7 +139,7 @@ class ValueSpace:
         if self.value_counts is None:
             return None
         return self.cdf.within_bin_table(
-            int(self.config.n_bins),
+            self.n_bins,
             self.value_counts[class_index],
             float(self.config.within_bin_smoothing),
         )
@@ -161,7 +171,7 @@ class ValueSpace:
         return ClassManifold(torch.as_tensor(self.unit(rows)), int(self.config.manifold_k))
 
     def _support_bins(self) -> np.ndarray:
-        return self.cdf.support_bins(int(self.config.n_bins))
+        return self.cdf.support_bins(self.n_bins)
 
     def _block_ranges(self) -> list[tuple[int, int]]:
         return [(b.start, b.stop) for b in self.layout.onehot_blocks]
@@ -188,7 +198,7 @@ class ValueSpace:
             mids = self.cdf.transform(self.cdf.inverse_transform(t))
         else:
             u = torch.rand(len(Xs), len(num), generator=generator, dtype=torch.float64)
-            mids = self.cdf.draw_within_bins(t, int(self.config.n_bins), table, u.numpy())
+            mids = self.cdf.draw_within_bins(t, self.n_bins, table, u.numpy())
             if donors is not None:
                 cols = np.arange(len(num))[None, :]
                 support = self.cdf.support_index(mids)

@@ -272,7 +272,8 @@ def train_gavae(
     config: GAVAEConfig,
     generator: torch.Generator,
 ) -> Iterator[IterationRecord]:
-    """Train ``model`` in place for ``config.n_iter`` minibatches, yielding a record after each.
+    """Train ``model`` in place for ``config.iterations(len(X))`` minibatches, yielding a
+    record after each.
 
     Parameters
     ----------
@@ -295,7 +296,7 @@ def train_gavae(
     n_classes, latent = model.n_classes, model.latent_dim
     y_all = torch.eye(n_classes, device=device)[y]
     opts = make_optimizers(model, config)
-    bs = min(int(config.batch_size), X.shape[0])
+    bs = config.batch_rows(X.shape[0])
     rows_of = _RowDrawer(y, n_classes, generator)
     m = int(config.disc_eval_size)
     eval_class = torch.arange(n_classes, device=device).repeat_interleave(m)
@@ -305,7 +306,7 @@ def train_gavae(
         return torch.randn(*shape, generator=generator, device=device)
 
     batches = _minibatches(rows_of, X.shape[0], bs, float(config.class_balance), generator)
-    for it in range(1, int(config.n_iter) + 1):
+    for it in range(1, config.iterations(X.shape[0]) + 1):
         model.train()
         idx = next(batches)
         x, y1 = X[idx], y_all[idx]
