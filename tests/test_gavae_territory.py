@@ -37,9 +37,7 @@ def test_candidates_in_the_other_class_region_are_rejected_and_own_ones_kept():
 def test_the_vote_is_weighted_and_the_all_rule_rejects_only_unanimous_neighbourhoods():
     rows, owner, weight = _two_regions()
     cand = np.array([[0.2]])  # neighbours: the class-1 row (weight 10) and two class-0 rows
-    assert TerritoryFilter(rows, owner, np.ones_like(weight), k=3).keep(cand, 1).tolist() == [
-        False
-    ]
+    assert TerritoryFilter(rows, owner, np.ones_like(weight), k=3).keep(cand, 1).tolist() == [False]
     assert TerritoryFilter(rows, owner, weight, k=3).keep(cand, 1).tolist() == [True]
     assert TerritoryFilter(rows, owner, weight, k=3).keep(cand, 0).tolist() == [False]
     every = TerritoryFilter(rows, owner, np.ones_like(weight), k=3, rule="all")
