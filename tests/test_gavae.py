@@ -514,9 +514,7 @@ def test_nsl_kdd_slice(nsl_small_encoded):
 # ------------------------------------------------------- estimator checks
 
 
-# imblearn's checks want every class filled to the majority count; on their overlapping
-# classes the territory check (issue #26) rightly leaves some short, with an AcceptanceWarning.
-@imblearn_checks([GAVAESampler(random_state=0, territory_k=None, **CHECK_PARAMS)])
+@imblearn_checks([GAVAESampler(random_state=0, **CHECK_PARAMS)])
 def test_imblearn_estimator_checks(estimator, check):
     check(estimator)
 

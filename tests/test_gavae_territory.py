@@ -77,13 +77,13 @@ def test_the_check_keeps_synthetic_rows_out_of_the_majority_region_and_reports_i
                                   checked.sample(200, 1, random_state=4))  # fmt: skip
 
 
-def test_auto_checks_the_autoregressive_decoder_and_leaves_the_papers_alone():
+def test_off_by_default_and_auto_leaves_the_papers_decoder_alone():
     X, y = _overlapping()
-    assert GAVAESampler().territory_k == "auto"
-    ar = sampler_with(**SMALL)(**KW)
+    assert GAVAESampler().territory_k is None
+    ar = sampler_with(**SMALL)(territory_k="auto", **KW)
     ar.fit_resample(X, y)
     assert ar.generator_.territory is not None and ar.generator_.territory.k == 5
-    mlp = GAVAESampler(decoder="mlp", **KW)
+    mlp = GAVAESampler(decoder="mlp", territory_k="auto", **KW)
     mlp.fit_resample(X, y)
     assert mlp.generator_.territory is None
 

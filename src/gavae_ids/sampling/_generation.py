@@ -44,8 +44,9 @@ logger = logging.getLogger("gavae_ids.sampling.gavae_sampler")
 
 REPORT_COLUMNS = ("class", "real", "generated", "attempts", "passed_eq9", "passed_manifold",
                   "accepted", "acceptance_rate")  # fmt: skip
-#: The territory check's default k and rule (``territory_k="auto"`` with the
-#: autoregressive decoder), chosen on validation rows (docs/results/synthetic-territory).
+#: The territory check's k under ``territory_k="auto"`` (autoregressive decoder) and its
+#: rule. The sampler's default is off: the check was not yet shown to help on validation
+#: rows of NSL-KDD or UNSW-NB15 (docs/results/synthetic-territory).
 TERRITORY_K = 5
 TERRITORY_RULE = "majority"
 #: Real rows per class the territory check compares candidates with, at most.

@@ -149,8 +149,8 @@ class GAVAESampler(BaseOverSampler):
         Training device; ``"auto"`` uses CUDA when present. Thresholds and
         generation always run on the CPU, so samples do not depend on it once
         the model is trained.
-    territory_k : "auto", int or None, default="auto"
-        k of the territory check (see :mod:`._generation`); "auto": 5, off for "mlp".
+    territory_k : int, "auto" or None, default=None
+        k of the territory check (:mod:`._generation`); None: off; "auto": 5, off for "mlp".
     verbose : bool, default=False
         Show a progress bar over the training iterations. The method's constants
         (critic sizes, gradient penalty, minibatch balancing, bins, temperature, …)
@@ -255,7 +255,7 @@ class GAVAESampler(BaseOverSampler):
         adv_weight=_D.adv_weight,
         critic_steps=_D.critic_steps,
         device="auto",
-        territory_k="auto",
+        territory_k=None,
         verbose=False,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
