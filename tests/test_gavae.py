@@ -206,10 +206,10 @@ def test_discriminator_accuracy_midpoint():
 # ---------------------------------------------------------------- sampler
 
 
-def test_defaults_come_from_the_config_and_at_most_15_parameters():
+def test_defaults_come_from_the_config_and_at_most_16_parameters():
     params = GAVAESampler().get_params()
     shared = [f.name for f in fields(GAVAEConfig) if f.name in params]
-    assert len(shared) == 9 and len(params) <= 15
+    assert len(shared) == 9 and len(params) <= 16  # 16th: territory_k (issue #26)
     for name in shared:
         assert params[name] == getattr(GAVAEConfig(), name), name
     assert GAVAESampler().config() == GAVAEConfig()
@@ -229,6 +229,7 @@ def test_fit_resample_fills_targets_and_keeps_originals_first(table, fitted):
         "generated",
         "attempts",
         "passed_eq9",
+        "passed_manifold",
         "accepted",
         "acceptance_rate",
     ]
@@ -237,7 +238,8 @@ def test_fit_resample_fills_targets_and_keeps_originals_first(table, fitted):
     grown = report[report["generated"] > 0]
     assert (grown["accepted"] >= grown["generated"]).all()
     assert (grown["attempts"] >= grown["passed_eq9"]).all()
-    assert (grown["passed_eq9"] >= grown["accepted"]).all()
+    assert (grown["passed_eq9"] >= grown["passed_manifold"]).all()
+    assert (grown["passed_manifold"] >= grown["accepted"]).all()
     np.testing.assert_allclose(grown["acceptance_rate"], grown["accepted"] / grown["attempts"])
     assert np.isnan(report.loc[0, "acceptance_rate"])
 

@@ -27,7 +27,12 @@ from gavae_ids._util.persistence import load_model, read_config, save_model
 from gavae_ids.exceptions import ModelFileError
 from gavae_ids.nn.gavae import GAVAE
 from gavae_ids.preprocessing.layout import FeatureLayout
-from gavae_ids.sampling._generation import REPORT_COLUMNS, CandidateGenerator, py_value
+from gavae_ids.sampling._generation import (
+    REPORT_COLUMNS,
+    CandidateGenerator,
+    TerritoryFilter,
+    py_value,
+)
 from gavae_ids.sampling._raw_table import RawTable
 from gavae_ids.sampling._value_space import ValueSpace
 from gavae_ids.training.gavae_config import GAVAEConfig
@@ -51,6 +56,9 @@ def _tensors(sampler) -> dict[str, torch.Tensor]:
     if mixtures is not None:
         for name, a in zip(("prior_weights", "prior_means", "prior_chol"), mixtures, strict=True):
             tensors[name] = torch.as_tensor(a)
+    territory = sampler.generator_.territory
+    if territory is not None:
+        tensors.update({k: torch.as_tensor(v) for k, v in territory.to_arrays().items()})
     return tensors
 
 
@@ -88,6 +96,7 @@ def _config(sampler) -> dict:
         ),
         "fit_dtype": sampler.value_space_.dtype.str,
         "generation_seed": int(sampler.generator_.seed),
+        "territory": _territory_config(sampler.generator_.territory),
         "thresholds": [[py_value(k), float(v)] for k, v in sampler.thresholds_.items()],
         "sampling_strategy_": [
             [py_value(k), int(v)] for k, v in sampler.sampling_strategy_.items()
@@ -97,6 +106,10 @@ def _config(sampler) -> dict:
         "history_columns": list(sampler.history_.columns),
         "augmentation_report": json.loads(report.to_json(orient="records")),
     }
+
+
+def _territory_config(territory) -> dict | None:
+    return None if territory is None else {"k": territory.k, "rule": territory.rule}
 
 
 def _strategy_to_json(strategy):
@@ -185,7 +198,7 @@ def params_of_format1(saved: dict, path=None) -> dict:
 
 
 def _params_from_json(saved: dict) -> dict:
-    params = dict(saved)
+    params = {"territory_k": None, **saved}  # a sampler saved before the check has it off
     if params.get("layout") is not None:
         params["layout"] = FeatureLayout.from_dict(params["layout"])
     params["hidden"] = tuple(params["hidden"])
@@ -226,6 +239,8 @@ def _restore_fitted(sampler, tensors: dict[str, torch.Tensor], cfg: dict, config
         tensors["history"].numpy(), columns=cfg["history_columns"]
     ).astype({"iteration": np.int64})
     report = pd.DataFrame(cfg["augmentation_report"], columns=list(REPORT_COLUMNS))
+    if report["passed_manifold"].isna().all():  # saved before the territory check
+        report["passed_manifold"] = report["accepted"]
     report["class"] = [label(c) for c in report["class"]]
     sampler.augmentation_report_ = report
 
@@ -233,6 +248,12 @@ def _restore_fitted(sampler, tensors: dict[str, torch.Tensor], cfg: dict, config
     if config.binned and "prior_weights" in arrays:
         mixtures = (arrays["prior_weights"], arrays["prior_means"], arrays["prior_chol"])
     thresholds = [sampler.thresholds_[c] for c in sampler.classes_]
+    territory = None
+    if cfg.get("territory") is not None:
+        territory = TerritoryFilter(arrays["territory_rows"], arrays["territory_owner"],
+                                    arrays["territory_weight"], int(cfg["territory"]["k"]),
+                                    str(cfg["territory"]["rule"]))  # fmt: skip
     sampler.generator_ = CandidateGenerator(model, space, thresholds, config, mixtures,
-                                            seed=int(cfg["generation_seed"]))  # fmt: skip
+                                            seed=int(cfg["generation_seed"]),
+                                            territory=territory)  # fmt: skip
     sampler.manifold_k_ = config.manifold_k if space.donors is not None else None

@@ -52,6 +52,7 @@ from gavae_ids.sampling._generation import (
     CandidateGenerator,
     py_value,
     reconstruction_scores,
+    territory_of,
 )
 from gavae_ids.sampling._raw_table import RawTable, categorical_columns
 from gavae_ids.sampling._value_space import ValueSpace
@@ -152,6 +153,8 @@ class GAVAESampler(BaseOverSampler):
         Training device; ``"auto"`` uses CUDA when present. Thresholds and
         generation always run on the CPU, so samples do not depend on it once
         the model is trained.
+    territory_k : int, "auto" or None, default=None
+        k of the territory check (:mod:`._generation`); None: off; "auto": 5, off for "mlp".
     verbose : bool, default=False
         Show a progress bar over the training iterations. The method's constants
         (critic sizes, gradient penalty, minibatch balancing, bins, temperature, …)
@@ -185,9 +188,9 @@ class GAVAESampler(BaseOverSampler):
         The k of the manifold check; None when candidates are not checked.
     augmentation_report_ : pandas.DataFrame
         One row per class: ``class``, ``real`` (rows in the input),
-        ``generated`` (synthetic rows added), ``attempts`` (candidates
-        decoded), ``passed_eq9`` (candidates that passed Eq. 9), ``accepted``
-        (those that also passed the manifold check) and ``acceptance_rate``
+        ``generated`` (synthetic rows added), ``attempts`` (candidates decoded),
+        ``passed_eq9`` (those that passed Eq. 9), ``passed_manifold`` (and the manifold
+        check), ``accepted`` (and the territory check) and ``acceptance_rate``
         (accepted / attempts; NaN when nothing was tried).
     encoder_config_ : dict
         ``in_features``, ``hidden``, ``latent_dim``, ``activation`` of the encoder.
@@ -235,6 +238,7 @@ class GAVAESampler(BaseOverSampler):
         "adv_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "critic_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "device": [str, torch.device],
+        "territory_k": [StrOptions({"auto"}), numbers.Integral, None],
         "verbose": ["verbose"],
     }
 
@@ -255,6 +259,7 @@ class GAVAESampler(BaseOverSampler):
         adv_weight=_D.adv_weight,
         critic_steps=_D.critic_steps,
         device="auto",
+        territory_k=None,
         verbose=False,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -271,6 +276,7 @@ class GAVAESampler(BaseOverSampler):
         self.adv_weight = adv_weight
         self.critic_steps = critic_steps
         self.device = device
+        self.territory_k = territory_k
         self.verbose = verbose
 
     def config(self) -> GAVAEConfig:
@@ -389,7 +395,8 @@ class GAVAESampler(BaseOverSampler):
         space.fit_donors(Xs, y_index, n_classes, rs)
         self.manifold_k_ = config.manifold_k if space.donors is not None else None
         self.generator_ = CandidateGenerator(self.model_, space, thresholds, config, mixtures,
-                                             seed=generation_seed)  # fmt: skip
+                                             seed=generation_seed,
+                                             territory=territory_of(self, Xs, y_index))  # fmt: skip
         rows, self.augmentation_report_ = self.generator_.augment(
             self.classes_, counts, self.sampling_strategy_
         )
@@ -591,7 +598,7 @@ class GAVAESampler(BaseOverSampler):
         :class:`ModelFileError`."""
         if set(params) - set(cls._get_param_names()):
             params = params_of_format1(params)
-        return cls(**params)
+        return cls(**{"territory_k": None, **params})  # saved before the check: off
 
     def label_of(self, value):
         """Map a JSON label back onto the matching entry of ``classes_``."""
