@@ -19,6 +19,15 @@ Writes ``iot_full.csv`` and a stratified 70/30 split ``iot_train.csv`` /
 ``iot_test.csv`` (seed 0), as in the issue's report::
 
     python benchmarks/iot_table.py --out runs/iot
+
+``--kind overlap`` writes a second table (same files, same split) where classes
+overlap as sensor readings overlap (issue #26): three continuous readings
+(``temperature``, ``humidity``, ``pressure``, two decimals) and eight classes
+with shares from 38 % down to 1.4 %. Every attack class is normal traffic
+shifted and stretched (see ``OVERLAP``), so each overlaps normal traffic and
+its neighbours substantially and no class is perfectly separable::
+
+    python benchmarks/iot_table.py --kind overlap --out runs/iot-overlap
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+SEP = 3.7  # normal standard deviations an overlap-table attack is shifted: RF ~0.9 macro-F1
 SHARES = {"normal": 0.62, "ddos": 0.13, "password": 0.10, "injection": 0.08,
           "scanning": 0.05, "ransomware": 0.02}  # fmt: skip
 
@@ -44,6 +54,39 @@ def normal_rows(n: int, rng: np.random.RandomState) -> pd.DataFrame:
         "light": np.clip(np.round(400 + 350 * cycle + rng.normal(0, 120, n)), 0, 1000),
         "hour": hour,
     }).astype(int)  # fmt: skip
+
+
+READINGS = ["temperature", "humidity", "pressure"]
+# class: (share, shift of each reading in normal standard deviations, stretch)
+OVERLAP = {
+    "normal": (0.380, (0.0, 0.0, 0.0), 1.0),
+    "ddos": (0.200, (SEP, 0.0, 0.0), 1.2),
+    "password": (0.140, (0.0, SEP, 0.0), 0.8),
+    "injection": (0.100, (0.0, 0.0, SEP), 1.3),
+    "scanning": (0.080, (-SEP, 0.0, 0.0), 0.7),
+    "backdoor": (0.050, (0.0, -SEP, 0.0), 1.5),
+    "xss": (0.036, (0.0, 0.0, -SEP), 0.9),
+    "ransomware": (0.014, (SEP, SEP, 0.0), 0.6),
+}  # fmt: skip
+
+
+def make_overlap_table(rows: int = 25_000, seed: int = 0) -> pd.DataFrame:
+    """Eight classes whose readings overlap: attacks are shifted, stretched normal readings."""
+    rng = np.random.RandomState(seed)
+    mean, sd = np.array([22.0, 55.0, 1010.0]), np.array([3.0, 8.0, 4.0])
+    parts = []
+    for cls, (share, shift, stretch) in OVERLAP.items():
+        n = int(round(share * rows))
+        z = rng.normal(0.0, stretch, (n, 3)) + np.array(shift)
+        df = pd.DataFrame(np.round(mean + sd * z, 2), columns=READINGS)
+        df["hour"], df["type"] = rng.randint(0, 24, n), cls
+        parts.append(df)
+    df = pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=rng)
+    df.insert(0, "date", [f"2019-04-{d:02d}" for d in rng.randint(1, 29, len(df))])
+    minute = rng.randint(0, 60, len(df))
+    df.insert(1, "time", [f"{h:02d}:{m:02d}:00" for h, m in zip(df["hour"], minute, strict=True)])
+    df["label"] = (df["type"] != "normal").astype(int)
+    return df.drop(columns="hour").reset_index(drop=True)
 
 
 def make_table(rows: int = 25_000, seed: int = 0, noise: float = 0.05) -> pd.DataFrame:
@@ -86,8 +129,14 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=25_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--noise", type=float, default=0.05)
+    ap.add_argument("--kind", choices=["exact", "overlap"], default="exact",
+                    help="exact: sensor values decide the class (default); "
+                         "overlap: 8 continuous, overlapping classes (--noise unused)")  # fmt: skip
     args = ap.parse_args()
-    df = make_table(args.rows, args.seed, args.noise)
+    if args.kind == "overlap":
+        df = make_overlap_table(args.rows, args.seed)
+    else:
+        df = make_table(args.rows, args.seed, args.noise)
     args.out.mkdir(parents=True, exist_ok=True)
     train, test = train_test_split(df, test_size=0.3, stratify=df["type"], random_state=0)
     df.to_csv(args.out / "iot_full.csv", index=False)
