@@ -304,7 +304,8 @@ def train_detector(
                             folds=auto_folds, time_budget=time_budget,
                             max_rows_per_class=cv_max_rows_per_class,
                             random_state=random_state, outlier_filter=outlier_filter,
-                            quick=quick, verbose=verbose)  # fmt: skip
+                            quick=quick, verbose=verbose, normal_label=normal,
+                            decision=decision, max_fpr=max_fpr)  # fmt: skip
         method = selection.winner
         pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
                               random_state=random_state, verbose=verbose)  # fmt: skip
