@@ -83,6 +83,33 @@ def test_a_clearly_worse_network_is_dropped_by_the_race_and_cannot_win(threshold
     assert all(r["status"] == "ok" and len(r["folds"]) == 3 for r in sel.table)
 
 
+def test_a_gavae_pilot_trains_its_gavae_for_a_share_of_its_iterations(threshold_table,
+                                                                       monkeypatch):  # fmt: skip
+    """The GAVAE's cost barely depends on the rows: the pilot cuts its iterations too."""
+    from gavae_ids.detection import auto
+
+    fits = []
+
+    def fake_fit_proba(pipe, race, tr, te):  # rf: perfect; the GAVAE method: a coin toss
+        n_iter = pipe.get_params().get("classifier__sampler__n_iter")
+        fits.append((n_iter, len(tr)))
+        if n_iter is None:
+            return np.eye(2)[(race.y[te] == "normal").astype(int)]
+        return np.full((len(te), 2), 0.5)
+
+    monkeypatch.setattr(auto, "_fit_proba", fake_fit_proba)
+    X, y = threshold_table
+    sel = select_method(X, y, candidates=["gavae-lgbm", "rf"], quick=True,
+                        pilot_rows_per_class=20, verbose=False)  # fmt: skip
+    gavae = {r["candidate"]: r for r in sel.table}["gavae-lgbm"]
+    quick_iter = auto.build_pipeline("gavae-lgbm", quick=True).get_params()[
+        "classifier__sampler__n_iter"]  # fmt: skip
+    short = round(quick_iter * auto.PILOT_ITER_FRACTION)
+    assert gavae["status"].startswith(f"dropped: pilot on 40 rows of fold 1, GAVAE n_iter {short}")
+    assert gavae["pilot"]["classifier__sampler__n_iter"] == short < quick_iter
+    assert (short, 40) in fits and (quick_iter, 40) not in fits and sel.winner == "rf"
+
+
 def _race(y, **kw):
     from sklearn.metrics import get_scorer
 

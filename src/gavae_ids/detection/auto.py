@@ -20,11 +20,10 @@ Rules, in the order they apply:
   false-alarm budget, :func:`~gavae_ids.detection.decision.choose_rule`) is
   chosen on a candidate's pooled out-of-fold rows, and every fold is scored
   (scikit-learn scorer, default ``f1_macro``) on the predictions *after* that
-  rule. So a candidate whose argmax raises many false alarms is ranked at the
-  detection rate it keeps once its alerts are cut to the budget, not at the
-  macro-F1 of alerts an operator would never see. The table shows its
-  out-of-fold binary FPR (share of normal rows flagged as any attack) at
-  argmax and after the rule, and the binary DR after the rule.
+  rule: a candidate whose argmax raises many false alarms is ranked at what it
+  catches once its alerts are cut to the budget. The table shows its
+  out-of-fold binary FPR (share of normal rows flagged as any attack) at argmax
+  and after the rule, and the binary DR after the rule.
 * **Order.** Candidates run cheapest first, by the static order
   :data:`COST_ORDER`. The tree models (:data:`CHEAP`) run all their folds.
 * **Racing the expensive ones** (every candidate not in :data:`CHEAP`: the
@@ -32,15 +31,16 @@ Rules, in the order they apply:
   (scikit-learn's ``HalvingGridSearchCV``): once some candidate has finished,
   the *leader* (best mean so far), an expensive candidate is first fitted as a
   **pilot** on at most ``pilot_rows_per_class`` rows per class of fold 1's
-  training part and scored on fold 1's held-out rows, beside the leader fitted
+  training part (its GAVAE, if any, for :data:`PILOT_ITER_FRACTION` of its
+  iterations: the GAVAE's cost barely depends on the rows) and scored on fold
+  1's held-out rows, beside the leader fitted
   on the same rows; if the pilot's score plus ``race_margin`` (default 0.02)
   is still below the leader's, the candidate is dropped (``dropped: pilot
   ...``). A survivor runs its full folds; after fold 1 it is compared with the
   leader's own fold 1 in the same way and dropped if it trails by more than the
   margin. A dropped candidate cannot win.
 * **Time budget.** A candidate is started only while budget is left; a pilot's
-  time, scaled linearly by the rows of a full fold, projects its full folds (an
-  over-estimate where the GAVAE's fixed training cost dominates); after each
+  time, scaled linearly by rows and iterations, projects its full folds; after each
   full fold the total is projected as mean fold seconds × folds; a candidate
   projected to end past the budget is stopped and listed as ``skipped: over
   budget``. The first candidate always runs all its folds, so there is always a
@@ -48,9 +48,8 @@ Rules, in the order they apply:
 * **Winner.** The highest mean score among the candidates that finished;
   every candidate within :data:`TIE_TOLERANCE` (0.005) of it counts as tied,
   and the tie goes to the one with the lowest mean fit seconds.
-* Unknown names are refused; a candidate whose optional package is missing
-  is listed as ``skipped: not installed``, one that cannot be bundled as
-  ``skipped: cannot be bundled``, and one that raises as ``failed: <reason>``.
+* Unknown names are refused; a candidate whose optional package is missing, that
+  cannot be bundled or that raises is listed as ``skipped: ...`` or ``failed: ...``.
 """
 
 from __future__ import annotations
@@ -80,8 +79,10 @@ CHEAP = ("lgbm", "rf", "smote-lgbm", "smote-rf")
 TIE_TOLERANCE = 0.005
 #: A raced candidate whose pilot (or fold-1) score plus this is below the leader's is dropped.
 RACE_MARGIN = 0.02
-#: Rows per class of fold 1's training part a raced candidate's pilot is fitted on.
+#: Rows per class of fold 1's training part a raced candidate's pilot is fitted on...
 PILOT_ROWS_PER_CLASS = 1000
+#: ...and the share of its GAVAE's training iterations (``sampler__n_iter``) the pilot runs.
+PILOT_ITER_FRACTION = 0.25
 DEFAULT_FOLDS = 3
 DEFAULT_MAX_ROWS_PER_CLASS = 5000
 
@@ -118,10 +119,8 @@ class AutoSelection:
         ``leader``, ``leader_score``, ``seconds``), ``fit_seconds`` (mean per
         full fold), ``seconds`` (all its fits and scoring) and ``warnings``
         (distinct warning messages raised while it ran, at most 3).
-    decision, max_fpr, normal_label
-        The rule the scores were taken at (``"argmax"`` without a normal label).
-    race_margin, pilot_rows_per_class
-        The racing rule's settings.
+    decision, max_fpr, normal_label, race_margin, pilot_rows_per_class
+        The rule the scores were taken at (``"argmax"`` without a normal label); racing.
     """
 
     winner: str
@@ -179,15 +178,13 @@ class AutoSelection:
         return "\n".join(lines) + "\n"
 
 
-def _fmt(v, spec: str = ".4f") -> str:
-    return "—" if v is None else format(v, spec)
-
-
 def _markdown_row(r: dict, *, bold: bool) -> str:
+    def _fmt(v, spec: str = ".4f") -> str:
+        return "—" if v is None else format(v, spec)
+
     fold = ", ".join(f"{v:.4f}" for v in r["folds"]) or "—"
-    fpr = "—"
-    if r.get("binary_fpr") is not None:
-        fpr = f"{_fmt(r.get('argmax_fpr'), '.2%')} → {r['binary_fpr']:.2%}"
+    fpr = "—" if r.get("binary_fpr") is None else (
+        f"{_fmt(r.get('argmax_fpr'), '.2%')} → {r['binary_fpr']:.2%}")  # fmt: skip
     name = f"**{r['candidate']}**" if bold else r["candidate"]
     return (f"| {name} | {_fmt(r['mean'])} | {_fmt(r['std'])} | {fold} | {fpr} | "
             f"{_fmt(r.get('binary_dr'), '.2%')} | {_fmt(r['fit_seconds'], '.1f')} | "
@@ -249,7 +246,7 @@ class _Decided(ClassifierMixin, BaseEstimator):
         self.pred = pred
         self.proba = proba
 
-    def fit(self, X, y):
+    def fit(self, X, y):  # noqa: D102 - a stand-in: nothing to fit
         return self
 
     @property
@@ -285,9 +282,8 @@ class _Race:
     oof: dict = field(default_factory=dict)
 
     def left(self) -> float | None:
-        if self.time_budget is None:
-            return None
-        return self.time_budget - (time.perf_counter() - self.t_start)
+        t = self.time_budget
+        return None if t is None else t - (time.perf_counter() - self.t_start)
 
     def score(self, proba: np.ndarray, groups: list[np.ndarray]) -> dict:
         """Scores of ``proba`` (rows of ``np.concatenate(groups)``, in that order) per group,
@@ -455,8 +451,7 @@ def _cv_rows(X, y, *, folds: int, max_rows_per_class, random_state: int):
 
 def _leader(table) -> dict | None:
     """The finished candidate with the best mean so far (None: none finished)."""
-    ok = [r for r in table if r["status"] == "ok" and r["mean"] is not None]
-    return max(ok, key=lambda r: r["mean"]) if ok else None
+    return max((r for r in table if r["status"] == "ok"), key=lambda r: r["mean"], default=None)
 
 
 def _fit_proba(pipe, race: _Race, tr, te) -> np.ndarray:
@@ -503,11 +498,17 @@ def _run_candidate(row, name, race: _Race, *, leader, raced: bool) -> None:
 
 
 def _pilot(row, pipe, leader: dict, race: _Race) -> bool:
-    """Fit ``pipe`` on the pilot rows of fold 1, score it beside the leader fitted on the same
-    rows; False (and the row's status says why) when it is dropped or over budget."""
+    """Fit ``pipe`` on the pilot rows of fold 1 (its GAVAE, if any, for
+    :data:`PILOT_ITER_FRACTION` of its iterations), score it beside the leader fitted on the
+    same rows; False (and the row's status says why) when it is dropped or over budget."""
+    from sklearn.base import clone
+
     te, n_tr = race.splits[0][1], len(race.splits[0][0])
     p0 = time.perf_counter()
-    score = race.score(_fit_proba(pipe, race, race.pilot_rows, te), [te])["folds"][0]
+    short = {k: max(1, round(v * PILOT_ITER_FRACTION)) for k, v in pipe.get_params().items()
+             if k.endswith("sampler__n_iter") and isinstance(v, int)}  # fmt: skip
+    score = race.score(_fit_proba(clone(pipe).set_params(**short), race, race.pilot_rows, te),
+                       [te])["folds"][0]  # fmt: skip
     secs = time.perf_counter() - p0
     name = leader["candidate"]
     if name not in race.pilot_cache:
@@ -517,13 +518,16 @@ def _pilot(row, pipe, leader: dict, race: _Race) -> bool:
     lead = race.pilot_cache[name]
     n = len(race.pilot_rows)
     row["pilot"] = {"rows": int(n), "score": score, "leader": name, "leader_score": lead,
-                    "seconds": round(secs, 2)}  # fmt: skip
+                    "seconds": round(secs, 2), **short}  # fmt: skip
     if score + race.margin < lead:
-        row["status"] = (f"dropped: pilot on {n:,} rows of fold 1 scored {score:.4f}, more than "
-                         f"{race.margin:g} below {name}'s {lead:.4f} on the same rows")  # fmt: skip
+        it = f", GAVAE n_iter {next(iter(short.values()))}" if short else ""
+        row["status"] = (f"dropped: pilot on {n:,} rows of fold 1{it} scored {score:.4f}, "
+                         f"more than {race.margin:g} below {name}'s {lead:.4f} on the same "
+                         "rows")  # fmt: skip
         return False
     left = race.left()
-    projected = secs * max(1.0, n_tr / n) * len(race.splits)
+    scale = max(1.0, n_tr / n) / (PILOT_ITER_FRACTION if short else 1.0)
+    projected = secs * scale * len(race.splits)
     if left is not None and projected > left:
         row["status"] = (f"skipped: over budget (its pilot projects {projected:.0f} s for "
                          f"{len(race.splits)} folds; {max(left, 0):.0f} s were left of "
