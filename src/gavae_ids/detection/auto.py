@@ -1,13 +1,10 @@
 """``--method auto``: pick a method by stratified k-fold CV on the training rows.
 
 :func:`select_method` cross-validates each candidate
-:class:`~gavae_ids.detection.pipeline.DetectionPipeline` (MAD filter → one-hot + min-max →
-classifier with its sampler, every step fitted on the fold's training part
-only) on the **training data only** and returns an :class:`AutoSelection`: the
-table (mean ± std and per-fold scores, out-of-fold binary detection and false-alarm
-rates, fit seconds, status) and the winner with the reason. ``gavae-ids train
---method auto`` then trains the winner exactly as ``--method <winner>`` would and
-puts the table into the model card.
+:class:`~gavae_ids.detection.pipeline.DetectionPipeline` (every step fitted on the fold's
+training part only) on the **training data only** and returns an :class:`AutoSelection`:
+the table and the winner with the reason. ``gavae-ids train --method auto`` then trains
+the winner as ``--method <winner>`` would and puts the table into the model card.
 
 Rules, in the order they apply:
 
@@ -246,9 +243,6 @@ class _Decided(ClassifierMixin, BaseEstimator):
         self.pred = pred
         self.proba = proba
 
-    def fit(self, X, y):  # noqa: D102 - a stand-in: nothing to fit
-        return self
-
     @property
     def classes_(self):
         return np.asarray(self.classes)
@@ -423,10 +417,9 @@ def _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_cla
         raise DataError(f"--time-budget must be positive, got {time_budget}")
     if decision not in RULES:
         raise DataError(f"unknown decision rule {decision!r}; choose one of {', '.join(RULES)}")
-    if race_margin is not None and race_margin < 0:
-        raise DataError(f"the race margin must not be negative, got {race_margin}")
-    if pilot_rows_per_class < folds:
-        raise DataError(f"pilots need at least {folds} rows per class, got {pilot_rows_per_class}")
+    if (race_margin is not None and race_margin < 0) or pilot_rows_per_class < folds:
+        raise DataError(f"race_margin must be >= 0 (got {race_margin}) and pilot_rows_per_class"
+                        f" >= {folds} folds (got {pilot_rows_per_class})")  # fmt: skip
 
 
 def _cv_rows(X, y, *, folds: int, max_rows_per_class, random_state: int):
@@ -497,6 +490,12 @@ def _run_candidate(row, name, race: _Race, *, leader, raced: bool) -> None:
         row["std"] = float(f.std(ddof=1)) if len(f) > 1 else 0.0
 
 
+def _shortened(pipe) -> dict:
+    """A pilot's GAVAE iterations: :data:`PILOT_ITER_FRACTION` of ``pipe``'s own."""
+    return {k: max(1, round(v * PILOT_ITER_FRACTION)) for k, v in pipe.get_params().items()
+            if k.endswith("sampler__n_iter") and isinstance(v, int)}  # fmt: skip
+
+
 def _pilot(row, pipe, leader: dict, race: _Race) -> bool:
     """Fit ``pipe`` on the pilot rows of fold 1 (its GAVAE, if any, for
     :data:`PILOT_ITER_FRACTION` of its iterations), score it beside the leader fitted on the
@@ -505,14 +504,14 @@ def _pilot(row, pipe, leader: dict, race: _Race) -> bool:
 
     te, n_tr = race.splits[0][1], len(race.splits[0][0])
     p0 = time.perf_counter()
-    short = {k: max(1, round(v * PILOT_ITER_FRACTION)) for k, v in pipe.get_params().items()
-             if k.endswith("sampler__n_iter") and isinstance(v, int)}  # fmt: skip
+    short = _shortened(pipe)
     score = race.score(_fit_proba(clone(pipe).set_params(**short), race, race.pilot_rows, te),
                        [te])["folds"][0]  # fmt: skip
     secs = time.perf_counter() - p0
     name = leader["candidate"]
     if name not in race.pilot_cache:
         rival = build_pipeline(name, verbose=False, **race.kw)
+        rival.set_params(**_shortened(rival))  # both pilots at the same resources
         race.pilot_cache[name] = race.score(_fit_proba(rival, race, race.pilot_rows, te),
                                             [te])["folds"][0]  # fmt: skip
     lead = race.pilot_cache[name]
