@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from gavae_ids.classifiers import make_lightgbm, registry
-from gavae_ids.detection.auto import TIE_TOLERANCE, _pick, order_candidates, select_method
+from gavae_ids.detection.auto import (
+    TIE_TOLERANCE,
+    AutoSelection,
+    _pick,
+    _Race,
+    order_candidates,
+    select_method,
+)
 from gavae_ids.exceptions import DataError
 
 
@@ -26,7 +33,8 @@ def threshold_table():
 
 def test_picks_the_clearly_better_candidate(threshold_table):
     X, y = threshold_table
-    sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, verbose=False)
+    sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, race_margin=None,
+                        verbose=False)  # fmt: skip
     rows = {r["candidate"]: r for r in sel.table}
     assert [r["candidate"] for r in sel.table] == ["rf", "dnn"]  # cheapest first
     assert all(r["status"] == "ok" and len(r["folds"]) == 3 for r in sel.table)
@@ -42,13 +50,111 @@ def test_picks_the_clearly_better_candidate(threshold_table):
 def test_the_budget_skips_a_candidate_and_says_so(threshold_table):
     X, y = threshold_table
     sel = select_method(X, y, candidates=["dnn", "rf"], time_budget=1e-6, quick=True,
-                        verbose=False)  # fmt: skip
+                        race_margin=None, verbose=False)  # fmt: skip
     rows = {r["candidate"]: r for r in sel.table}
     assert rows["rf"]["status"] == "ok"  # the first (cheapest) always runs
     assert rows["dnn"]["status"].startswith("skipped: over budget")
     assert rows["dnn"]["folds"] == [] and rows["dnn"]["mean"] is None
     assert sel.winner == "rf" and "skipped or failed" in sel.reason
     assert "skipped: over budget" in sel.to_markdown()
+
+
+def test_a_clearly_worse_network_is_dropped_by_the_race_and_cannot_win(threshold_table):
+    X, y = threshold_table
+    # 300 rows: fold 1 trains on 200, so a pilot of 1,000 rows per class would be fold 1 itself
+    sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, verbose=False)
+    rows = {r["candidate"]: r for r in sel.table}
+    assert rows["rf"]["status"] == "ok" and rows["dnn"]["pilot"] is None
+    assert rows["dnn"]["status"].startswith("dropped: fold 1 scored")
+    assert len(rows["dnn"]["folds"]) == 1 and rows["dnn"]["mean"] is None
+    assert rows["dnn"]["folds"][0] + 0.02 < rows["rf"]["folds"][0]
+    assert sel.winner == "rf"
+    # a pilot on 20 rows per class of fold 1, beside rf fitted on the same rows
+    sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, pilot_rows_per_class=20,
+                        verbose=False)  # fmt: skip
+    dnn = {r["candidate"]: r for r in sel.table}["dnn"]
+    assert dnn["status"].startswith("dropped: pilot on 40 rows of fold 1")
+    assert dnn["pilot"]["rows"] == 40 and dnn["pilot"]["leader"] == "rf"
+    assert dnn["pilot"]["score"] + 0.02 < dnn["pilot"]["leader_score"]
+    assert dnn["folds"] == [] and sel.winner == "rf"
+    # a margin no gap exceeds keeps every candidate in: all folds run
+    sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, race_margin=1.0,
+                        verbose=False)  # fmt: skip
+    assert all(r["status"] == "ok" and len(r["folds"]) == 3 for r in sel.table)
+
+
+def test_a_gavae_pilot_trains_its_gavae_for_a_share_of_its_iterations(threshold_table,
+                                                                       monkeypatch):  # fmt: skip
+    """The GAVAE's cost barely depends on the rows: the pilot cuts its iterations too."""
+    from gavae_ids.detection import auto
+
+    fits = []
+
+    def fake_fit_proba(pipe, race, tr, te):  # rf: perfect; the GAVAE method: a coin toss
+        n_iter = pipe.get_params().get("classifier__sampler__n_iter")
+        fits.append((n_iter, len(tr)))
+        if n_iter is None:
+            return np.eye(2)[(race.y[te] == "normal").astype(int)]
+        return np.full((len(te), 2), 0.5)
+
+    monkeypatch.setattr(auto, "_fit_proba", fake_fit_proba)
+    X, y = threshold_table
+    sel = select_method(X, y, candidates=["gavae-lgbm", "rf"], quick=True,
+                        pilot_rows_per_class=20, verbose=False)  # fmt: skip
+    gavae = {r["candidate"]: r for r in sel.table}["gavae-lgbm"]
+    quick_iter = auto.build_pipeline("gavae-lgbm", quick=True).get_params()[
+        "classifier__sampler__n_iter"]  # fmt: skip
+    short = round(quick_iter * auto.PILOT_ITER_FRACTION)
+    assert gavae["status"].startswith(f"dropped: pilot on 40 rows of fold 1, GAVAE n_iter {short}")
+    assert gavae["pilot"]["classifier__sampler__n_iter"] == short < quick_iter
+    assert (short, 40) in fits and (quick_iter, 40) not in fits and sel.winner == "rf"
+
+
+def _race(y, **kw):
+    from sklearn.metrics import get_scorer
+
+    kw = {"normal": "normal", "decision": "cap", "max_fpr": 0.01, **kw}
+    return _Race(None, np.asarray(y), [], get_scorer("f1_macro"), ["normal", "x"],
+                 margin=0.02, pilot_rows=None, kw={}, t_start=0.0, time_budget=None,
+                 **kw)  # fmt: skip
+
+
+def test_candidates_are_ranked_at_the_decision_rule_not_at_argmax():
+    """A: catches every attack but its surest alerts are 15 % of the normal rows; B: misses
+    40 % of the attacks and never raises a false alarm. At argmax A ranks first; at the
+    1 % cap A's threshold must sit above those false alarms and then catches nothing."""
+    from sklearn.metrics import f1_score
+
+    y = np.array(["normal"] * 200 + ["x"] * 100)
+    attack_a = np.r_[np.full(30, 0.95), np.full(170, 0.1), np.full(100, 0.9)]
+    attack_b = np.r_[np.full(200, 0.1), np.full(60, 0.8), np.full(40, 0.3)]
+    a, b = (np.c_[1 - s, s] for s in (attack_a, attack_b))
+    groups = [np.arange(0, 300, 2), np.arange(1, 300, 2)]
+    order = np.concatenate(groups)
+    at_argmax = {k: np.mean(_race(y, decision="argmax").score(p[order], groups)["folds"])
+                 for k, p in (("a", a), ("b", b))}  # fmt: skip
+    assert at_argmax["a"] > at_argmax["b"]
+    ra, rb = (_race(y).score(p[order], groups) for p in (a, b))
+    assert np.mean(rb["folds"]) > np.mean(ra["folds"])
+    assert ra["argmax_fpr"] == pytest.approx(0.15) and ra["binary_fpr"] <= 0.01
+    assert ra["threshold"] > 0.95 and ra["binary_dr"] == 0.0
+    assert rb["threshold"] is None and rb["binary_fpr"] == 0.0  # within the cap: argmax kept
+    assert rb["binary_dr"] == pytest.approx(0.6)
+    # each fold's score is the scorer on the rule's predictions of that fold's rows
+    pred_a = np.where(attack_a >= ra["threshold"], "x", "normal")
+    first = groups[0]
+    assert ra["folds"][0] == pytest.approx(f1_score(y[first], pred_a[first], average="macro"))
+
+
+def test_an_older_card_selection_without_rates_still_renders():
+    row = {"candidate": "rf", "status": "ok", "mean": 0.9, "std": 0.01, "folds": [0.9],
+           "fit_seconds": 1.0}  # fmt: skip
+    old = {"winner": "rf", "reason": "r", "scoring": "f1_macro", "folds": 3, "seed": 0,
+           "rows": 10, "rows_total": 10, "max_rows_per_class": 5000, "time_budget": None,
+           "seconds": 1.0, "table": [row]}  # fmt: skip
+    md = AutoSelection(**old).to_markdown()
+    assert "| **rf** | 0.9000 | 0.0100 | 0.9000 | — | — | 1.0 | ok |" in md
+    assert "after the decision rule (argmax" in md
 
 
 def test_unavailable_and_unbundleable_candidates_are_listed_as_skipped(
@@ -131,6 +237,10 @@ def test_train_auto_card_holds_the_table_and_the_refit_uses_all_rows(tmp_path):
     assert det.method == sel["winner"] == read_manifest(tmp_path / "m")["method"]
     assert det.info["selected_by"] == "auto"
     assert {r["candidate"] for r in sel["table"]} == {"dnn", "rf"}
+    # ranked at the rule train applies: cap at a 1 % budget, FPR out-of-fold in the table
+    assert (sel["decision"], sel["max_fpr"], sel["normal_label"]) == ("cap", 0.01, "normal")
+    ok = [r for r in sel["table"] if r["status"] == "ok"]
+    assert ok and all(0.0 <= r["binary_fpr"] <= r["argmax_fpr"] + 1e-12 for r in ok)
     counts = df["label"].value_counts()
     assert sel["rows"] == int(np.minimum(counts, 40).sum()) < n  # the comparison was capped
     assert det.info["rows_trained"] == n  # ... the refit was not

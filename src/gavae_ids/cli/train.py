@@ -43,14 +43,16 @@ def train_cmd(
     scoring: str = typer.Option(
         "f1_macro",
         "--scoring",
-        help="--method auto: scikit-learn scorer to rank by (f1_macro, balanced_accuracy, …).",
+        help="--method auto: scikit-learn scorer to rank by (f1_macro, balanced_accuracy, …), "
+        "on the out-of-fold predictions after the --decision rule.",
     ),
     auto_folds: int = typer.Option(3, "--auto-folds", min=2, help="--method auto: CV folds."),
     time_budget: float = typer.Option(
         None,
         "--time-budget",
         min=0.0,
-        help="--method auto: seconds for the comparison; candidates run cheapest first and one "
+        help="--method auto: seconds for the comparison; candidates run cheapest first "
+        "(networks and GAVAE methods raced: a pilot, then fold 1, beside the leader) and one "
         "projected to overrun is skipped (listed as such).",
     ),
     cv_max_rows_per_class: int = typer.Option(

@@ -1,34 +1,52 @@
 """``--method auto``: pick a method by stratified k-fold CV on the training rows.
 
 :func:`select_method` cross-validates each candidate
-:class:`~gavae_ids.detection.pipeline.DetectionPipeline` (MAD filter → one-hot + min-max →
-classifier with its sampler, every step fitted on the fold's training part
-only) on the **training data only**, scores every fold with a scikit-learn
-scorer (default ``f1_macro``) and returns an :class:`AutoSelection`: the table
-(mean ± std and per-fold scores, fit seconds, status) and the winner with the
-reason. ``gavae-ids train --method auto`` then trains the winner exactly as
-``--method <winner>`` would and puts the table into the model card.
+:class:`~gavae_ids.detection.pipeline.DetectionPipeline` (every step fitted on the fold's
+training part only) on the **training data only** and returns an :class:`AutoSelection`:
+the table and the winner with the reason. ``gavae-ids train --method auto`` then trains
+the winner as ``--method <winner>`` would and puts the table into the model card.
 
 Rules, in the order they apply:
 
 * **Rows.** The comparison uses at most ``max_rows_per_class`` random rows of
   every class (stratified, seed ``random_state``); the winner's refit uses all
   training rows.
-* **Order and time budget.** Candidates run cheapest first, by the static
-  order :data:`COST_ORDER` (typical fit time on the project's datasets: trees
-  before networks, samplers last). There is no pilot fit: a candidate's own
-  first fold is its pilot. A candidate is started only while budget is left;
-  after each of its folds its total is projected as mean fold seconds × folds,
-  and if that would end past the budget it is stopped and listed as
-  ``skipped: over budget``. The first candidate always runs all its folds, so
-  there is always a winner; the budget can therefore be overrun by at most one
-  fold of a later candidate (or by the first candidate).
-* **Winner.** The highest mean score over the folds among the candidates that
-  finished; every candidate within :data:`TIE_TOLERANCE` (0.005) of it counts
-  as tied, and the tie goes to the one with the lowest mean fit seconds.
-* Unknown names are refused; a candidate whose optional package is missing
-  is listed as ``skipped: not installed``, one that cannot be bundled as
-  ``skipped: cannot be bundled``, and one that raises as ``failed: <reason>``.
+* **Criterion: the score at the decision rule ``train`` applies.** Each fold
+  model's probabilities of its held-out rows are kept (out-of-fold). With a
+  ``normal_label`` the rule ``train`` will store (default ``cap`` at a 1 %
+  false-alarm budget, :func:`~gavae_ids.detection.decision.choose_rule`) is
+  chosen on a candidate's pooled out-of-fold rows, and every fold is scored
+  (scikit-learn scorer, default ``f1_macro``) on the predictions *after* that
+  rule: a candidate whose argmax raises many false alarms is ranked at what it
+  catches once its alerts are cut to the budget. The table shows its
+  out-of-fold binary FPR (share of normal rows flagged as any attack) at argmax
+  and after the rule, and the binary DR after the rule.
+* **Order.** Candidates run cheapest first, by the static order
+  :data:`COST_ORDER`. The tree models (:data:`CHEAP`) run all their folds.
+* **Racing the expensive ones** (every candidate not in :data:`CHEAP`: the
+  networks and the GAVAE methods), in the spirit of successive halving
+  (scikit-learn's ``HalvingGridSearchCV``): once some candidate has finished,
+  the *leader* (best mean so far), an expensive candidate is first fitted as a
+  **pilot** on at most ``pilot_rows_per_class`` rows per class of fold 1's
+  training part (its GAVAE, if any, for :data:`PILOT_ITER_FRACTION` of its
+  iterations: the GAVAE's cost barely depends on the rows) and scored on fold
+  1's held-out rows, beside the leader fitted
+  on the same rows; if the pilot's score plus ``race_margin`` (default 0.02)
+  is still below the leader's, the candidate is dropped (``dropped: pilot
+  ...``). A survivor runs its full folds; after fold 1 it is compared with the
+  leader's own fold 1 in the same way and dropped if it trails by more than the
+  margin. A dropped candidate cannot win.
+* **Time budget.** A candidate is started only while budget is left; a pilot's
+  time, scaled linearly by rows and iterations, projects its full folds; after each
+  full fold the total is projected as mean fold seconds × folds; a candidate
+  projected to end past the budget is stopped and listed as ``skipped: over
+  budget``. The first candidate always runs all its folds, so there is always a
+  winner.
+* **Winner.** The highest mean score among the candidates that finished;
+  every candidate within :data:`TIE_TOLERANCE` (0.005) of it counts as tied,
+  and the tie goes to the one with the lowest mean fit seconds.
+* Unknown names are refused; a candidate whose optional package is missing, that
+  cannot be bundled or that raises is listed as ``skipped: ...`` or ``failed: ...``.
 """
 
 from __future__ import annotations
@@ -38,9 +56,11 @@ import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from gavae_ids._util.progress import progress_bar
 from gavae_ids.classifiers import available_methods, check_bundleable, get_method
+from gavae_ids.detection.decision import DEFAULT_MAX_FPR, RULES, choose_rule
 from gavae_ids.detection.methods import stratified_rows
 from gavae_ids.detection.pipeline import build_pipeline
 from gavae_ids.exceptions import DataError, ModelFileError
@@ -50,8 +70,16 @@ DEFAULT_CANDIDATES = ("gavae-dnn", "dnn", "rf", "lgbm", "gavae-lgbm", "smote-lgb
 #: Static cost order, cheapest first; names not listed run after these, in the given order.
 COST_ORDER = ("lgbm", "rf", "smote-lgbm", "smote-rf", "dnn", "smote-dnn", "cnn",
               "gavae-lgbm", "gavae-rf", "gavae-dnn")  # fmt: skip
+#: Candidates that always run all their folds; every other one is raced (pilot first).
+CHEAP = ("lgbm", "rf", "smote-lgbm", "smote-rf")
 #: Mean scores within this of the best are ties; the faster candidate wins.
 TIE_TOLERANCE = 0.005
+#: A raced candidate whose pilot (or fold-1) score plus this is below the leader's is dropped.
+RACE_MARGIN = 0.02
+#: Rows per class of fold 1's training part a raced candidate's pilot is fitted on...
+PILOT_ROWS_PER_CLASS = 1000
+#: ...and the share of its GAVAE's training iterations (``sampler__n_iter``) the pilot runs.
+PILOT_ITER_FRACTION = 0.25
 DEFAULT_FOLDS = 3
 DEFAULT_MAX_ROWS_PER_CLASS = 5000
 
@@ -80,10 +108,16 @@ class AutoSelection:
         Wall time of the whole comparison.
     table : list of dict
         One row per candidate, in run order: ``candidate``, ``status`` (``ok``,
-        ``skipped: ...``, ``failed: ...``), ``mean``, ``std`` (over folds,
-        ``ddof=1``), ``folds`` (per-fold scores), ``fit_seconds`` (mean per
-        fold), ``seconds`` (all its folds, fitting and scoring) and ``warnings``
+        ``dropped: ...``, ``skipped: ...``, ``failed: ...``), ``mean``, ``std``
+        (over folds, ``ddof=1``), ``folds`` (per-fold scores after the rule),
+        ``binary_dr``, ``binary_fpr`` (out-of-fold, after the rule),
+        ``argmax_fpr`` (out-of-fold, argmax), ``threshold`` (the rule's; None:
+        argmax), ``pilot`` (a raced candidate's pilot: ``rows``, ``score``,
+        ``leader``, ``leader_score``, ``seconds``), ``fit_seconds`` (mean per
+        full fold), ``seconds`` (all its fits and scoring) and ``warnings``
         (distinct warning messages raised while it ran, at most 3).
+    decision, max_fpr, normal_label, race_margin, pilot_rows_per_class
+        The rule the scores were taken at (``"argmax"`` without a normal label); racing.
     """
 
     winner: str
@@ -99,6 +133,11 @@ class AutoSelection:
     table: list[dict] = field(default_factory=list)
     tie_tolerance: float = TIE_TOLERANCE
     order: str = "static cost order (gavae_ids.detection.auto.COST_ORDER), cheapest first"
+    decision: str = "argmax"
+    max_fpr: float | None = None
+    normal_label: str | None = None
+    race_margin: float | None = None
+    pilot_rows_per_class: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,24 +147,45 @@ class AutoSelection:
         cap = (f"at most {self.max_rows_per_class:,} rows per class: "
                if self.max_rows_per_class else "")  # fmt: skip
         budget = "none" if self.time_budget is None else f"{self.time_budget:g} s"
+        rule = "argmax"
+        if self.decision != "argmax" and self.max_fpr is not None:
+            rule = f"`{self.decision}` at a false-alarm budget of {self.max_fpr:g}"
+        race = ""
+        if self.race_margin is not None:
+            race = (f" Networks and GAVAE methods are raced: a pilot on ≤ "
+                    f"{self.pilot_rows_per_class:,} rows per class of fold 1, then fold 1, "
+                    f"each beside the leader; more than {self.race_margin:g} behind it is "
+                    "dropped.")  # fmt: skip
         lines = [
             f"Chosen by `--method auto`: **{self.winner}** — {self.reason}.", "",
             f"Stratified {self.folds}-fold CV on the training rows only ({cap}{self.rows:,} of "
-            f"{self.rows_total:,}; seed {self.seed}); scorer `{self.scoring}`; time budget "
-            f"{budget}; candidates run in {self.order}; ties (within {self.tie_tolerance}) go "
-            f"to the faster; {self.seconds:.0f} s in all. The winner was then trained as "
-            f"`--method {self.winner}` would be (see *Trained on / measured on*).", "",
-            f"| candidate | mean {self.scoring} | std | per fold | fit s / fold | status |",
-            "|---|---:|---:|---|---:|---|",
+            f"{self.rows_total:,}; seed {self.seed}); scorer `{self.scoring}` on the "
+            f"predictions after the decision rule ({rule}, chosen on each candidate's "
+            f"out-of-fold rows); binary FPR = share of normal rows flagged as any attack, "
+            f"out-of-fold; time budget {budget}; candidates run in {self.order}; ties "
+            f"(within {self.tie_tolerance}) go to the faster.{race} {self.seconds:.0f} s in all. "
+            f"The winner was then trained as `--method {self.winner}` would be (see *Trained "
+            "on / measured on*).", "",
+            f"| candidate | mean {self.scoring} | std | per fold | FPR argmax → rule | DR "
+            "| fit s / fold | status |",
+            "|---|---:|---:|---|---|---:|---:|---|",
         ]  # fmt: skip
         for r in self.table:
-            fold = ", ".join(f"{v:.4f}" for v in r["folds"])
-            mean = "—" if r["mean"] is None else f"{r['mean']:.4f}"
-            std = "—" if r["std"] is None else f"{r['std']:.4f}"
-            fit = "—" if r["fit_seconds"] is None else f"{r['fit_seconds']:.1f}"
-            name = f"**{r['candidate']}**" if r["candidate"] == self.winner else r["candidate"]
-            lines.append(f"| {name} | {mean} | {std} | {fold or '—'} | {fit} | {r['status']} |")
+            lines.append(_markdown_row(r, bold=r["candidate"] == self.winner))
         return "\n".join(lines) + "\n"
+
+
+def _markdown_row(r: dict, *, bold: bool) -> str:
+    def _fmt(v, spec: str = ".4f") -> str:
+        return "—" if v is None else format(v, spec)
+
+    fold = ", ".join(f"{v:.4f}" for v in r["folds"]) or "—"
+    fpr = "—" if r.get("binary_fpr") is None else (
+        f"{_fmt(r.get('argmax_fpr'), '.2%')} → {r['binary_fpr']:.2%}")  # fmt: skip
+    name = f"**{r['candidate']}**" if bold else r["candidate"]
+    return (f"| {name} | {_fmt(r['mean'])} | {_fmt(r['std'])} | {fold} | {fpr} | "
+            f"{_fmt(r.get('binary_dr'), '.2%')} | {_fmt(r['fit_seconds'], '.1f')} | "
+            f"{r['status']} |")  # fmt: skip
 
 
 def order_candidates(candidates) -> list[str]:
@@ -173,11 +233,87 @@ def check_scoring(scoring: str):
                         f"({len(get_scorer_names())} exist)") from None  # fmt: skip
 
 
+class _Decided(ClassifierMixin, BaseEstimator):
+    """Stands in for a candidate's fold models so a scikit-learn scorer reads its decisions:
+    ``X`` holds row positions; ``predict`` gives the classes after the decision rule,
+    ``predict_proba`` the out-of-fold probabilities."""
+
+    def __init__(self, classes=None, pred=None, proba=None):
+        self.classes = classes
+        self.pred = pred
+        self.proba = proba
+
+    @property
+    def classes_(self):
+        return np.asarray(self.classes)
+
+    def predict(self, X):
+        return self.pred[np.asarray(X).ravel()]
+
+    def predict_proba(self, X):
+        return self.proba[np.asarray(X).ravel()]
+
+
+@dataclass
+class _Race:
+    """What one comparison shares: its rows, folds, scorer, rule and clock."""
+
+    X: object
+    y: np.ndarray
+    splits: list
+    scorer: object
+    classes: list
+    normal: str | None
+    decision: str
+    max_fpr: float | None
+    margin: float | None
+    pilot_rows: np.ndarray | None
+    kw: dict
+    t_start: float
+    time_budget: float | None
+    bar: object = None
+    pilot_cache: dict = field(default_factory=dict)
+    oof: dict = field(default_factory=dict)
+
+    def left(self) -> float | None:
+        t = self.time_budget
+        return None if t is None else t - (time.perf_counter() - self.t_start)
+
+    def score(self, proba: np.ndarray, groups: list[np.ndarray]) -> dict:
+        """Scores of ``proba`` (rows of ``np.concatenate(groups)``, in that order) per group,
+        at the decision rule chosen on all of them, with its binary DR and FPR."""
+        rows = np.concatenate(groups)
+        y = self.y[rows]
+        cls = np.asarray(self.classes, dtype=object)
+        out = {"threshold": None, "binary_dr": None, "binary_fpr": None, "argmax_fpr": None}
+        pred = cls[proba.argmax(axis=1)].astype(str)
+        if self.normal is not None:
+            normal = y == self.normal
+            out["argmax_fpr"] = float((pred[normal] != self.normal).mean())
+            if self.decision != "argmax" and self.max_fpr is not None:
+                rule = choose_rule(proba, y, self.classes, self.normal, max_fpr=self.max_fpr,
+                                   cap=self.decision != "budget")  # fmt: skip
+                idx, attack = rule.decide(proba)
+                pred = cls[idx].astype(str)
+                out["threshold"] = rule.threshold
+            attack = pred != self.normal
+            out["binary_fpr"] = float(attack[normal].mean()) if normal.any() else None
+            out["binary_dr"] = float(attack[~normal].mean()) if (~normal).any() else None
+        est = _Decided(self.classes, pred, proba)
+        pos = np.cumsum([0] + [len(g) for g in groups])
+        out["folds"] = [float(self.scorer(est, np.arange(a, b), y[a:b]))
+                        for a, b in zip(pos[:-1], pos[1:], strict=True)]  # fmt: skip
+        return out
+
+
 def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_macro",
                   folds: int = DEFAULT_FOLDS, time_budget: float | None = None,
                   max_rows_per_class: int | None = DEFAULT_MAX_ROWS_PER_CLASS,
                   random_state: int = 0, categorical=None, numeric=None,
                   outlier_filter: bool = False, quick: bool = False, device=None,
+                  normal_label: str | None = None, decision: str = "cap",
+                  max_fpr: float | None = None, race_margin: float | None = RACE_MARGIN,
+                  pilot_rows_per_class: int = PILOT_ROWS_PER_CLASS,
                   verbose: bool = True) -> AutoSelection:  # fmt: skip
     """Cross-validate each candidate on ``X``/``y`` (training rows only) and pick the best.
 
@@ -189,7 +325,8 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
     candidates : iterable of str
         Registered method names; unavailable ones are listed as skipped.
     scoring : str, default="f1_macro"
-        A scikit-learn scorer name; higher is better.
+        A scikit-learn scorer name; higher is better. It reads the predictions
+        after the decision rule (``predict_proba`` scorers: the raw probabilities).
     folds : int, default=3
         Stratified folds (shuffled, seed ``random_state``).
     time_budget : float, optional
@@ -197,54 +334,92 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
     max_rows_per_class : int, optional
         Per-class cap on the rows compared (default 5,000); None: all rows.
     random_state : int, default=0
-        Seeds the subsample, the folds and every candidate.
+        Seeds the subsample, the folds, the pilots and every candidate.
     categorical, numeric, outlier_filter, quick, device
         As for :func:`~gavae_ids.detection.pipeline.build_pipeline`.
+    normal_label : str, optional
+        The benign class. Without it the scores are taken at argmax and no FPR is shown.
+    decision : {"cap", "budget", "prior", "argmax"}, default="cap"
+        The rule ``train`` will apply (``"prior"`` is ranked without its prior
+        correction: a threshold only when ``max_fpr`` is given).
+    max_fpr : float, optional
+        Its false-alarm budget (default 0.01 for ``"cap"`` and ``"budget"``).
+    race_margin : float or None, default=0.02
+        The racing rule's margin; None: no racing (every candidate runs all folds).
+    pilot_rows_per_class : int, default=1000
+        Rows per class of fold 1's training part a pilot is fitted on.
     verbose : bool, default=True
         One progress bar over candidates × folds (the candidates' own bars stay off).
 
     Raises
     ------
     DataError
-        Unknown candidate or scorer, a class with fewer rows than ``folds``, or
-        no candidate that finished.
+        Unknown candidate, scorer or rule, a class with fewer rows than ``folds``,
+        or no candidate that finished.
     """
     t_start = time.perf_counter()
     names = order_candidates(candidates)
     scorer = check_scoring(scoring)
-    if folds < 2:
-        raise DataError(f"auto selection needs at least 2 folds, got {folds}")
-    if time_budget is not None and time_budget <= 0:
-        raise DataError(f"--time-budget must be positive, got {time_budget}")
+    _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class)
     rows_total = len(y)
     X, y, splits = _cv_rows(X, y, folds=folds, max_rows_per_class=max_rows_per_class,
                             random_state=random_state)  # fmt: skip
+    classes = sorted(np.unique(y).tolist())
+    if normal_label is not None and str(normal_label) not in classes:
+        raise DataError(f"normal label {normal_label!r} is not a class; classes: "
+                        f"{', '.join(classes)}")  # fmt: skip
+    if decision in ("cap", "budget") and max_fpr is None:
+        max_fpr = DEFAULT_MAX_FPR
+    if normal_label is None or max_fpr is None:
+        decision, max_fpr = "argmax", None
+    tr0 = splits[0][0]
+    pilot = tr0[stratified_rows(y[tr0], pilot_rows_per_class, random_state)]
+    race = _Race(X, y, splits, scorer, classes, None if normal_label is None else str(normal_label),
+                 decision, max_fpr, race_margin, pilot if len(pilot) < len(tr0) else None,
+                 dict(categorical=categorical, numeric=numeric, outlier_filter=outlier_filter,
+                      quick=quick, random_state=random_state, device=device),
+                 t_start, time_budget)  # fmt: skip
     table = []
     with progress_bar("auto: CV", len(names) * folds, verbose) as bar:
-        for i, name in enumerate(names):
+        race.bar = bar
+        for name in names:
+            leader = _leader(table)
             row = {"candidate": name, "status": "ok", "mean": None, "std": None, "folds": [],
-                   "fit_seconds": None, "seconds": 0.0, "warnings": []}  # fmt: skip
+                   "binary_dr": None, "binary_fpr": None, "argmax_fpr": None,
+                   "threshold": None, "pilot": None, "fit_seconds": None, "seconds": 0.0,
+                   "warnings": []}  # fmt: skip
             table.append(row)
             skip = _unusable(name)
-            left = None if time_budget is None else time_budget - (time.perf_counter() - t_start)
-            if skip is None and i > 0 and left is not None and left <= 0:
+            left = race.left()
+            if skip is None and leader is not None and left is not None and left <= 0:
                 skip = f"skipped: over budget (nothing left of {time_budget:g} s)"
             if skip is not None:
                 row["status"] = skip
                 bar.advance(folds)
                 continue
             bar.update(status=name)
-            _run_candidate(row, name, X, y, splits, scorer, build_pipeline, bar,
-                           first=i == 0, t_start=t_start, time_budget=time_budget,
-                           kw=dict(categorical=categorical, numeric=numeric,
-                                   outlier_filter=outlier_filter, quick=quick,
-                                   random_state=random_state, device=device))  # fmt: skip
+            raced = race_margin is not None and name not in CHEAP
+            _run_candidate(row, name, race, leader=leader, raced=raced)
     winner, reason = _pick(table, scoring, folds)
     return AutoSelection(winner=winner, reason=reason, scoring=scoring, folds=folds,
                          seed=random_state, rows=len(y), rows_total=rows_total,
                          max_rows_per_class=max_rows_per_class, time_budget=time_budget,
-                         seconds=round(time.perf_counter() - t_start, 2),
-                         table=table)  # fmt: skip
+                         seconds=round(time.perf_counter() - t_start, 2), table=table,
+                         decision=decision, max_fpr=max_fpr, normal_label=race.normal,
+                         race_margin=race_margin,
+                         pilot_rows_per_class=pilot_rows_per_class)  # fmt: skip
+
+
+def _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class) -> None:
+    if folds < 2:
+        raise DataError(f"auto selection needs at least 2 folds, got {folds}")
+    if time_budget is not None and time_budget <= 0:
+        raise DataError(f"--time-budget must be positive, got {time_budget}")
+    if decision not in RULES:
+        raise DataError(f"unknown decision rule {decision!r}; choose one of {', '.join(RULES)}")
+    if (race_margin is not None and race_margin < 0) or pilot_rows_per_class < folds:
+        raise DataError(f"race_margin must be >= 0 (got {race_margin}) and pilot_rows_per_class"
+                        f" >= {folds} folds (got {pilot_rows_per_class})")  # fmt: skip
 
 
 def _cv_rows(X, y, *, folds: int, max_rows_per_class, random_state: int):
@@ -267,41 +442,44 @@ def _cv_rows(X, y, *, folds: int, max_rows_per_class, random_state: int):
     return X, y, splits
 
 
-def _run_candidate(row, name, X, y, splits, scorer, build_pipeline, bar, *, first, t_start,
-                   time_budget, kw):  # fmt: skip
+def _leader(table) -> dict | None:
+    """The finished candidate with the best mean so far (None: none finished)."""
+    return max((r for r in table if r["status"] == "ok"), key=lambda r: r["mean"], default=None)
+
+
+def _fit_proba(pipe, race: _Race, tr, te) -> np.ndarray:
+    """A clone of ``pipe`` fitted on rows ``tr``: its probabilities of rows ``te``, one column
+    per class of the comparison."""
     from sklearn.base import clone
 
+    fitted = clone(pipe).fit(race.X.iloc[tr], race.y[tr])
+    proba = np.asarray(fitted.predict_proba(race.X.iloc[te]), dtype=np.float64)
+    out = np.zeros((len(te), len(race.classes)))
+    col = {c: i for i, c in enumerate(race.classes)}
+    for j, c in enumerate(np.asarray(fitted.classes_).astype(str)):
+        out[:, col[c]] = proba[:, j]
+    return out
+
+
+def _run_candidate(row, name, race: _Race, *, leader, raced: bool) -> None:
     t0 = time.perf_counter()
-    fits = []
+    fits: list[float] = []
     seen: list[str] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pipe = build_pipeline(name, verbose=False, **kw)
-            for j, (tr, te) in enumerate(splits):
-                f0 = time.perf_counter()
-                fitted = clone(pipe).fit(X.iloc[tr], y[tr])
-                fits.append(time.perf_counter() - f0)
-                row["folds"].append(float(scorer(fitted, X.iloc[te], y[te])))
-                bar.advance(1)
-                done = j + 1
-                if first or time_budget is None or done == len(splits):
-                    continue
-                per_fold = (time.perf_counter() - t0) / done
-                end = (time.perf_counter() - t_start) + per_fold * (len(splits) - done)
-                if end > time_budget:
-                    row["status"] = (f"skipped: over budget (projected {per_fold * len(splits):.0f}"
-                                     f" s for {len(splits)} folds from its first {done}; it would "
-                                     f"end at {end:.0f} s of {time_budget:g} s)")  # fmt: skip
-                    bar.advance(len(splits) - done)
-                    break
+            pipe = build_pipeline(name, verbose=False, **race.kw)
+            rival = leader if raced else None
+            if rival is None or race.pilot_rows is None or _pilot(row, pipe, rival, race):
+                _run_folds(row, name, pipe, race, rival, fits, t0, first=leader is None)
         for w in caught:
             msg = str(w.message).split("\n")[0]
             if msg not in seen and len(seen) < 3:
                 seen.append(msg)
     except Exception as e:  # noqa: BLE001 - one candidate failing must not stop the others
         row["status"] = f"failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-        bar.advance(len(splits) - len(row["folds"]))
+    if row["status"] != "ok":
+        race.bar.advance(len(race.splits) - len(fits))
     row["seconds"] = round(time.perf_counter() - t0, 2)
     row["warnings"] = seen
     if fits:
@@ -310,6 +488,86 @@ def _run_candidate(row, name, X, y, splits, scorer, build_pipeline, bar, *, firs
         f = np.asarray(row["folds"])
         row["mean"] = float(f.mean())
         row["std"] = float(f.std(ddof=1)) if len(f) > 1 else 0.0
+
+
+def _shortened(pipe) -> dict:
+    """A pilot's GAVAE iterations: :data:`PILOT_ITER_FRACTION` of ``pipe``'s own."""
+    return {k: max(1, round(v * PILOT_ITER_FRACTION)) for k, v in pipe.get_params().items()
+            if k.endswith("sampler__n_iter") and isinstance(v, int)}  # fmt: skip
+
+
+def _pilot(row, pipe, leader: dict, race: _Race) -> bool:
+    """Fit ``pipe`` on the pilot rows of fold 1 (its GAVAE, if any, for
+    :data:`PILOT_ITER_FRACTION` of its iterations), score it beside the leader fitted on the
+    same rows; False (and the row's status says why) when it is dropped or over budget."""
+    from sklearn.base import clone
+
+    te, n_tr = race.splits[0][1], len(race.splits[0][0])
+    p0 = time.perf_counter()
+    short = _shortened(pipe)
+    score = race.score(_fit_proba(clone(pipe).set_params(**short), race, race.pilot_rows, te),
+                       [te])["folds"][0]  # fmt: skip
+    secs = time.perf_counter() - p0
+    name = leader["candidate"]
+    if name not in race.pilot_cache:
+        rival = build_pipeline(name, verbose=False, **race.kw)
+        rival.set_params(**_shortened(rival))  # both pilots at the same resources
+        race.pilot_cache[name] = race.score(_fit_proba(rival, race, race.pilot_rows, te),
+                                            [te])["folds"][0]  # fmt: skip
+    lead = race.pilot_cache[name]
+    n = len(race.pilot_rows)
+    row["pilot"] = {"rows": int(n), "score": score, "leader": name, "leader_score": lead,
+                    "seconds": round(secs, 2), **short}  # fmt: skip
+    if score + race.margin < lead:
+        it = f", GAVAE n_iter {next(iter(short.values()))}" if short else ""
+        row["status"] = (f"dropped: pilot on {n:,} rows of fold 1{it} scored {score:.4f}, "
+                         f"more than {race.margin:g} below {name}'s {lead:.4f} on the same "
+                         "rows")  # fmt: skip
+        return False
+    left = race.left()
+    scale = max(1.0, n_tr / n) / (PILOT_ITER_FRACTION if short else 1.0)
+    projected = secs * scale * len(race.splits)
+    if left is not None and projected > left:
+        row["status"] = (f"skipped: over budget (its pilot projects {projected:.0f} s for "
+                         f"{len(race.splits)} folds; {max(left, 0):.0f} s were left of "
+                         f"{race.time_budget:g} s)")  # fmt: skip
+        return False
+    return True
+
+
+def _run_folds(row, name, pipe, race: _Race, leader, fits, t0, *, first: bool) -> None:
+    """The candidate's folds (stopped when it drops behind ``leader`` after fold 1 or is
+    projected past the budget); its scores at the decision rule go into ``row``."""
+    n = len(race.splits)
+    probas, groups = [], []
+    for j, (tr, te) in enumerate(race.splits):
+        f0 = time.perf_counter()
+        probas.append(_fit_proba(pipe, race, tr, te))
+        groups.append(te)
+        fits.append(time.perf_counter() - f0)
+        race.bar.advance(1)
+        done = j + 1
+        if done == 1 and leader is not None:
+            mine = race.score(probas[0], [te])["folds"][0]
+            theirs = race.score(race.oof[leader["candidate"]][0], [te])["folds"][0]
+            if mine + race.margin < theirs:
+                row["status"] = (f"dropped: fold 1 scored {mine:.4f}, more than {race.margin:g}"
+                                 f" below {leader['candidate']}'s {theirs:.4f}")  # fmt: skip
+                break
+        if first or race.time_budget is None or done == n:
+            continue
+        per_fold = (time.perf_counter() - t0) / done
+        end = (time.perf_counter() - race.t_start) + per_fold * (n - done)
+        if end > race.time_budget:
+            row["status"] = (f"skipped: over budget (projected {per_fold * n:.0f} s for {n} "
+                             f"folds from its first {done}; it would end at {end:.0f} s of "
+                             f"{race.time_budget:g} s)")  # fmt: skip
+            break
+    res = race.score(np.concatenate(probas), groups)
+    row.update({k: res[k] for k in ("folds", "binary_dr", "binary_fpr", "argmax_fpr",
+                                    "threshold")})  # fmt: skip
+    if row["status"] == "ok":
+        race.oof[name] = probas
 
 
 def _pick(table, scoring: str, folds: int) -> tuple[str, str]:

@@ -212,7 +212,9 @@ def train_detector(
         refused: they can only be stored by pickling.
         ``"auto"``: pick one by stratified k-fold CV on the training rows
         (:func:`gavae_ids.detection.auto.select_method`; ``candidates``, ``scoring``,
-        ``auto_folds``, ``time_budget``, ``cv_max_rows_per_class``), then train
+        ``auto_folds``, ``time_budget``, ``cv_max_rows_per_class``; candidates are
+        ranked at ``decision``/``max_fpr`` on their out-of-fold rows, networks and
+        GAVAE methods raced), then train
         it exactly as if it had been named; the model card records the CV table
         and why it won (``model_card.selection``), the bundle's method is the
         winner's name and ``info["selected_by"]`` is ``"auto"``.
@@ -319,7 +321,8 @@ def train_detector(
                             folds=auto_folds, time_budget=time_budget,
                             max_rows_per_class=cv_max_rows_per_class,
                             random_state=random_state, outlier_filter=outlier_filter,
-                            quick=quick, verbose=verbose)  # fmt: skip
+                            quick=quick, verbose=verbose, normal_label=normal,
+                            decision=decision, max_fpr=max_fpr)  # fmt: skip
         method = selection.winner
         pipe = build_pipeline(method, outlier_filter=outlier_filter, quick=quick,
                               random_state=random_state, verbose=verbose)  # fmt: skip
