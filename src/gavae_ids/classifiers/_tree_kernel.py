@@ -12,6 +12,8 @@ loop over the trees — LightGBM's and scikit-learn's order.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -87,4 +89,32 @@ def forest_sum_missing(X, roots, feature, threshold, children, nan_left, zero_mi
                 node = children[2 * node + right]
             for j in range(width):
                 out[r, tree_col[t] + j] += leaf_value[~node, j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def softmax_rows(raw):
+    """LightGBM's ``Softmax`` in place, row by row (the same operations in the same order,
+    and libm's ``exp`` like LightGBM's, so the same bits)."""
+    for r in range(raw.shape[0]):
+        top = raw[r, 0]
+        for j in range(1, raw.shape[1]):
+            top = max(raw[r, j], top)
+        total = 0.0
+        for j in range(raw.shape[1]):
+            raw[r, j] = math.exp(raw[r, j] - top)
+            total += raw[r, j]
+        for j in range(raw.shape[1]):
+            raw[r, j] /= total
+    return raw
+
+
+@njit(cache=True, nogil=True)
+def sigmoid_pairs(raw):
+    """``[1 - p, p]`` with LightGBM's ``p = 1 / (1 + exp(-raw))`` (sigmoid 1)."""
+    out = np.empty((raw.shape[0], 2))
+    for r in range(raw.shape[0]):
+        p = 1.0 / (1.0 + math.exp(-raw[r, 0]))
+        out[r, 0] = 1.0 - p
+        out[r, 1] = p
     return out

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,9 @@ import numpy as np
 from gavae_ids._util.hashing import sha256_file
 
 log = logging.getLogger(__name__)
+#: numba's "workqueue" threading layer (used where neither OpenMP nor TBB loads) must not
+#: run two parallel kernels at once: calls from several threads take turns.
+_WORKQUEUE_LOCK = threading.Lock()
 
 FAST_TREES_EXTRA = "pip install 'gavae-ids[fast-trees]'"
 #: Layout of the cached arrays; a new layout gets a new number (old entries are rebuilt).
@@ -69,20 +73,29 @@ class FlatForest:
         a = self.arrays
         if threads > 0:
             numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        try:
+            shared = numba.threading_layer() != "workqueue"
+        except ValueError:  # no parallel kernel ran yet in this process
+            shared = False
+        if shared:
+            return self._finish(K, self._raw(K, X, a))
+        with _WORKQUEUE_LOCK:
+            return self._finish(K, self._raw(K, X, a))
+
+    def _raw(self, K, X, a) -> np.ndarray:
         if a["zero_missing"].any() or np.isnan(X).any():
-            raw = K.forest_sum_missing(X, a["roots"], a["feature"], a["threshold"],
-                                       a["children"], a["nan_left"], a["zero_missing"],
-                                       a["leaf_value"], a["tree_col"], self.n_out)  # fmt: skip
-        else:
-            raw = K.forest_sum(X, a["roots"], a["feature"], a["threshold"], a["children"],
-                               a["leaf_value"], a["tree_col"], self.n_out, BLOCK_ROWS)  # fmt: skip
+            return K.forest_sum_missing(X, a["roots"], a["feature"], a["threshold"],
+                                        a["children"], a["nan_left"], a["zero_missing"],
+                                        a["leaf_value"], a["tree_col"], self.n_out)  # fmt: skip
+        return K.forest_sum(X, a["roots"], a["feature"], a["threshold"], a["children"],
+                            a["leaf_value"], a["tree_col"], self.n_out, BLOCK_ROWS)  # fmt: skip
+
+    def _finish(self, K, raw: np.ndarray) -> np.ndarray:
         if self.link == "mean":
-            return raw / len(a["roots"])
+            return raw / len(self.arrays["roots"])
         if self.link == "sigmoid":
-            p = 1.0 / (1.0 + np.exp(-raw[:, 0]))
-            return np.column_stack([1.0 - p, p])
-        e = np.exp(raw - raw.max(axis=1, keepdims=True))  # LightGBM's Softmax
-        return e / e.sum(axis=1, keepdims=True)
+            return K.sigmoid_pairs(raw)
+        return K.softmax_rows(raw)
 
 
 def _pack(roots, feature, threshold, left, right, nan_left, zero_missing, leaf_value, tree_col):
