@@ -75,6 +75,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="configuration names to run (substrings)")
     ap.add_argument("--runtimes", action="store_true", help="compare tree runtimes instead")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--skip", nargs="*", default=[], help="--runtimes: candidates not to build")
     args = ap.parse_args()
     if args.runtimes:
         from bench_tree_runtimes import compare_runtimes
