@@ -17,7 +17,10 @@ NSL-KDD; identical inference cost) is trained for one epoch on
 KDDTrain+_20Percent; ``--method rf`` (or ``lgbm``, ``gavae-rf``, any method a
 bundle can hold) trains that method with its defaults on KDDTrain+_20Percent
 instead (``--param NAME=VALUE`` to change them), saves and reloads its bundle;
-pass ``--model DIR`` to time any bundle. For tree models the "threads" of the
+pass ``--model DIR`` to time any bundle. Tree bundles score with compiled trees
+(:mod:`gavae_ids.classifiers.compiled_trees`) unless ``GAVAE_IDS_TREES=native``.
+The last row reads the same file with ``pandas.read_csv``, and the ratio of the
+end-to-end rate to it is printed. For tree models the "threads" of the
 table are the classifier's ``n_jobs`` (torch threads do not matter to them).
 
 Usage::
@@ -225,6 +228,19 @@ def print_stages(runs: list[dict[str, float]], rows: int) -> None:
           f"{max(totals) * 1e6 / rows:.3f} s / 1M rows)\n")  # fmt: skip
 
 
+def time_read_csv(src: Path, repeats: int) -> list[float]:
+    """rows/s of ``pandas.read_csv`` reading the input file (no header), the floor of a
+    CSV scorer written in pandas."""
+    import pandas as pd
+
+    rates = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        n = len(pd.read_csv(src, header=None))
+        rates.append(n / (time.perf_counter() - t))
+    return rates
+
+
 def cpu_name() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -307,9 +323,13 @@ def main() -> None:
         for threads in (2, 1):
             label = f"model only, {len(Xt):,} encoded rows, {threads} thr."
             rows.append((label, time_model(det, Xt, args.repeats, threads)))
+        rows.append(("pandas.read_csv of the same file (reference)",
+                      time_read_csv(inp["csv"], args.repeats)))  # fmt: skip
         for i, (label, rates) in enumerate(rows):
             cpu = f"{CPU_SECONDS[i]:9.2f}" if i < len(CPU_SECONDS) else ""
             print(f"{label:50s} {fmt(rates)}{cpu}")
+        ratio = statistics.median(rows[0][1]) / statistics.median(rows[-1][1])
+        print(f"end to end (CSV → CSV, 1 model thread) ÷ pandas.read_csv, medians: {ratio:.2f}")
         print(
             "(last column: CPU seconds of all threads per 1 M rows; on 2 otherwise idle "
             "cores the\n wall time of a 2-thread run approaches half of it)"

@@ -8,10 +8,21 @@ split: no test row is used for anything but timing), the model-only scoring rate
 rows, with 1 and 2 threads), fit time, and for forests the mean decision-path
 length (node visits per row per tree) — what a tree model's scoring cost is made of.
 
+``--runtimes`` compares tree *runtimes* instead (issue #32 item 3): the default
+``lgbm`` and ``rf`` fitted on the training data (KDDTrain+_20Percent, or the
+training part of the UNSW-NB15 protocol), saved and loaded, then scored on the
+test rows (KDDTest+, or the protocol's test split) by the native library and by
+each candidate that is installed — the compiled trees of
+:mod:`gavae_ids.classifiers.compiled_trees` (numba), ONNX Runtime (onnxmltools /
+skl2onnx), lleaves, tl2cgen — with the share of rows whose argmax equals the
+native model's, the largest probability difference, and rows/s (test rows tiled
+to ``--rows``; best of ``--repeats``, candidates interleaved).
+
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_trees.py                 # NSL-KDD
     python benchmarks/bench_trees.py --dataset unsw-nb15 --rows 200000
+    python benchmarks/bench_trees.py --runtimes --dataset unsw-nb15
 """
 
 from __future__ import annotations
@@ -62,7 +73,15 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=200_000, help="rows timed per configuration")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", nargs="*", help="configuration names to run (substrings)")
+    ap.add_argument("--runtimes", action="store_true", help="compare tree runtimes instead")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--skip", nargs="*", default=[], help="--runtimes: candidates not to build")
     args = ap.parse_args()
+    if args.runtimes:
+        from bench_tree_runtimes import compare_runtimes
+
+        compare_runtimes(args)
+        return
 
     from gavae_ids.detection.methods import build_method
     from gavae_ids.detection.train import load_training_data

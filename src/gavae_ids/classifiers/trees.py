@@ -33,6 +33,7 @@ from gavae_ids._util.persistence import read_config, save_config, verified_file
 from gavae_ids.classifiers._mixins import ArgmaxPredictMixin
 from gavae_ids.classifiers._optional import TREES_EXTRA, _require, _version, _warn_other_version
 from gavae_ids.classifiers._params import from_json, to_json
+from gavae_ids.classifiers.compiled_trees import compiled_forest, from_lightgbm, from_sklearn_forest
 from gavae_ids.classifiers.skops_files import SKOPS_FILE, SKOPS_TYPES, _SkopsSaved, load_skops
 from gavae_ids.exceptions import DataError, ModelFileError
 
@@ -63,7 +64,39 @@ class RFClassifier(_SkopsSaved, RandomForestClassifier):
     #: Rows per block of ``predict_proba``.
     predict_block_rows = 8192
 
+    @classmethod
+    def load(cls, path, *, device: str | None = None, n_jobs: int | None = None):
+        """Rebuild a forest written by :meth:`save`, scored by compiled trees
+        (:mod:`~gavae_ids.classifiers.compiled_trees`) when numba is there."""
+        est = super().load(path, device=device, n_jobs=n_jobs)
+        meta = read_config(path, kind=cls._kind())
+        if est.n_outputs_ == 1:
+            est._compiled = compiled_forest(
+                Path(path) / SKOPS_FILE, meta["files"][SKOPS_FILE],
+                lambda: from_sklearn_forest(est), est._native_proba, int(est.n_features_in_),
+            )  # fmt: skip
+        return est
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_compiled", None)  # rebuilt from the trees on load, never saved
+        return state
+
     def predict_proba(self, X) -> np.ndarray:
+        """Mean class probabilities of the trees, as scikit-learn's.
+
+        A loaded forest runs its compiled trees (same numbers: each row adds its trees
+        in order, on float32 rows as scikit-learn); otherwise :meth:`_native_proba`.
+        """
+        compiled = getattr(self, "_compiled", None)
+        if compiled is None:
+            return self._native_proba(X)
+        check_is_fitted(self)
+        from joblib import effective_n_jobs
+
+        return compiled.predict_proba(self._validate_X_predict(X), effective_n_jobs(self.n_jobs))
+
+    def _native_proba(self, X) -> np.ndarray:
         """Mean class probabilities of the trees, as scikit-learn's, in blocks of rows.
 
         scikit-learn hands whole trees to its threads and adds their outputs in the
@@ -216,6 +249,12 @@ class LightGBMClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
         """Class probabilities, columns in ``classes_`` order."""
         check_is_fitted(self, "booster_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        compiled = getattr(self, "compiled_", None)
+        if compiled is not None:
+            return compiled.predict_proba(X, self._threads())
+        return self._native_proba(X)
+
+    def _native_proba(self, X) -> np.ndarray:
         raw = np.asarray(self.booster_.predict(X, num_threads=self._threads()))
         if raw.ndim == 1:  # binary objective: P(second class)
             return np.column_stack([1.0 - raw, raw])
@@ -279,6 +318,9 @@ class LightGBMClassifier(ArgmaxPredictMixin, ClassifierMixin, BaseEstimator):
         if n_jobs is not None:
             est.n_jobs = n_jobs
         est.booster_ = booster
+        est.compiled_ = compiled_forest(f, meta["files"][LIGHTGBM_FILE],
+                                        lambda: from_lightgbm(booster), est._native_proba,
+                                        est.n_features_in_)  # fmt: skip
         return est
 
 
