@@ -164,8 +164,10 @@ class ParquetReader:
         ok = np.ones(n, dtype=bool)
         data = {}
         if numeric:
-            num = np.empty((n, len(numeric)), dtype=np.float64)
-            empty = np.zeros((n, len(numeric)), dtype=bool)
+            # Column-major: each column is one contiguous copy, and a column of the frame
+            # below is a view of it.
+            num = np.empty((n, len(numeric)), dtype=np.float64, order="F")
+            empty = np.zeros((n, len(numeric)), dtype=bool, order="F")
             texts = {}
             for j, c in enumerate(numeric):
                 v, e, text = self._numbers(batch.column(c), c)
@@ -248,7 +250,9 @@ class ParquetScoreWriter:
             return
         scale = 10.0**self.decimals
         p = np.rint(np.clip(proba, 0.0, 1.0) * scale) / scale
-        labels = np.asarray(self.classes, dtype=object)[pred]
+        # Taken from an Arrow array of the class names: no Python string per row.
+        labels = self.pa.array(self.classes, type=self.pa.string()).take(
+            np.asarray(pred, dtype=np.int64))
         probs = [p[:, j] for j in range(p.shape[1])]
         idv = [ids[c].to_numpy(dtype=object) for c in self.id_columns]
         arrays = [np.asarray(rows, dtype=np.int64), *idv, labels, *probs,
@@ -257,9 +261,10 @@ class ParquetScoreWriter:
             arrays.append(np.asarray(novel, dtype=bool))
         schema = self._schema()
         table = self.pa.Table.from_arrays(
-            [self.pa.array(a, type=t) for a, t in zip(arrays, schema.types, strict=True)],
+            [a if isinstance(a, self.pa.Array) else self.pa.array(a, type=t)
+             for a, t in zip(arrays, schema.types, strict=True)],
             schema=schema,
-        )
+        )  # fmt: skip
         self.writer.write_table(table)
 
     def close(self) -> None:
