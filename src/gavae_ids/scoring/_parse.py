@@ -223,8 +223,10 @@ class _ArrowBlock:
         )  # fmt: skip
 
     @classmethod
-    def create(cls, schema: TrainingSchema, inp: _Input, threads: bool = True):
-        """The fast path, or ``None`` without pyarrow."""
+    def create(cls, schema: TrainingSchema, inp: _Input, threads: bool = False):
+        """The fast path, or ``None`` without pyarrow. One thread by default: the reader
+        thread already shares the two cores of the target machine with the classifier,
+        and pyarrow's own threads cost CPU there (docs/results/scoring-profile)."""
         try:
             import pyarrow as pa
             import pyarrow.csv as pcsv
