@@ -333,7 +333,7 @@ def main() -> None:
     ap.add_argument("--profile-only", action="store_true",
                     help="with --profile: only the stages, not the rows/s table")  # fmt: skip
     ap.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
-                    help="--profile: CPU seconds of the process (default) or wall time")
+                    help="--profile: CPU seconds of the process (default) or wall")  # fmt: skip
     ap.add_argument("--against-pandas-only", action="store_true",
                     help="only the rounds against pandas.read_csv (and --profile)")  # fmt: skip
     args = ap.parse_args()

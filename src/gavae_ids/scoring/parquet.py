@@ -251,8 +251,8 @@ class ParquetScoreWriter:
         scale = 10.0**self.decimals
         p = np.rint(np.clip(proba, 0.0, 1.0) * scale) / scale
         # Taken from an Arrow array of the class names: no Python string per row.
-        labels = self.pa.array(self.classes, type=self.pa.string()).take(
-            np.asarray(pred, dtype=np.int64))
+        names = self.pa.array(self.classes, type=self.pa.string())
+        labels = names.take(np.asarray(pred, dtype=np.int64))
         probs = [p[:, j] for j in range(p.shape[1])]
         idv = [ids[c].to_numpy(dtype=object) for c in self.id_columns]
         arrays = [np.asarray(rows, dtype=np.int64), *idv, labels, *probs,
