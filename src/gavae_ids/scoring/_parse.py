@@ -306,7 +306,20 @@ class _Chunk:
     first_row: int
     n_lines: int
     rows: np.ndarray  # row numbers of the scorable rows
-    Xt: np.ndarray
-    unseen: np.ndarray
+    Xt: np.ndarray | None  # None: not encoded yet, see frame
+    unseen: np.ndarray | None
     rejected: list[tuple[int, _Reason, str]]  # (row, reason, raw record)
     ids: pd.DataFrame | None = None  # identifier columns of the scorable rows (Zeek), as text
+    frame: pd.DataFrame | None = None  # the scorable rows, until :meth:`encode`
+
+    def encode(self, det) -> None:
+        """Encode :attr:`frame` into :attr:`Xt` and :attr:`unseen` (once). The CSV reader
+        leaves this to the classifier's thread, which would otherwise wait on the reader
+        thread (parsing CSV is the larger half of the work)."""
+        if self.Xt is not None:
+            return
+        if self.frame is not None and len(self.frame):
+            self.Xt, self.unseen = det.encode(self.frame)
+        else:
+            self.Xt, self.unseen = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=bool)
+        self.frame = None
