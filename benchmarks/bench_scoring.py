@@ -9,6 +9,12 @@ temporary file. The process is pinned to ``--cores`` CPU cores (default 2).
   encoding, the classifier, formatting, writing. The default configuration
   runs the classifier with one torch thread while a reader thread parses and
   encodes the next chunk; ``torch threads = 2`` is shown for comparison.
+* **against pandas** (issue #32 item 3): in each of ``--repeats`` rounds, one after
+  the other, ``pandas.read_csv`` merely reading the CSV file (header-less, types
+  inferred, one thread), ``score_file`` CSV → CSV and Parquet → Parquet (the same rows
+  written as a Parquet file with the NSL-KDD column names, one row group per 100,000
+  rows); the ratio end-to-end ÷ ``read_csv`` rows/s is taken per round, so both sides
+  share the machine's load of that moment (target ≥ 1.3).
 * **model only**: ``Detector.predict_proba_encoded`` on the already encoded
   rows, with ``torch.set_num_threads(2)`` (and 1).
 
@@ -72,6 +78,7 @@ def build_input(data_home: Path, rows: int, folder: Path, with_gzip: bool) -> di
         for _ in range(reps):
             f.write(text)
     out = {"csv": path, "rows": reps * text.count(b"\n"), "bytes": path.stat().st_size}
+    out["parquet"] = to_parquet(path, folder / "kddtest_repeated.parquet")
     if with_gzip:
         gz = folder / "kddtest_repeated.txt.gz"
         with open(path, "rb") as fin, gzip.open(gz, "wb", compresslevel=6) as fout:
@@ -79,6 +86,23 @@ def build_input(data_home: Path, rows: int, folder: Path, with_gzip: bool) -> di
                 fout.write(chunk)
         out["gz"] = gz
     return out
+
+
+def to_parquet(path: Path, dest: Path) -> Path | None:
+    """The CSV as Parquet with the NSL-KDD column names; ``None`` without pyarrow."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    import pandas as pd
+
+    from gavae_ids.datasets import NSL_KDD_FEATURES
+
+    frame = pd.read_csv(path, header=None, names=[*NSL_KDD_FEATURES, "attack", "difficulty"])
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), dest,
+                   row_group_size=100_000)  # fmt: skip
+    return dest
 
 
 def get_detector(args, folder: Path):
@@ -109,6 +133,47 @@ def model_threads(det, n: int | None) -> None:
     for est in (det.classifier, getattr(det.classifier, "classifier_", None)):
         if n is not None and est is not None and "n_jobs" in est.get_params(deep=False):
             est.set_params(n_jobs=n)
+
+
+def against_pandas(det, inp: dict, folder: Path, repeats: int, chunk_size: int) -> None:
+    """Rounds of pandas.read_csv, CSV → CSV and Parquet → Parquet; rows/s and ratios."""
+    import pandas as pd
+
+    from gavae_ids.scoring import score_file
+
+    model_threads(det, 1)
+    kw = {"verbose": False, "torch_threads": 1, "chunk_size": chunk_size}
+    got: dict[str, list[float]] = {"read_csv": [], "csv": [], "parquet": []}
+    cpu: dict[str, list[float]] = {k: [] for k in got}
+    for _ in range(repeats):
+        c, t = time.process_time(), time.perf_counter()
+        n = len(pd.read_csv(inp["csv"], header=None))
+        got["read_csv"].append(n / (time.perf_counter() - t))
+        cpu["read_csv"].append((time.process_time() - c) * 1e6 / n)
+        for kind, out in (("csv", "scored.csv"), ("parquet", "scored.parquet")):
+            if inp.get(kind) is None:
+                continue
+            c = time.process_time()
+            s = score_file(det, inp[kind], folder / out, header=False, **kw)
+            assert s.rejected == 0 and s.total == n, s.reject_reasons
+            got[kind].append(s.total / s.seconds)  # the rate ``score`` reports
+            cpu[kind].append((time.process_time() - c) * 1e6 / n)
+    print(f"\nagainst pandas.read_csv, {repeats} rounds (each: read_csv, CSV → CSV, "
+          f"Parquet → Parquet); {cpu_name()}")  # fmt: skip
+    print(f"  {'':34s} {'rows/s per round':>40s}  {'median':>10s} {'CPU s/1M':>8s}")
+    labels = {"read_csv": "pandas.read_csv (reading only)", "csv": "score, CSV → CSV",
+              "parquet": "score, Parquet → Parquet"}  # fmt: skip
+    for k, rates in got.items():
+        if rates:
+            per = " ".join(f"{r:>12,.0f}" for r in rates)
+            print(f"  {labels[k]:34s} {per:>40s}  {statistics.median(rates):>10,.0f} "
+                  f"{statistics.median(cpu[k]):8.2f}")  # fmt: skip
+    for k in ("csv", "parquet"):
+        if got[k]:
+            ratios = [a / b for a, b in zip(got[k], got["read_csv"], strict=True)]
+            print(f"  ratio {labels[k]} ÷ read_csv: "
+                  + " ".join(f"{r:.2f}" for r in ratios)
+                  + f" (median {statistics.median(ratios):.2f}; target ≥ 1.3)")  # fmt: skip
 
 
 def time_end_to_end(det, src: Path, out: Path, repeats: int, **kw) -> list[float]:
@@ -145,27 +210,33 @@ def time_model(det, Xt: np.ndarray, repeats: int, threads: int) -> list[float]:
         torch.set_num_threads(before)
 
 
-STAGES = ("read", "field check + parse", "encode", "model", "decide", "format", "write")
+STAGES = ("read", "parse", "encode", "model", "decide", "format", "write")
 
 
 class _TimedSink:
     """A file whose ``write`` time is counted apart (the writer formats, then writes)."""
 
-    def __init__(self, f):
-        self.f, self.seconds = f, 0.0
+    def __init__(self, f, clock):
+        self.f, self.seconds, self.clock = f, 0.0, clock
 
     def write(self, b) -> int:
-        t = time.perf_counter()
+        t = self.clock()
         n = self.f.write(b)
-        self.seconds += time.perf_counter() - t
+        self.seconds += self.clock() - t
         return n
 
 
-def stage_breakdown(det, src: Path, out: Path, chunk_size: int) -> dict[str, float]:
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def stage_breakdown(det, src: Path, out: Path, chunk_size: int,
+                    clock_name: str = "cpu") -> dict[str, float]:  # fmt: skip
     """Seconds per stage of one serial pass (no reader thread, 1 model thread), CSV → CSV.
 
     The same stage functions as :func:`gavae_ids.scoring.score_file` calls, in its order,
     each timed around its call; "write" is the time in the output file's ``write``.
+    ``clock_name`` "cpu" counts the CPU seconds of the process (all its threads:
+    pyarrow's CSV reader parses on two), "wall" the elapsed time.
     """
     from gavae_ids.scoring._parse import _BlockParser
     from gavae_ids.scoring._read import _line_blocks, _plan_input
@@ -175,10 +246,10 @@ def stage_breakdown(det, src: Path, out: Path, chunk_size: int) -> dict[str, flo
     torch.set_num_threads(1)
     model_threads(det, 1)
     t = dict.fromkeys(STAGES, 0.0)
-    clock = time.perf_counter
+    clock = CLOCKS[clock_name]
     try:
         with open(src, "rb") as f, open(out, "wb") as fout:
-            sink = _TimedSink(fout)
+            sink = _TimedSink(fout, clock)
             t0 = clock()
             plan, head = _plan_input(det.schema, f, header=False, trailing_fields="auto",
                                      extra_columns="ignore", name=str(src))  # fmt: skip
@@ -214,13 +285,13 @@ def stage_breakdown(det, src: Path, out: Path, chunk_size: int) -> dict[str, flo
     return t
 
 
-def print_stages(runs: list[dict[str, float]], rows: int) -> None:
+def print_stages(runs: list[dict[str, float]], rows: int, clock_name: str = "cpu") -> None:
     """Median seconds per 1 M rows of each stage over ``runs``; the total's min–max too."""
     stages = {k: statistics.median(r[k] for r in runs) for k in STAGES}
     totals = [sum(r.values()) for r in runs]
     total = sum(stages.values())
     print(f"stages of a serial pass (1 thread, CSV → CSV), {rows:,} rows, median of "
-          f"{len(runs)}; {cpu_name()}")  # fmt: skip
+          f"{len(runs)}, {clock_name} seconds; {cpu_name()}")  # fmt: skip
     print(f"  {'stage':22s} {'s / 1M rows':>11s} {'rows/s':>12s} {'share':>6s}")
     for k, v in [*stages.items(), ("total", total)]:
         print(f"  {k:22s} {v * 1e6 / rows:11.3f} {rows / max(v, 1e-12):12,.0f} {v / total:6.1%}")
@@ -277,6 +348,10 @@ def main() -> None:
                          "times")  # fmt: skip
     ap.add_argument("--profile-only", action="store_true",
                     help="with --profile: only the stages, not the rows/s table")  # fmt: skip
+    ap.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                    help="--profile: CPU seconds of the process (default) or wall")  # fmt: skip
+    ap.add_argument("--against-pandas-only", action="store_true",
+                    help="only the rounds against pandas.read_csv (and --profile)")  # fmt: skip
     args = ap.parse_args()
 
     from gavae_ids.datasets import get_data_home, load_nsl_kdd
@@ -298,11 +373,14 @@ def main() -> None:
               f"torch {torch.__version__}, chunk {args.chunk_size:,} rows")  # fmt: skip
         out_csv, out_jsonl = folder / "scored.csv", folder / "scored.jsonl"
         if args.profile:
-            runs = [stage_breakdown(det, inp["csv"], out_csv, args.chunk_size)
+            runs = [stage_breakdown(det, inp["csv"], out_csv, args.chunk_size, args.clock)
                     for _ in range(args.repeats)]  # fmt: skip
-            print_stages(runs, inp["rows"])
+            print_stages(runs, inp["rows"], args.clock)
             if args.profile_only:
                 return
+        against_pandas(det, inp, folder, args.repeats, args.chunk_size)
+        if args.against_pandas_only:
+            return
         print(f"\n{'rows/s':50s} {'median':>12s} {'best':>12s} {'CPU s/1M':>8s}")
         kw = {"chunk_size": args.chunk_size}
         one = {"torch_threads": 1, **kw}

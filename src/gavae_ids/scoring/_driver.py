@@ -11,8 +11,6 @@ import zlib
 from collections import Counter
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from gavae_ids._util.progress import progress_bar
 from gavae_ids.datasets.zeek import check_input_format, sniff_format
 from gavae_ids.detection.explain import AlertExplainer
@@ -330,20 +328,17 @@ def _score_writer(stream, classes, fmt: str, decimals: int, novelty: bool = Fals
 
 
 def _prepared_chunks(det: Detector, parser: _BlockParser, blocks):
-    """Parse and encode each block (the part of scoring that needs no model)."""
+    """Parse each block (encoding is left to the consumer: :meth:`_Chunk.encode`)."""
     first_row = 1
     for block, n_lines in blocks:
         parsed = parser.parse(block, n_lines)
-        if len(parsed.frame):
-            Xt, unseen = det.encode(parsed.frame)
-        else:
-            Xt, unseen = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=bool)
         rejected = []
         if parsed.rejected:
             idx = sorted(parsed.rejected)
             text = _line_text(block, idx)
             rejected = [(i + first_row, parsed.rejected[i], text[i]) for i in idx]
-        yield _Chunk(first_row, n_lines, parsed.good + first_row, Xt, unseen, rejected)
+        yield _Chunk(first_row, n_lines, parsed.good + first_row, None, None, rejected,
+                     frame=parsed.frame)  # fmt: skip
         first_row += n_lines
 
 
@@ -397,6 +392,7 @@ def _prefetch(iterator, depth: int = 2):
 
 def _write_chunk(det, chunk: _Chunk, summary, writer, rejects_out, reasons, details,
                  threshold, novelty: bool = False, explainer=None):  # fmt: skip
+    chunk.encode(det)
     if len(chunk.rows):
         proba = det.predict_proba_encoded(chunk.Xt)
         pred, attack = det.decide(proba, threshold, novelty=novelty)

@@ -1,4 +1,12 @@
-"""Parsing stage: a block of lines → a validated frame, and a reason for every rejected line."""
+"""Parsing stage: a block of lines → a validated frame, and a reason for every rejected line.
+
+Two paths give the same frame. The fast one (:class:`_ArrowBlock`, with the optional
+pyarrow) parses a whole block with ``pyarrow.csv`` and strict types, and is used only
+when the block is clean: every line has the right field count, every number is finite,
+no value is empty, the text is UTF-8 without NUL, quotes or bare carriage returns. Any
+other block is parsed by the exact path (numpy field counts, ``pandas.read_csv``,
+validation), which describes every rejected line.
+"""
 
 from __future__ import annotations
 
@@ -72,6 +80,7 @@ class _BlockParser:
         self.fast_dtypes = {c: np.float64 for c in self.numeric} | {
             c: "category" for c in self.categorical
         }
+        self.arrow = _ArrowBlock.create(schema, inp)
 
     # field counts ---------------------------------------------------------------------
     def _count_np(self, arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,6 +106,8 @@ class _BlockParser:
     def parse(self, block: bytes, n_lines: int) -> _Parsed:
         if b'"' in block:
             return self._parse_lines(block)
+        if self.arrow is not None and (clean := self.arrow.parse(block, n_lines)) is not None:
+            return clean
         arr = np.frombuffer(block, dtype=np.uint8)
         # Count every line's fields (vectorised): a comma total that happens to be right
         # can hide one line too long and another too short.
@@ -187,6 +198,63 @@ class _BlockParser:
         return _Parsed(frame, good, rejected)
 
 
+class _ArrowBlock:
+    """The fast path: a clean block parsed by ``pyarrow.csv`` (C++, ``threads`` threads).
+
+    :meth:`parse` returns ``None`` for any block it cannot vouch for; the exact path then
+    parses it and names the reason of every rejected line.
+    """
+
+    def __init__(self, pa, pcsv, schema: TrainingSchema, inp: _Input, threads: bool):
+        self.pa, self.pcsv = pa, pcsv
+        self.numeric = schema.numeric
+        self.categorical = schema.categorical
+        types = {c: pa.float64() for c in schema.numeric} | {
+            c: pa.dictionary(pa.int32(), pa.string()) for c in schema.categorical
+        }
+        self.read_options = pcsv.ReadOptions(column_names=inp.names, use_threads=threads,
+                                             block_size=1 << 20)  # fmt: skip
+        # No quoting (blocks with quotes take the exact path), empty lines kept (an error
+        # here), no text read as null, invalid UTF-8 an error.
+        self.parse_options = pcsv.ParseOptions(quote_char=False, ignore_empty_lines=False)
+        self.convert_options = pcsv.ConvertOptions(
+            column_types=types, include_columns=list(schema.columns), null_values=[],
+            strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True,
+        )  # fmt: skip
+
+    @classmethod
+    def create(cls, schema: TrainingSchema, inp: _Input, threads: bool = False):
+        """The fast path, or ``None`` without pyarrow. One thread by default: the reader
+        thread already shares the two cores of the target machine with the classifier,
+        and pyarrow's own threads cost CPU there (docs/results/scoring-profile)."""
+        try:
+            import pyarrow as pa
+            import pyarrow.csv as pcsv
+        except ImportError:
+            return None
+        return cls(pa, pcsv, schema, inp, threads)
+
+    def parse(self, block: bytes, n_lines: int) -> _Parsed | None:
+        # A bare "\r" ends a line for pyarrow, not for the exact path; NUL is text to
+        # pyarrow and may not be to pandas: both go the exact way.
+        if b"\x00" in block or block.count(b"\r") != block.count(b"\r\n"):
+            return None
+        try:
+            table = self.pcsv.read_csv(self.pa.py_buffer(block), read_options=self.read_options,
+                                       parse_options=self.parse_options,
+                                       convert_options=self.convert_options)  # fmt: skip
+        except self.pa.ArrowInvalid:  # a field count, a number, UTF-8: described exactly
+            return None
+        if table.num_rows != n_lines:
+            return None
+        frame = table.to_pandas()
+        if self.numeric and not np.isfinite(frame[self.numeric].to_numpy(np.float64)).all():
+            return None
+        if any(_empty_cells(frame[c]).any() for c in self.categorical):
+            return None
+        return _Parsed(frame, np.arange(n_lines, dtype=np.int64), {})
+
+
 def numeric_rejects(num: np.ndarray, columns, reason: dict, *, value, empty) -> np.ndarray:
     """Rows of ``num`` holding a cell that is not a finite number: True in the returned mask,
     and ``reason[row]`` names the first such cell (``value(r, j)`` gives its text, ``empty(r,
@@ -238,7 +306,20 @@ class _Chunk:
     first_row: int
     n_lines: int
     rows: np.ndarray  # row numbers of the scorable rows
-    Xt: np.ndarray
-    unseen: np.ndarray
+    Xt: np.ndarray | None  # None: not encoded yet, see frame
+    unseen: np.ndarray | None
     rejected: list[tuple[int, _Reason, str]]  # (row, reason, raw record)
     ids: pd.DataFrame | None = None  # identifier columns of the scorable rows (Zeek), as text
+    frame: pd.DataFrame | None = None  # the scorable rows, until :meth:`encode`
+
+    def encode(self, det) -> None:
+        """Encode :attr:`frame` into :attr:`Xt` and :attr:`unseen` (once). The CSV reader
+        leaves this to the classifier's thread, which would otherwise wait on the reader
+        thread (parsing CSV is the larger half of the work)."""
+        if self.Xt is not None:
+            return
+        if self.frame is not None and len(self.frame):
+            self.Xt, self.unseen = det.encode(self.frame)
+        else:
+            self.Xt, self.unseen = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=bool)
+        self.frame = None

@@ -164,8 +164,10 @@ class ParquetReader:
         ok = np.ones(n, dtype=bool)
         data = {}
         if numeric:
-            num = np.empty((n, len(numeric)), dtype=np.float64)
-            empty = np.zeros((n, len(numeric)), dtype=bool)
+            # Column-major: each column is one contiguous copy, and a column of the frame
+            # below is a view of it.
+            num = np.empty((n, len(numeric)), dtype=np.float64, order="F")
+            empty = np.zeros((n, len(numeric)), dtype=bool, order="F")
             texts = {}
             for j, c in enumerate(numeric):
                 v, e, text = self._numbers(batch.column(c), c)
@@ -204,6 +206,8 @@ class ParquetReader:
             records = _records(batch.select(list(self.schema.columns)).take(idx))
             rejected = [(i + first_row, reason[i], rec) for i, rec in zip(idx, records,
                                                                           strict=True)]  # fmt: skip
+        # Encoded here, on the reader thread: decoding Parquet is cheap, and the classifier's
+        # thread would otherwise be the one waited on (docs/results/scoring-profile).
         return _Chunk(first_row, n, good + first_row, Xt, unseen, rejected)
 
 
@@ -251,7 +255,9 @@ class ParquetScoreWriter:
             return
         scale = 10.0**self.decimals
         p = np.rint(np.clip(proba, 0.0, 1.0) * scale) / scale
-        labels = np.asarray(self.classes, dtype=object)[pred]
+        # Taken from an Arrow array of the class names: no Python string per row.
+        names = self.pa.array(self.classes, type=self.pa.string())
+        labels = names.take(np.asarray(pred, dtype=np.int64))
         probs = [p[:, j] for j in range(p.shape[1])]
         idv = [ids[c].to_numpy(dtype=object) for c in self.id_columns]
         arrays = [np.asarray(rows, dtype=np.int64), *idv, labels, *probs,
@@ -261,9 +267,10 @@ class ParquetScoreWriter:
         arrays += [np.asarray(tail[c], dtype=object) for c in self.tail_columns]
         schema = self._schema()
         table = self.pa.Table.from_arrays(
-            [self.pa.array(a, type=t) for a, t in zip(arrays, schema.types, strict=True)],
+            [a if isinstance(a, self.pa.Array) else self.pa.array(a, type=t)
+             for a, t in zip(arrays, schema.types, strict=True)],
             schema=schema,
-        )
+        )  # fmt: skip
         self.writer.write_table(table)
 
     def close(self) -> None:
