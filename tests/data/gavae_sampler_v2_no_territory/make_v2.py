@@ -1,5 +1,6 @@
 """Writes tests/data/gavae_sampler_v2_no_territory/: a format-2 GAVAESampler file of the
-autoregressive configuration, written before the sampler had a territory check (930c794)."""
+plain (mlp) decoder (the autoregressive one is 256-256, over 500 KiB of weights), written
+before the sampler had a territory check (930c794)."""
 
 import sys
 
@@ -13,7 +14,7 @@ rng = np.random.RandomState(0)
 y = np.r_[np.zeros(40, int), np.ones(20, int)]
 X = np.c_[rng.rand(60, 2) + 0.5 * y[:, None], np.eye(2)[rng.randint(0, 2, 60)]]
 layout = FeatureLayout(("a", "b", "p=x", "p=y"), (OneHotBlock("p", 2, 4, ("x", "y")),))
-s = GAVAESampler(layout=layout, random_state=0, hidden=(8,), latent_dim=2, n_iter=20,
+s = GAVAESampler(layout=layout, decoder="mlp", random_state=0, hidden=(8,), latent_dim=2, n_iter=20,
                  batch_size=32, critic_steps=1, device="cpu")  # fmt: skip
 s.fit_resample(X, y)
 s.save(out)
