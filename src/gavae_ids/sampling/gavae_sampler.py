@@ -563,15 +563,10 @@ class GAVAESampler(BaseOverSampler):
             )
         return int(idx[0])
 
-    # ------------------------------------------------------------- persistence
-
     def save(self, path) -> Path:
-        """Save the fitted sampler to the folder ``path`` (safetensors + JSON, no pickle).
-
-        Holds the weights, constructor parameters, layout, scaling, thresholds,
-        class labels, training history and augmentation report, plus the
-        library versions (checked on :meth:`load`).
-        """
+        """Save the fitted sampler to the folder ``path`` (safetensors + JSON, no pickle):
+        weights, parameters, layout, scaling, thresholds, class labels, training history,
+        augmentation report and the library versions (checked on :meth:`load`)."""
         self._check_fitted()
         return save_sampler(self, path)
 
