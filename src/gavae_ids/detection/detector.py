@@ -321,9 +321,11 @@ class Detector:
         return self.novelty_.mask(losses, pred_idx)
 
     def novel(self, X) -> np.ndarray:
-        """Boolean novelty flag of every raw record (see :mod:`gavae_ids.detection.novelty`)."""
+        """Boolean novelty flag of every raw record (see :mod:`gavae_ids.detection.novelty`),
+        under the classes ``decide(..., novelty=True)`` gives, as ``score --novelty`` does."""
         Xt = self.encode(X)[0]
-        return self.novel_mask_encoded(Xt, self.decide(self.predict_proba_encoded(Xt))[0])
+        pred = self.decide(self.predict_proba_encoded(Xt), novelty=True)[0]
+        return self.novel_mask_encoded(Xt, pred)
 
     # -- saving ----------------------------------------------------------------------------
     def manifest(self) -> dict:
