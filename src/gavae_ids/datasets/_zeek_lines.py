@@ -180,7 +180,7 @@ class ZeekParser:
         if len(keep):
             seg.rows.extend((first_row + keep).tolist())
             seg.lines.extend((first_line + keep).tolist())
-            seg.raw.extend(run[i] for i in keep.tolist())
+            seg.raw.extend(run if len(keep) == len(run) else [run[i] for i in keep.tolist()])
             seg.parts.append(frame)
         return len(run)
 

@@ -169,13 +169,22 @@ def _arrow_text(col) -> tuple[np.ndarray, np.ndarray] | None:
     if data_buf is None or offsets[-1] == offsets[0]:
         return None
     data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    if (data >= 128).any() or np.isin(data, np.frombuffer(b',"\r\n\x00', np.uint8)).any():
+    if _NOT_PLAIN[data].any() or len(data) >= 2**31:
         return None
     lens = np.diff(offsets)
     width = max(int(lens.max()), 1)
     mask = np.arange(width)[None, :] < lens[:, None]
-    idx = np.minimum((offsets[:-1] - offsets[0])[:, None] + np.arange(width), len(data) - 1)
-    return np.where(mask, data[idx], 0).astype(np.uint8), mask
+    idx = (offsets[:-1] - offsets[0]).astype(np.int32)[:, None] + np.arange(width, dtype=np.int32)
+    np.minimum(idx, len(data) - 1, out=idx)
+    mat = data.take(idx)
+    mat[~mask] = 0
+    return mat, mask
+
+
+# Bytes that keep text off the buffer path: not ASCII, or needing CSV quoting, or NUL.
+_NOT_PLAIN = np.zeros(256, dtype=bool)
+_NOT_PLAIN[128:] = True
+_NOT_PLAIN[list(b',"\r\n\x00')] = True
 
 
 def _csv_text(v: str) -> str:
