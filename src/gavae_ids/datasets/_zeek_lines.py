@@ -103,7 +103,8 @@ class ZeekParser:
 
     Runs of TSV data lines with the declared field count are read by pandas' C parser
     (the separators counted with numpy first); other lines — a wrong count, IoT-23's
-    joined labels, a carriage return or NUL byte — and JSON lines go line by line.
+    joined labels, a carriage return or NUL byte — and JSON lines go line by line. With
+    :meth:`typed` (scoring), a clean block is read by pyarrow with its numbers parsed.
 
     Parameters
     ----------
