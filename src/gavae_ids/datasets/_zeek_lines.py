@@ -41,11 +41,17 @@ class Segment:
     parts: list[pd.DataFrame] = field(default_factory=list)
 
     def frame(self) -> pd.DataFrame:
-        """The fields of every line, as text (JSON: a field an object lacks is unset)."""
+        """The fields of every line, as text (JSON: a field an object lacks is unset);
+        when every block took :meth:`ZeekParser.typed`'s path, its typed columns."""
         fields = self.header.fields
+        typed = [_is_typed(p) for p in self.parts]
+        if typed and all(typed):
+            return self.parts[0] if len(typed) == 1 else pd.concat(self.parts, ignore_index=True)
+        parts = [_as_text(p, self.header) if t else p
+                 for p, t in zip(self.parts, typed, strict=True)]  # fmt: skip
         parts = [p if list(p.columns) == fields
                  else p.reindex(columns=fields, fill_value=self.header.unset_field)
-                 for p in self.parts]  # fmt: skip
+                 for p in parts]  # fmt: skip
         if not parts:
             return pd.DataFrame(columns=fields, dtype=object)
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
@@ -53,6 +59,21 @@ class Segment:
     def text(self, i: int) -> str:
         """Line ``i`` as read (bytes that are not UTF-8 as surrogates)."""
         return _text(self.raw[i])
+
+
+def _is_typed(frame: pd.DataFrame) -> bool:
+    return any(d.kind == "f" for d in frame.dtypes)
+
+
+def _as_text(frame: pd.DataFrame, header: ZeekHeader) -> pd.DataFrame:
+    """A typed block as the exact path's text (``repr`` of a float reads back the same
+    number; NaN, an unset or empty marker, as the unset marker)."""
+    out = frame.copy()
+    for c in frame.columns:
+        if frame[c].dtype.kind == "f":
+            v = frame[c].to_numpy()
+            out[c] = np.where(np.isnan(v), header.unset_field, v.astype(str)).astype(object)
+    return out
 
 
 def _text(raw: bytes) -> str:
@@ -82,7 +103,8 @@ class ZeekParser:
 
     Runs of TSV data lines with the declared field count are read by pandas' C parser
     (the separators counted with numpy first); other lines — a wrong count, IoT-23's
-    joined labels, a carriage return or NUL byte — and JSON lines go line by line.
+    joined labels, a carriage return or NUL byte — and JSON lines go line by line. With
+    :meth:`typed` (scoring), a clean block is read by pyarrow with its numbers parsed.
 
     Parameters
     ----------
@@ -100,6 +122,15 @@ class ZeekParser:
         self.line = 0
         self.changes: list[int] = []  # rows after which a new header block began
         self._data_seen = False  # data lines since the last header block
+        self._typed: tuple[list[str], list[str], list[str]] | None = None
+
+    def typed(self, numeric: Sequence[str], categorical: Sequence[str],
+              text: Sequence[str]) -> None:  # fmt: skip
+        """Read clean TSV blocks with pyarrow (scoring), only these columns: ``numeric``
+        as float64 with NaN for the unset or empty marker, ``categorical`` as pandas
+        categoricals, ``text`` as strings. A block it cannot vouch for goes the exact text
+        path (#29)."""
+        self._typed = (list(numeric), list(categorical), list(text))
 
     def feed(self, lines: Sequence[bytes]) -> Batch:
         """Parse ``lines`` (without their line ends)."""
@@ -150,7 +181,7 @@ class ZeekParser:
         if len(keep):
             seg.rows.extend((first_row + keep).tolist())
             seg.lines.extend((first_line + keep).tolist())
-            seg.raw.extend(run[i] for i in keep.tolist())
+            seg.raw.extend(run if len(keep) == len(run) else [run[i] for i in keep.tolist()])
             seg.parts.append(frame)
         return len(run)
 
@@ -172,7 +203,9 @@ class ZeekParser:
         counts = np.diff(np.searchsorted(seps, nl), prepend=0) + 1
         good = counts == n
         if good.all():
-            frame = self._read_csv(block, len(run))
+            frame = self._read_typed(block, len(run)) if self._typed else None
+            if frame is None:
+                frame = self._read_csv(block, len(run))
             return None if frame is None else (np.arange(len(run)), frame, {})
         # Lines with another count (wrong, or IoT-23's joined labels) go line by line;
         # the rest through the C parser, then both back in line order.
@@ -202,6 +235,46 @@ class ZeekParser:
         except (pd.errors.ParserError, ValueError):
             return None
         return frame if len(frame) == n_lines else None
+
+    def _read_typed(self, block: bytes, n_lines: int) -> pd.DataFrame | None:
+        """The columns :meth:`typed` names of a clean block, numbers parsed; None
+        for a block with a non-ASCII byte, a field that is not a finite number or the
+        markers, or any other doubt."""
+        num, cats, text = self._typed
+        wanted = list(dict.fromkeys([*num, *cats, *text]))
+        h, fields = self.header, self.header.fields
+        if (len(fields) < 2 or len(set(fields)) != len(fields) or not block.isascii()
+                or any(c not in fields for c in wanted)):  # fmt: skip
+            return None
+        try:
+            import pyarrow as pa
+            import pyarrow.csv as pcsv
+        except ImportError:
+            return None
+        types = {c: pa.string() for c in text} | {
+            c: pa.dictionary(pa.int32(), pa.string()) for c in cats} | {
+            c: pa.float64() for c in num}  # fmt: skip
+        try:
+            table = pcsv.read_csv(
+                pa.py_buffer(block),
+                read_options=pcsv.ReadOptions(column_names=fields, use_threads=False),
+                parse_options=pcsv.ParseOptions(delimiter=h.separator, quote_char=False,
+                                                escape_char=False, ignore_empty_lines=False),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=types, include_columns=wanted,
+                    null_values=[h.unset_field, h.empty_field], strings_can_be_null=False,
+                    quoted_strings_can_be_null=False),
+            )  # fmt: skip
+        except pa.ArrowInvalid:
+            return None
+        if table.num_rows != n_lines:
+            return None
+        frame = table.to_pandas()
+        for c in num:  # NaN only where a marker was (not the text "nan"), no infinity
+            v = frame[c].to_numpy(np.float64)
+            if np.isinf(v).any() or int(np.isnan(v).sum()) != table.column(c).null_count:
+                return None
+        return frame
 
     def _slow(self, run: list[bytes]):
         keep, values, why = [], [], {}

@@ -150,6 +150,13 @@ def model_frame(raw: pd.DataFrame, header: ZeekHeader, numeric: Sequence[str],
     filled: Counter[str] = Counter()
     for c in numeric:
         col = raw[c]
+        if col.dtype.kind == "f":  # ZeekParser.typed: parsed, NaN where a marker was
+            v = col.to_numpy(np.float64)
+            unset = np.isnan(v)
+            if unset.any():
+                filled[c] += int(unset.sum())
+            out[c] = np.where(unset, 0.0, v)
+            continue
         unset = col.isin(missing_markers).to_numpy()
         if unset.any():
             filled[c] += int(unset.sum())
@@ -167,7 +174,8 @@ def model_frame(raw: pd.DataFrame, header: ZeekHeader, numeric: Sequence[str],
         col = raw[c]
         for r in np.flatnonzero((col == "").to_numpy()).tolist():
             bad.setdefault(r, ("empty value", f"column {c!r}", f"empty value in column {c!r}"))
-        out[c] = col.to_numpy(dtype=object)
+        typed = isinstance(col.dtype, pd.CategoricalDtype)  # ZeekParser.typed
+        out[c] = col if typed else col.to_numpy(dtype=object)
     frame = pd.DataFrame(out, index=raw.index)[[*numeric, *categorical]]
     return frame, bad, filled
 

@@ -142,6 +142,51 @@ def _text_field(values: list[str], fmt: str) -> tuple[np.ndarray, np.ndarray]:
     return mat, np.arange(width)[None, :] < lens[:, None]
 
 
+def _id_field(col, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    """An identifier column as :func:`_text_field` writes it; text that pyarrow holds (the
+    Zeek reader's typed path) and CSV needs no quoting for is cut from its buffers."""
+    fast = _arrow_text(col) if fmt == "csv" else None
+    return fast if fast is not None else _text_field(col.tolist(), fmt)
+
+
+def _arrow_text(col) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(matrix, mask)`` of an ASCII pyarrow string column without nulls, commas, quotes,
+    line ends or NUL bytes; None for any other."""
+    dtype = getattr(col, "dtype", None)
+    if getattr(dtype, "storage", None) != "pyarrow" or not len(col):
+        return None
+    import pyarrow as pa  # the storage says it is there
+
+    arr = pa.array(col.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count or arr.type not in (pa.string(), pa.large_string()):
+        return None
+    _, off_buf, data_buf = arr.buffers()
+    kind = np.int64 if arr.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(off_buf, dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
+    offsets = offsets.astype(np.int64)
+    if data_buf is None or offsets[-1] == offsets[0]:
+        return None
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if _NOT_PLAIN[data].any() or len(data) >= 2**31:
+        return None
+    lens = np.diff(offsets)
+    width = max(int(lens.max()), 1)
+    mask = np.arange(width)[None, :] < lens[:, None]
+    idx = (offsets[:-1] - offsets[0]).astype(np.int32)[:, None] + np.arange(width, dtype=np.int32)
+    np.minimum(idx, len(data) - 1, out=idx)
+    mat = data.take(idx)
+    mat[~mask] = 0
+    return mat, mask
+
+
+# Bytes that keep text off the buffer path: not ASCII, or needing CSV quoting, or NUL.
+_NOT_PLAIN = np.zeros(256, dtype=bool)
+_NOT_PLAIN[128:] = True
+_NOT_PLAIN[list(b',"\r\n\x00')] = True
+
+
 def _csv_text(v: str) -> str:
     return f'"{v.replace(chr(34), chr(34) * 2)}"' if _CSV_SPECIAL.search(v) else v
 
@@ -178,7 +223,7 @@ class _ScoreWriter:
             return
         fields = [
             _int_field(rows),
-            *[_text_field(ids[c].tolist(), self.fmt) for c in self.id_columns],
+            *[_id_field(ids[c], self.fmt) for c in self.id_columns],
             _lookup_field(pred, self.labels),
             *[_prob_field(proba[:, j], self.decimals) for j in range(proba.shape[1])],
             _lookup_field(attack.astype(np.int64), self.flags),

@@ -127,6 +127,8 @@ class ZeekReader:
         parser = ZeekParser(json_lines=self.json_lines, name=self.name)
         if self.json_lines:
             parser.header.fields = list(self.fields)
+        else:
+            parser.typed(self.schema.numeric, self.schema.categorical, self.id_columns)
         first_row = 1
         for block, _ in _line_blocks(self.stream, self.chunk_size, self.prefix):
             batch = parser.feed(block.split(b"\n")[:-1])
