@@ -21,8 +21,11 @@ the alert's attack class over the normal class** to the input fields:
     training rows;
   - **torch networks** (dnn, gavae-dnn, cnn, smote-dnn, …): integrated gradients
     (Sundararajan et al. 2017) of the logit margin along the straight line from
-    the all-zero row of the scaled space — every number at its training minimum,
-    no category set — to the row, :data:`IG_STEPS` midpoint steps.
+    the mean training row of the scaled space (each number at its training mean,
+    each one-hot block at its categories' shares; the preprocessor's ``reference_``)
+    to the row, :data:`IG_STEPS` midpoint steps. Bundles written before 0.2.1 have
+    no stored mean and start from the all-zero row (every number at its training
+    minimum), which gives a field at its minimum no contribution.
 
   Other classifiers (KNN, SVM, …) have no explanation: :func:`explainer_for`
   raises one :class:`~gavae_ids.exceptions.DataError` line.
@@ -96,20 +99,25 @@ def _forest_contrib(clf):
     return contrib
 
 
-def _torch_contrib(clf):
+def _torch_contrib(clf, reference=None):
     import torch
 
     net, device = clf.net_, getattr(clf, "device_", "cpu")
 
     def contrib(Xt, target, normal):
+        base = None if reference is None else torch.as_tensor(reference, dtype=torch.float32,
+                                                              device=device)  # fmt: skip
         return integrated_gradients(net, torch.as_tensor(Xt, dtype=torch.float32, device=device),
-                                    torch.as_tensor(target, device=device), normal)  # fmt: skip
+                                    torch.as_tensor(target, device=device), normal,
+                                    baseline=base)  # fmt: skip
 
     return contrib
 
 
-def integrated_gradients(net, x, target, normal: int, steps: int = IG_STEPS) -> np.ndarray:
-    """Integrated gradients of ``logit[target] − logit[normal]`` from the zero row to ``x``.
+def integrated_gradients(net, x, target, normal: int, steps: int = IG_STEPS,
+                         baseline=None) -> np.ndarray:  # fmt: skip
+    """Integrated gradients of ``logit[target] − logit[normal]`` from ``baseline`` (a row;
+    None: the zero row) to ``x``.
 
     Parameters
     ----------
@@ -122,12 +130,14 @@ def integrated_gradients(net, x, target, normal: int, steps: int = IG_STEPS) -> 
         The class it is compared with.
     steps : int
         Points of the midpoint rule along the path.
+    baseline : torch.Tensor of shape (features,), optional
+        Where the path starts; None: the zero row.
 
     Returns
     -------
     ndarray of shape (n, features)
-        Per feature, ``x · mean over the path of ∂margin/∂x``; the row sums approximate
-        margin(x) − margin(0).
+        Per feature, ``(x − baseline) · mean over the path of ∂margin/∂x``; the row sums
+        approximate margin(x) − margin(baseline).
     """
     import torch
 
@@ -135,12 +145,16 @@ def integrated_gradients(net, x, target, normal: int, steps: int = IG_STEPS) -> 
     n, f = x.shape
     alphas = (torch.arange(steps, dtype=x.dtype, device=x.device) + 0.5) / steps
     with torch.enable_grad():
-        path = (alphas[None, :, None] * x[:, None, :]).reshape(n * steps, f).requires_grad_(True)
+        base = torch.zeros(f, dtype=x.dtype, device=x.device) if baseline is None else baseline
+        delta = x - base
+        path = (base + alphas[None, :, None] * delta[:, None, :]).reshape(n * steps, f)
+        path.requires_grad_(True)
         logits = net(path)
         rows = torch.arange(n * steps, device=x.device)
         margin = logits[rows, target.repeat_interleave(steps)] - logits[:, normal]
         (grad,) = torch.autograd.grad(margin.sum(), path)
-    return (grad.reshape(n, steps, f).mean(dim=1) * x).detach().cpu().numpy().astype(np.float64)
+    return (grad.reshape(n, steps, f).mean(dim=1) * delta).detach().cpu().numpy().astype(
+        np.float64)
 
 
 def _base_classifier(clf):
@@ -150,7 +164,7 @@ def _base_classifier(clf):
     return clf.classifier_ if isinstance(clf, ResampledClassifier) else clf
 
 
-def explainer_for(classifier, method: str | None = None):
+def explainer_for(classifier, method: str | None = None, reference=None):
     """``contrib(Xt, target, normal) → (rows, encoded features)`` for ``classifier``'s family.
 
     Raises
@@ -168,7 +182,7 @@ def explainer_for(classifier, method: str | None = None):
     if isinstance(clf, RandomForestClassifier | ExtraTreesClassifier):
         return _forest_contrib(clf)
     if isinstance(clf, TorchClassifier) and hasattr(clf, "net_"):
-        return _torch_contrib(clf)
+        return _torch_contrib(clf, reference)
     name = method or type(clf).__name__
     raise DataError(f"--explain is not available for method {name!r} ({type(clf).__name__}): "
                     "only LightGBM, scikit-learn forests and the torch networks "
@@ -204,7 +218,8 @@ class AlertExplainer:
         self.k = int(k)
         self.columns = why_columns(self.k)
         self.normal = int(detector.normal_index_)
-        self.contrib = explainer_for(detector.classifier, detector.method)
+        self.contrib = explainer_for(detector.classifier, detector.method,
+                                     getattr(detector.preprocessor, "reference_", None))
         pre = detector.preprocessor
         self.preprocessor = pre
         self.fields = list(pre.columns_)

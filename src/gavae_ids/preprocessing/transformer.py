@@ -116,6 +116,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.data_min_ = num.min(axis=0) if num.shape[1] else np.zeros(0)
         self.data_max_ = num.max(axis=0) if num.shape[1] else np.zeros(0)
         self._build_layout()
+        # The mean training row in the encoded space (one-hot blocks: category shares):
+        # the reference of the networks' explanations (score --explain).
+        self.reference_ = self.transform(df).mean(axis=0)
         return self
 
     def _numeric_array(self, df: pd.DataFrame, numeric: Sequence[str]) -> np.ndarray:
@@ -242,6 +245,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             "categories": self.categories_,
             "data_min": self.data_min_.tolist(),
             "data_max": self.data_max_.tolist(),
+            **({} if getattr(self, "reference_", None) is None
+               else {"reference": self.reference_.tolist()}),
         }
 
     @classmethod
@@ -260,6 +265,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             ):
                 raise ValueError("numeric ranges do not match the numeric columns")
             self._build_layout()
+            # Written since 0.2.1; None in older files.
+            ref = d.get("reference")
+            self.reference_ = None if ref is None else np.asarray(ref, dtype=np.float64)
+            if ref is not None and self.reference_.shape != (self.layout_.n_features,):
+                raise ValueError("the reference row does not match the encoded columns")
         except (KeyError, TypeError, ValueError) as e:
             raise ModelFileError(f"damaged preprocessor document ({e})") from None
         return self
