@@ -70,6 +70,16 @@ def swap_flips(det, Xt, donors, k: int, seed: int = 0) -> list[float]:
     return out
 
 
+def quick_detector(method: str):
+    """``method`` trained with quick budgets on KDDTrain+_20Percent, seed 0, warnings off."""
+    from gavae_ids.detection.train import train_detector
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return train_detector("nsl-kdd", method=method, quick=True, random_state=0,
+                              verbose=False, novelty=False)  # fmt: skip
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--methods", default="lgbm,rf,dnn")
@@ -82,8 +92,6 @@ def main(argv=None) -> None:
         return swap_table(args)
 
     from gavae_ids.datasets import load_nsl_kdd
-    from gavae_ids.detection.train import train_detector
-
     test = load_nsl_kdd("test")
     X = test.X if args.rows is None else test.X.iloc[: args.rows]
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,10 +102,7 @@ def main(argv=None) -> None:
         print(f"{'method':<12} {'alert share':>11} {'rows/s plain':>13} "
               f"{'rows/s explain':>15} {'ratio':>6} {'explained alerts/s':>19}")  # fmt: skip
         for method in args.methods.split(","):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                det = train_detector("nsl-kdd", method=method, quick=True, random_state=0,
-                                     verbose=False, novelty=False)  # fmt: skip
+            det = quick_detector(method)
             plain, expl = [], []
             for _ in range(args.repeats):
                 s, summary = time_scoring(det, src, Path(tmp) / "plain.csv", 0)
@@ -114,8 +119,6 @@ def main(argv=None) -> None:
 
 def swap_table(args) -> None:
     from gavae_ids.datasets import load_nsl_kdd
-    from gavae_ids.detection.train import train_detector
-
     test, train = load_nsl_kdd("test"), load_nsl_kdd("train20")
     X = test.X if args.rows is None else test.X.iloc[: args.rows]
     print(f"KDDTest+: {len(X):,} rows; K = {args.k}; donors: normal rows of KDDTrain+_20Percent; "
@@ -123,10 +126,7 @@ def swap_table(args) -> None:
     print(f"{'method':<12} {'alerts':>7} {'why_1':>7} {f'why_1..{args.k}':>9} "
           f"{'1 random':>9} {f'{args.k} random':>9}")  # fmt: skip
     for method in args.methods.split(","):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            det = train_detector("nsl-kdd", method=method, quick=True, random_state=0,
-                                 verbose=False, novelty=False)  # fmt: skip
+        det = quick_detector(method)
         Xt = det.encode(X)[0]
         donors = det.encode(train.X[train.y == det.normal_label])[0]
         n_alerts = int(det.decide(det.predict_proba_encoded(Xt))[1].sum())
