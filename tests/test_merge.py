@@ -194,3 +194,16 @@ def test_cli_merges_and_fails_in_one_line(runs, tmp_path):
     r = CliRunner().invoke(app, ["merge", str(runs[0]), str(tmp_path / "nope"), "--out",
                                  str(out)])  # fmt: skip
     assert r.exit_code == 2 and "no such directory" in r.output
+
+
+def test_budget_rows_of_every_seed_are_pooled_into_the_report(runs, data_home, tmp_path):
+    assert "equal false-alarm budgets" not in (runs[0] / "report.md").read_text()
+    seeds = [_run(tmp_path / f"b{s}", data_home, s, budgets=True) for s in (0, 1)]
+    merged = merge_runs(seeds, tmp_path / "merged")
+    assert {r["seed"] for r in merged.budgets} == {0, 1}
+    assert read_results(tmp_path / "merged").budgets == merged.budgets
+    assert len(pd.read_csv(tmp_path / "merged" / "budgets.csv")) == len(merged.budgets)
+    report = (tmp_path / "merged" / "report.md").read_text()
+    section = report[report.index("## Methods at equal false-alarm budgets"):]
+    assert "| DNN | 1 % | 2 |" in section and "| DNN | 5 % | 2 |" in section
+    assert "FPR inside" in section  # NSL-KDD's test sets are shifted: the FPR split

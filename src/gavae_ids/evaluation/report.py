@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
+from gavae_ids.evaluation.budgets import budget_markdown
 from gavae_ids.evaluation.markdown import (
     fmt_pct,
     markdown_table,
@@ -339,6 +340,9 @@ def _gavae_figures(results: RunResults, figures: Mapping[str, str]) -> list[str]
 def _closing_sections(results: RunResults) -> list[str]:
     """Fidelity, the paper-conventions and prior-art sections, fit time and the protocol."""
     out = []
+    budgets = budget_markdown(results.budgets, shift=results.dataset == "nsl-kdd")
+    if budgets:
+        out += [budgets, ""]
     if results.fidelity_markdown:
         out += [results.fidelity_markdown, ""]
     for section in (conventions_section(results), prior_art_section(results)):

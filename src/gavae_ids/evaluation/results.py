@@ -148,6 +148,8 @@ class RunResults:
     #: figure key (``fig7``, ``umap``, ``bars:<test set>``, ...) → path in the run directory
     figures: dict[str, str] = field(default_factory=dict)
     fidelity_markdown: str | None = None
+    #: rows of :func:`gavae_ids.experiments.budget_runs.budget_run` (``reproduce --budgets``)
+    budgets: list[dict] = field(default_factory=list)
     wall_seconds: float | None = None
     merged_from: list[Provenance] = field(default_factory=list)
 

@@ -180,6 +180,8 @@ def _merged_results(inputs: list[_Run], base: _Run, command: str) -> RunResults:
     results.command = command
     results.merged_from = merged_from
     results.augmentation = None
+    rows = [row for r in inputs if r.results is not None for row in r.results.budgets]
+    results.budgets = sorted(rows, key=lambda row: (row["seed"], order.get(row["method"], 0)))
     known = [e.wall_seconds for e in merged_from if e.wall_seconds is not None]
     results.wall_seconds = float(sum(known))
     results.protocol_notes = _notes(base.results.protocol_notes, seeds, merged_from,

@@ -56,6 +56,7 @@ from gavae_ids.evaluation.results import (
     aggregate_runs,
 )
 from gavae_ids.exceptions import DataError
+from gavae_ids.experiments.budget_runs import budget_run, normal_support
 from gavae_ids.experiments.config import DATASETS, ReproduceConfig  # noqa: F401 (re-exported)
 from gavae_ids.experiments.fidelity_runs import run_fidelity_section
 from gavae_ids.experiments.protocol_notes import protocol_notes
@@ -222,6 +223,10 @@ class PreparedData:
     ytr: np.ndarray
     #: test set → (encoded X, labels, seen mask or None)
     encoded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+    #: test set → (raw X, labels): what a refitted pipeline (``--budgets``) scores
+    raw: dict[str, tuple[pd.DataFrame, pd.Series]] = field(default_factory=dict)
+    #: ``--budgets`` on NSL-KDD: test set → which normal test rows lie inside the training data
+    support: dict | None = None
 
 
 def prepare_data(train, tests: dict, cfg: ReproduceConfig) -> PreparedData:
@@ -232,8 +237,9 @@ def prepare_data(train, tests: dict, cfg: ReproduceConfig) -> PreparedData:
     for name, t in tests.items():
         Xt, unseen = pre.encode(t.X)
         encoded[name] = (Xt, t.y.to_numpy(), t.seen.to_numpy() if "seen" in t else None)
+    raw = {n: (t.X, t.y) for n, t in tests.items()}
     return PreparedData(train, list(train.classes), pre, outlier_report, pre.transform(X),
-                        y.to_numpy(), encoded)  # fmt: skip
+                        y.to_numpy(), encoded, raw)  # fmt: skip
 
 
 @dataclass
@@ -246,6 +252,8 @@ class Trained:
     #: method → (model, evaluations) of the first seed, for figures and the model bundle
     first: dict = field(default_factory=dict)
     novelty_rows: list[dict] = field(default_factory=list)
+    #: ``--budgets``: rows of :func:`~gavae_ids.experiments.budget_runs.budget_run`
+    budgets: list[dict] = field(default_factory=list)
 
 
 def train_all(cfg: ReproduceConfig, methods, data: PreparedData, verbose: bool) -> Trained:
@@ -266,6 +274,8 @@ def train_all(cfg: ReproduceConfig, methods, data: PreparedData, verbose: bool) 
                 trained.augmentation.append(rep)
             if seed == cfg.first_seed:
                 trained.first[method] = (model, evals)
+            if cfg.budgets:
+                trained.budgets += budget_rows(cfg, method, seed, data, verbose)
             s = run.summary[next(iter(data.encoded))]["all"]
             log.info("seed %d %-10s fit %6.1fs  acc %.4f  macro-F1 %.4f", seed, method,
                      run.fit_seconds, s["accuracy"], s["macro_f1"])  # fmt: skip
@@ -276,11 +286,7 @@ def fit_and_evaluate(cfg: ReproduceConfig, method: str, seed: int, data: Prepare
                      verbose: bool):  # fmt: skip
     """Fit ``method`` with ``seed``; returns its :class:`SeedRun`, classifier and evaluations."""
     train = data.train
-    pipe = build_pipeline(registry_name(method), categorical=train.categorical,
-                          numeric=train.numeric, outlier_filter=cfg.outlier_filter,
-                          quick=cfg.quick, random_state=seed, verbose=verbose,
-                          device=cfg.device, paper=cfg.hyperparameters == "paper",
-                          **run_params(cfg, method))  # fmt: skip
+    pipe = _pipeline(cfg, method, seed, train, verbose)
     log.info("seed %d: fitting %s", seed, method)
     t0 = time.perf_counter()
     pipe.fit(train.X, train.y)
@@ -297,6 +303,27 @@ def fit_and_evaluate(cfg: ReproduceConfig, method: str, seed: int, data: Prepare
                   evaluations={n: {s: r.to_dict() for s, r in e.items()}
                                for n, e in evals.items()})  # fmt: skip
     return run, model, evals
+
+
+def _pipeline(cfg: ReproduceConfig, method: str, seed: int, train, verbose: bool):
+    return build_pipeline(registry_name(method), categorical=train.categorical,
+                          numeric=train.numeric, outlier_filter=cfg.outlier_filter,
+                          quick=cfg.quick, random_state=seed, verbose=verbose,
+                          device=cfg.device, paper=cfg.hyperparameters == "paper",
+                          **run_params(cfg, method))  # fmt: skip
+
+
+def budget_rows(cfg: ReproduceConfig, method: str, seed: int, data: PreparedData,
+                verbose: bool) -> list[dict]:  # fmt: skip
+    """``--budgets``: ``method`` refitted on 80 % of the training rows, every test set
+    scored at the validation-chosen budgets (:mod:`gavae_ids.experiments.budget_runs`)."""
+    if data.support is None:
+        data.support = (normal_support(data.train.X, data.train.categorical, data.raw, NORMAL)
+                        if cfg.dataset == "nsl-kdd" else {})  # fmt: skip
+    log.info("seed %d: %s on 80 %% of the training rows, at false-alarm budgets", seed, method)
+    return budget_run(_pipeline(cfg, method, seed, data.train, verbose), data.train.X,
+                      data.train.y.astype(str), data.raw, method=method, seed=seed,
+                      normal_label=NORMAL, inside=data.support, cap=False)  # fmt: skip
 
 
 def _assemble(cfg, methods, device, command, exp, data: PreparedData, trained: Trained,
@@ -325,6 +352,7 @@ def _assemble(cfg, methods, device, command, exp, data: PreparedData, trained: T
         runs=trained.runs,
         aggregate=aggregate_runs(trained.runs, methods, list(data.encoded)),
         augmentation=augmentation,
+        budgets=trained.budgets,
         environment={"python": platform.python_version(), "platform": platform.platform()},
         protocol_notes=protocol_notes(cfg, exp, device),
     )

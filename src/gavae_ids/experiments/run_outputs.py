@@ -160,4 +160,6 @@ def write_outputs(results: RunResults, out: Path) -> None:
     subset) and ``report.md`` (with ``results.figures``) into ``out``."""
     write_results(results, out / RESULTS_FILE)
     pd.DataFrame(metrics_rows(results.runs)).to_csv(out / "metrics.csv", index=False)
+    if results.budgets:
+        pd.DataFrame(results.budgets).to_csv(out / "budgets.csv", index=False)
     write_report(results, out)
