@@ -1,18 +1,30 @@
 """Zeek scoring's block paths (#29) give what the line paths give.
 
-:meth:`ZeekParser.feed_block` (runs of data lines handed to the typed reader as slices of
-the block) against :meth:`ZeekParser.feed` of the same lines: rejects, rows, lines, raw
-lines, frames, header state.
+* :meth:`ZeekParser.feed_block` (runs of data lines handed to the typed reader as slices of
+  the block) against :meth:`ZeekParser.feed` of the same lines: rejects, rows, lines, raw
+  lines, frames, header state.
+* The CSV writer's pyarrow join of plain identifier columns against the padded byte
+  matrices it used before (:func:`gavae_ids.scoring._write._arrow_plain` off).
+* End to end: ``score_file`` on a log with rejects, rotations and identifiers that need
+  quoting writes the same bytes (scores and rejects file) and the same summary as the text
+  path (the typed reader and the arrow join both off).
 """
 
 from __future__ import annotations
 
+import io
+import random
+
+import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gavae_ids.datasets._zeek_lines import _is_typed
 from gavae_ids.datasets.zeek import ZeekParser
+from gavae_ids.detection.train import train_detector
+from gavae_ids.scoring import _write, score_file
 
 FIELDS = ["ts", "uid", "proto", "duration", "orig_bytes", "service", "resp_pkts",
           "tunnel_parents"]  # fmt: skip
@@ -146,3 +158,96 @@ def test_feed_block_without_a_last_newline_and_empty():
     assert got.n_rows == want.n_rows == 2
     assert got.segments[0].rows.tolist() == want.segments[0].rows.tolist() == [1, 2]
     assert _parser().feed_block(b"").n_rows == 0
+
+
+# -- the writer ------------------------------------------------------------------------------
+ID_TEXT = st.text(st.sampled_from(list("abC19.-_ ") + [",", '"', "é", "\x00"]), max_size=6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(ID_TEXT, ID_TEXT), min_size=1, max_size=30), st.integers(0, 3),
+       st.booleans(), st.integers(0, 2**16))  # fmt: skip
+def test_arrow_join_writes_the_bytes_of_the_matrix_path(ids, start, novelty, seed):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(ids, columns=["ts", "uid"], dtype="str").iloc[start:]
+    n = len(frame)
+    rows = np.sort(rng.choice(10**7, size=n, replace=False)) + 1
+    proba = rng.dirichlet([1, 1, 1], size=n)
+    pred = proba.argmax(axis=1)
+    flags = [rng.random(n) < 0.5 for _ in range(3)]
+    tail = {"why_1": [str(rng.choice(["", "a=1 (+0.5)", 'b="x,y"'])) for _ in range(n)]}
+
+    def written(arrow: bool) -> bytes:
+        buf = io.BytesIO()
+        w = _write._ScoreWriter(buf, ["normal", "dos", "é,x"], "csv", 6, novelty,
+                                ["ts", "uid"], ["why_1"])  # fmt: skip
+        plain = _write._arrow_plain
+        _write._arrow_plain = plain if arrow else (lambda col: None)
+        try:
+            w.write(rows, pred, proba, *flags[:2], flags[2] if novelty else None, frame, tail)
+        finally:
+            _write._arrow_plain = plain
+        return buf.getvalue()
+
+    assert written(True) == written(False)
+
+
+# -- end to end ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def detector(tmp_path_factory):
+    d = tmp_path_factory.mktemp("zeek-block")
+    lines = [*header([*FIELDS, "label"], [*TYPES, "string"])]
+    lines += ["\t".join([*clean(i), "Malicious" if i % 3 == 0 else "Benign"]).encode()
+              for i in range(150)]  # fmt: skip
+    src = d / "train.log"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    return train_detector("zeek", method="rf", csv_path=src, label="label", quick=True,
+                          verbose=False, validation=0)  # fmt: skip
+
+
+def _score(det, src, out, monkeypatch, fast: bool, **kw):
+    used = {"typed": 0, "joined": 0}
+
+    def spy(name, f):
+        def call(*a):
+            r = f(*a)
+            used[name] += r is not None
+            return r
+
+        return call
+
+    with monkeypatch.context() as m:
+        if fast:
+            m.setattr(ZeekParser, "_read_typed", spy("typed", ZeekParser._read_typed))
+            m.setattr(_write, "_joined_csv", spy("joined", _write._joined_csv))
+        else:  # the text path: no typed reader, identifiers as padded byte matrices
+            m.setattr(ZeekParser, "typed", lambda self, *a: None)
+            m.setattr(_write, "_arrow_plain", lambda col: None)
+        s = score_file(det, src, out, verbose=False, **kw)
+    rejects = out.with_name(out.name.replace(".csv", ".rejects.csv"))
+    facts = (s.total, s.scored, s.rejected, s.attacks, s.unseen, s.reject_reasons,
+             s.reject_details, s.notes)  # fmt: skip
+    return out.read_bytes(), rejects.read_bytes(), facts, used
+
+
+@pytest.mark.parametrize("chunk_size", [5, 37, 100_000])
+def test_score_file_fast_and_text_paths_write_the_same_bytes(detector, tmp_path, monkeypatch,
+                                                             chunk_size):  # fmt: skip
+    # Every kind of damage, in two stretches (blocks there decline the fast paths); clean
+    # runs between them, split by header blocks and a comment.
+    rnd = random.Random(chunk_size)
+    damage = [*DAMAGE, *RAW_DAMAGE] * 3
+    rnd.shuffle(damage)
+    plan = [(i, None) for i in range(300)]
+    for k, at in enumerate([*range(40, 58), *range(230, 248)]):
+        plan[at] = (at, damage[k])
+    rotations = [(60, "reordered"), (120, "comment"), (150, "no service"), (200, "same")]
+    src = tmp_path / "conn.log"
+    src.write_bytes(b"\n".join(make_log(plan, rotations)) + b"\n")
+    *fast, used = _score(detector, src, tmp_path / "fast.csv", monkeypatch, True,
+                         chunk_size=chunk_size)  # fmt: skip
+    *text, _ = _score(detector, src, tmp_path / "text.csv", monkeypatch, False,
+                      chunk_size=chunk_size)  # fmt: skip
+    assert fast == text
+    assert used["typed"] and (used["joined"] or chunk_size > 300)  # the fast paths ran
+    assert fast[2][2] > 0 and b'"a,b"' in fast[0]  # rejects; an identifier needing quotes
