@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -32,13 +33,38 @@ class Rejected:
 
 @dataclass
 class Segment:
-    """Data lines under one header: their fields as text frames, rows, lines and raw bytes."""
+    """Data lines under one header: their fields as text frames, rows, lines and raw bytes.
+
+    ``rows`` and ``lines`` are int64 arrays (data rows from 1, lines in the file); the raw
+    lines, kept for a rejects file, are read back with :meth:`text`.
+    """
 
     header: ZeekHeader
-    rows: list[int] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-    raw: list[bytes] = field(default_factory=list)  # for a rejects file
     parts: list[pd.DataFrame] = field(default_factory=list)
+    _rows: list[np.ndarray] = field(default_factory=list, repr=False)
+    _lines: list[np.ndarray] = field(default_factory=list, repr=False)
+    _raw: list = field(default_factory=list, repr=False)  # per part: raw lines
+    _ends: list[int] = field(default_factory=list, repr=False)  # lines up to each part
+
+    def add(self, keep: np.ndarray, first_row: int, first_line: int, frame: pd.DataFrame,
+            raw) -> None:  # fmt: skip
+        """Lines ``keep`` (positions in a run starting at ``first_row``, ``first_line``):
+        their frame and raw lines (a sequence of bytes, one per kept line)."""
+        self._rows.append(first_row + keep)
+        self._lines.append(first_line + keep)
+        self._raw.append(raw)
+        self._ends.append(len(keep) + (self._ends[-1] if self._ends else 0))
+        self.parts.append(frame)
+
+    @property
+    def rows(self) -> np.ndarray:  # the parts' arrays joined once, on first use
+        self._rows = [_concat(self._rows)]
+        return self._rows[0]
+
+    @property
+    def lines(self) -> np.ndarray:
+        self._lines = [_concat(self._lines)]
+        return self._lines[0]
 
     def frame(self) -> pd.DataFrame:
         """The fields of every line, as text (JSON: a field an object lacks is unset);
@@ -58,7 +84,33 @@ class Segment:
 
     def text(self, i: int) -> str:
         """Line ``i`` as read (bytes that are not UTF-8 as surrogates)."""
-        return _text(self.raw[i])
+        k = bisect.bisect_right(self._ends, i)
+        return _text(self._raw[k][i - (self._ends[k - 1] if k else 0)])
+
+
+def _concat(arrays: list[np.ndarray]) -> np.ndarray:
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+
+
+class _BlockLines:
+    """The lines of a run kept as one slice of bytes (each line ending in ``\\n``), split
+    only when one is asked for (a rejects file)."""
+
+    def __init__(self, data: bytes, n: int):
+        self.data = data
+        self.n = n
+        self.ends: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> bytes:
+        if self.ends is None:
+            self.ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
+        start = int(self.ends[i - 1]) + 1 if i else 0
+        return self.data[start : int(self.ends[i])]
 
 
 def _is_typed(frame: pd.DataFrame) -> bool:
@@ -104,7 +156,8 @@ class ZeekParser:
     Runs of TSV data lines with the declared field count are read by pandas' C parser
     (the separators counted with numpy first); other lines — a wrong count, IoT-23's
     joined labels, a carriage return or NUL byte — and JSON lines go line by line. With
-    :meth:`typed` (scoring), a clean block is read by pyarrow with its numbers parsed.
+    :meth:`typed` (scoring), a clean block is read by pyarrow with its numbers parsed;
+    :meth:`feed_block` hands it the runs of a block of bytes without splitting their lines.
 
     Parameters
     ----------
@@ -134,9 +187,7 @@ class ZeekParser:
 
     def feed(self, lines: Sequence[bytes]) -> Batch:
         """Parse ``lines`` (without their line ends)."""
-        self._segments: list[Segment] = []
-        self._rejected: list[Rejected] = []
-        self._seg = None
+        self._begin()
         n_rows = 0
         run: list[bytes] = []  # data lines in a row, parsed together
         for raw in lines:
@@ -145,44 +196,95 @@ class ZeekParser:
                 continue
             n_rows += self._run(run)
             run = []
-            self.line += 1
-            text = _text(raw)
-            # Zeek starts a header block with #separator; after data lines, that (or a
-            # bare #fields line) is a rotation: new fields for the lines that follow.
-            if self._data_seen and text.startswith(("#separator", "#fields")):
-                self.header = replace(self.header, fields=[], types=[])
-                self.changes.append(self.row)
-                self._data_seen = False
-            self.header.apply(text)
+            self._header_line(raw)
         n_rows += self._run(run)
+        return self._batch(n_rows)
+
+    def feed_block(self, block: bytes) -> Batch:
+        """:meth:`feed` of the lines of ``block`` (each ending in ``\\n``; a last line
+        without one gets it), the same batch. With :meth:`typed`, each run of data lines
+        between ``#`` lines is offered to the typed reader as one slice of ``block``: no
+        Python step per line, and the lines split only if the typed reader declines."""
+        if block and not block.endswith(b"\n"):
+            block += b"\n"
+        if self._typed is None or self.json_lines or not block:
+            return self.feed(block.split(b"\n")[:-1])
+        arr = np.frombuffer(block, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        heads = np.flatnonzero(arr[starts] == ord("#")).tolist()
+        self._begin()
+        n_rows, first = 0, 0
+        for h in [*heads, len(ends)]:
+            if h > first:
+                n_rows += self._run_block(block[starts[first] : ends[h - 1] + 1], h - first)
+            if h < len(ends):
+                self._header_line(block[starts[h] : ends[h]])
+            first = h + 1
+        return self._batch(n_rows)
+
+    def _begin(self) -> None:
+        self._segments: list[Segment] = []
+        self._rejected: list[Rejected] = []
+        self._seg = None
+
+    def _batch(self, n_rows: int) -> Batch:
         self._rejected.sort(key=lambda r: r.row)
         return Batch(self._segments, self._rejected, n_rows)
 
-    def _run(self, run: list[bytes]) -> int:
+    def _header_line(self, raw: bytes) -> None:
+        self.line += 1
+        text = _text(raw)
+        # Zeek starts a header block with #separator; after data lines, that (or a
+        # bare #fields line) is a rotation: new fields for the lines that follow.
+        if self._data_seen and text.startswith(("#separator", "#fields")):
+            self.header = replace(self.header, fields=[], types=[])
+            self.changes.append(self.row)
+            self._data_seen = False
+        self.header.apply(text)
+
+    def _open_run(self, n: int) -> tuple[Segment, int, int]:
+        """Count ``n`` data lines: the segment they join, their first row and line."""
+        self._data_seen = True
+        first_row, first_line = self.row + 1, self.line + 1
+        self.row += n
+        self.line += n
+        if self._seg is None or self._seg.header is not self.header:
+            self._seg = Segment(self.header)
+            self._segments.append(self._seg)
+        return self._seg, first_row, first_line
+
+    def _run_block(self, data: bytes, n: int) -> int:
+        """``n`` consecutive data lines as one slice (each ending in ``\\n``): read typed
+        when the typed reader takes them all, else :meth:`_run` on their lines (which
+        then does not ask the typed reader again). No separator count first, as
+        :meth:`_fast` does: pyarrow reads one row per line (no quoting, no carriage return
+        here) and refuses a row with another number of fields."""
+        if self._fast_ok() and b"\r" not in data and b"\x00" not in data:
+            frame = self._read_typed(data, n)
+            if frame is not None:
+                seg, first_row, first_line = self._open_run(n)
+                seg.add(np.arange(n, dtype=np.int64), first_row, first_line, frame,
+                        _BlockLines(data, n))  # fmt: skip
+                return n
+        return self._run(data.split(b"\n")[:-1], typed=False)
+
+    def _run(self, run: list[bytes], typed: bool = True) -> int:
         """Parse consecutive data lines: with pandas' C parser when the field counts allow,
         else line by line; returns their number."""
         if not run:
             return 0
-        self._data_seen = True
-        first_row, first_line = self.row + 1, self.line + 1
-        self.row += len(run)
-        self.line += len(run)
-        if self._seg is None or self._seg.header is not self.header:
-            self._seg = Segment(self.header)
-            self._segments.append(self._seg)
-        parsed = self._fast(run) if self._fast_ok() else None
+        seg, first_row, first_line = self._open_run(len(run))
+        parsed = self._fast(run, typed) if self._fast_ok() else None
         if parsed is None:
             parsed = self._slow(run)
         keep, frame, why = parsed
-        seg = self._seg
         for i, reason in why.items():
             self._rejected.append(Rejected(first_row + i, first_line + i, *reason,
                                            _text(run[i])))  # fmt: skip
         if len(keep):
-            seg.rows.extend((first_row + keep).tolist())
-            seg.lines.extend((first_line + keep).tolist())
-            seg.raw.extend(run if len(keep) == len(run) else [run[i] for i in keep.tolist()])
-            seg.parts.append(frame)
+            raw = run if len(keep) == len(run) else [run[i] for i in keep.tolist()]
+            seg.add(keep, first_row, first_line, frame, raw)
         return len(run)
 
     def _fast_ok(self) -> bool:
@@ -190,9 +292,10 @@ class ZeekParser:
         return (not self.json_lines and bool(self.header.fields) and len(sep) == 1
                 and sep.isascii() and sep not in "\r\n\"")  # fmt: skip
 
-    def _fast(self, run: list[bytes]):
+    def _fast(self, run: list[bytes], typed: bool = True):
         """``(kept positions, text frame, {position: reason})``, or None to go line by line
-        (a carriage return or NUL byte, or lines pandas splits otherwise)."""
+        (a carriage return or NUL byte, or lines pandas splits otherwise); ``typed=False``:
+        the typed reader declined these lines already."""
         block = b"\n".join(run) + b"\n"
         if b"\r" in block or b"\x00" in block:
             return None
@@ -203,7 +306,7 @@ class ZeekParser:
         counts = np.diff(np.searchsorted(seps, nl), prepend=0) + 1
         good = counts == n
         if good.all():
-            frame = self._read_typed(block, len(run)) if self._typed else None
+            frame = self._read_typed(block, len(run)) if self._typed and typed else None
             if frame is None:
                 frame = self._read_csv(block, len(run))
             return None if frame is None else (np.arange(len(run)), frame, {})

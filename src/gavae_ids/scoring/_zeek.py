@@ -131,7 +131,7 @@ class ZeekReader:
             parser.typed(self.schema.numeric, self.schema.categorical, self.id_columns)
         first_row = 1
         for block, _ in _line_blocks(self.stream, self.chunk_size, self.prefix):
-            batch = parser.feed(block.split(b"\n")[:-1])
+            batch = parser.feed_block(block)
             yield self._chunk(det, batch, first_row)
             first_row += batch.n_rows
         self._final_notes(parser)
@@ -142,12 +142,13 @@ class ZeekReader:
         cols = list(self.schema.columns)
         for seg in batch.segments:
             h = seg.header
+            seg_rows = seg.rows
             missing = [c for c in cols if c not in h.fields]
             if missing:  # a rotated header without a model column
                 why = _Reason("column missing after a header change", missing[0],
                               f"the header block above this row lacks column(s) "
                               f"{', '.join(missing[:5])}")  # fmt: skip
-                rejected += [(r, why, seg.text(i)) for i, r in enumerate(seg.rows)]
+                rejected += [(r, why, seg.text(i)) for i, r in enumerate(seg_rows.tolist())]
                 continue
             raw = seg.frame()
             X, bad, filled = model_frame(raw, h, self.schema.numeric, self.schema.categorical)
@@ -155,20 +156,30 @@ class ZeekReader:
             ok = np.ones(len(raw), dtype=bool)
             for i, (kind, detail, text) in bad.items():
                 ok[i] = False
-                rejected.append((seg.rows[i], _Reason(kind, detail, text), seg.text(i)))
-            frames.append(X[cols][ok])
-            rows.append(np.asarray(seg.rows, dtype=np.int64)[ok])
-            if self.id_columns:
-                idf = raw.reindex(columns=self.id_columns, fill_value="")
-                ids.append(idf[ok])
+                rejected.append((int(seg_rows[i]), _Reason(kind, detail, text), seg.text(i)))
+            X = X[cols]
+            idf = raw.reindex(columns=self.id_columns, fill_value="") if self.id_columns else None
+            if bad:  # else every row is kept: no copies
+                X, seg_rows = X[ok], seg_rows[ok]
+                idf = None if idf is None else idf[ok]
+            frames.append(X)
+            rows.append(seg_rows)
+            if idf is not None:
+                ids.append(idf)
         rejected.sort(key=lambda t: t[0])
         good = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+        if len(frames) == 1:  # no concat: one segment, the usual case
+            frame = frames[0].reset_index(drop=True)
+        else:
+            frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
         if len(frame):
             Xt, unseen = det.encode(frame)
         else:
             Xt, unseen = np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=bool)
-        id_frame = pd.concat(ids, ignore_index=True) if ids and len(good) else None
+        id_frame = None
+        if ids and len(good):
+            id_frame = (ids[0].reset_index(drop=True) if len(ids) == 1
+                        else pd.concat(ids, ignore_index=True))  # fmt: skip
         return _Chunk(first_row, batch.n_rows, good, Xt, unseen, rejected, ids=id_frame)
 
     def _final_notes(self, parser: ZeekParser) -> None:
