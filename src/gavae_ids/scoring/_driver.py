@@ -17,7 +17,7 @@ from gavae_ids.detection.explain import AlertExplainer
 from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS, EXTRA_COLUMNS
-from gavae_ids.scoring._parse import _BlockParser, _Chunk, _line_text
+from gavae_ids.scoring._parse import _BlockParser, _Chunk, _EncodeBuffer, _line_text
 from gavae_ids.scoring._pcap import flows_reader
 from gavae_ids.scoring._read import _line_blocks, _open_input, _plan_input, check_trailing_fields
 from gavae_ids.scoring._summary import ScoreSummary
@@ -203,8 +203,10 @@ def score_file(
                 chunk_size=chunk_size, fmt=fmt, decimals=decimals, novelty=novelty,
                 input_format=input_format,
                 tail_columns=explainer.columns if explainer else ())  # fmt: skip
+            buffer = _EncodeBuffer()  # chunks left to encode here reuse one matrix
             with progress_bar("scoring", None, verbose) as task:
                 for chunk in _prefetch(reader.chunks(det)):
+                    chunk.encode(det, buffer)
                     _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
                                  threshold, novelty, explainer)  # fmt: skip
                     rate = summary.total / max(time.perf_counter() - t0, 1e-9)
