@@ -203,10 +203,8 @@ def score_file(
                 chunk_size=chunk_size, fmt=fmt, decimals=decimals, novelty=novelty,
                 input_format=input_format,
                 tail_columns=explainer.columns if explainer else ())  # fmt: skip
-            buffer = _EncodeBuffer()  # chunks left to encode here reuse one matrix
             with progress_bar("scoring", None, verbose) as task:
-                for chunk in _prefetch(reader.chunks(det)):
-                    chunk.encode(det, buffer)
+                for chunk in _encoded(det, _prefetch(reader.chunks(det))):
                     _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
                                  threshold, novelty, explainer)  # fmt: skip
                     rate = summary.total / max(time.perf_counter() - t0, 1e-9)
@@ -342,6 +340,16 @@ def _prepared_chunks(det: Detector, parser: _BlockParser, blocks):
         yield _Chunk(first_row, n_lines, parsed.good + first_row, None, None, rejected,
                      frame=parsed.frame)  # fmt: skip
         first_row += n_lines
+
+
+def _encoded(det: Detector, chunks):
+    """``chunks``, each encoded on this (the classifier's) thread into one reused matrix
+    where the reader left the encoding to it (CSV): :attr:`_Chunk.Xt` is valid until the
+    next chunk is taken."""
+    buffer = _EncodeBuffer()
+    for chunk in chunks:
+        chunk.encode(det, buffer)
+        yield chunk
 
 
 def _prefetch(iterator, depth: int = 2):
