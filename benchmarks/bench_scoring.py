@@ -238,8 +238,12 @@ def stage_breakdown(det, src: Path, out: Path, chunk_size: int,
     ``clock_name`` "cpu" counts the CPU seconds of the process (all its threads:
     pyarrow's CSV reader parses on two), "wall" the elapsed time.
     """
+    from gavae_ids.scoring import _parse
     from gavae_ids.scoring._parse import _BlockParser
     from gavae_ids.scoring._read import _line_blocks, _plan_input
+
+    # score_file encodes CSV chunks into one reused matrix (trees before it: fresh ones)
+    buffer = _parse._EncodeBuffer() if hasattr(_parse, "_EncodeBuffer") else None
     from gavae_ids.scoring._write import _ScoreWriter
 
     before = torch.get_num_threads()
@@ -266,7 +270,11 @@ def stage_breakdown(det, src: Path, out: Path, chunk_size: int,
                     break
                 parsed = parser.parse(*item)
                 t2 = clock()
-                Xt, unseen = det.encode(parsed.frame)
+                if buffer is None:
+                    Xt, unseen = det.encode(parsed.frame)
+                else:
+                    out = buffer.get(len(parsed.frame), det)
+                    Xt, unseen = det.encode(parsed.frame, out=out)
                 t3 = clock()
                 proba = det.predict_proba_encoded(Xt)
                 t4 = clock()

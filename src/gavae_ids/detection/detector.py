@@ -145,8 +145,9 @@ class Detector:
             )
         return pd.DataFrame(arr, columns=list(cols))
 
-    def encode(self, X) -> tuple[np.ndarray, np.ndarray]:
-        """Preprocess raw records.
+    def encode(self, X, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Preprocess raw records (into ``out``, when given: see
+        :meth:`gavae_ids.preprocessing.TabularPreprocessor.encode`).
 
         Returns
         -------
@@ -157,7 +158,7 @@ class Detector:
             one-hot block is all zeros).
         """
         frame = self._frame(X)
-        Xt, unseen = self.preprocessor.encode(frame)
+        Xt, unseen = self.preprocessor.encode(frame, out=out)
         unseen = unseen.any(axis=1)
         if unseen.any():
             # The loaders strip categorical values before training; do the same for

@@ -17,7 +17,7 @@ from gavae_ids.detection.explain import AlertExplainer
 from gavae_ids.detection.schema import TrainingSchema
 from gavae_ids.exceptions import DataError
 from gavae_ids.scoring._common import DEFAULT_CHUNK_ROWS, EXTRA_COLUMNS
-from gavae_ids.scoring._parse import _BlockParser, _Chunk, _line_text
+from gavae_ids.scoring._parse import _BlockParser, _Chunk, _EncodeBuffer, _line_text
 from gavae_ids.scoring._pcap import flows_reader
 from gavae_ids.scoring._read import _line_blocks, _open_input, _plan_input, check_trailing_fields
 from gavae_ids.scoring._summary import ScoreSummary
@@ -204,7 +204,7 @@ def score_file(
                 input_format=input_format,
                 tail_columns=explainer.columns if explainer else ())  # fmt: skip
             with progress_bar("scoring", None, verbose) as task:
-                for chunk in _prefetch(reader.chunks(det)):
+                for chunk in _encoded(det, _prefetch(reader.chunks(det))):
                     _write_chunk(det, chunk, summary, writer, rejects_out, reasons, details,
                                  threshold, novelty, explainer)  # fmt: skip
                     rate = summary.total / max(time.perf_counter() - t0, 1e-9)
@@ -340,6 +340,16 @@ def _prepared_chunks(det: Detector, parser: _BlockParser, blocks):
         yield _Chunk(first_row, n_lines, parsed.good + first_row, None, None, rejected,
                      frame=parsed.frame)  # fmt: skip
         first_row += n_lines
+
+
+def _encoded(det: Detector, chunks):
+    """``chunks``, each encoded on this (the classifier's) thread into one reused matrix
+    where the reader left the encoding to it (CSV): :attr:`_Chunk.Xt` is valid until the
+    next chunk is taken."""
+    buffer = _EncodeBuffer()
+    for chunk in chunks:
+        chunk.encode(det, buffer)
+        yield chunk
 
 
 def _prefetch(iterator, depth: int = 2):

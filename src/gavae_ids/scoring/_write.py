@@ -62,12 +62,17 @@ def _prob_field(p: np.ndarray, decimals: int) -> np.ndarray:
     return out
 
 
-def _lookup_field(index: np.ndarray, table: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def _lookup_field(index: np.ndarray, table: list[bytes]):
+    """``table[index]`` as a byte matrix; with a validity mask, ``(matrix, mask)``, unless
+    every entry has the same length (CSV's ``0``/``1``): then the matrix alone, which
+    :func:`_assemble` copies without masking."""
     width = max(len(t) for t in table)
     tab = np.zeros((len(table), width), dtype=np.uint8)
     for i, t in enumerate(table):
         tab[i, : len(t)] = np.frombuffer(t, dtype=np.uint8)
     lens = np.asarray([len(t) for t in table])
+    if (lens == width).all():
+        return np.take(tab, index, axis=0)
     return tab[index], np.arange(width)[None, :] < lens[index][:, None]
 
 
@@ -194,11 +199,12 @@ def _arrow_plain(col):
 
 
 def _joined_csv(rows, cells: list, scores: list, n: int) -> memoryview:
-    """CSV lines ``row,<cells>,<scores>``: ``cells`` as :func:`_arrow_plain` gives them,
-    ``scores`` fields as :func:`_assemble` takes them. The lines are joined by pyarrow's
-    C++ kernel, the identifiers copied from their buffers without a padded byte matrix each
-    (#29); the same bytes as :func:`_assemble` of all fields. Large (64-bit offset) binary
-    throughout: pandas holds its strings so, and casting to it copies nothing."""
+    """CSV lines ``row,<cells>,<scores>``: ``cells`` pyarrow arrays of CSV text (the
+    identifiers :func:`_arrow_plain` takes, the class labels), ``scores`` fields as
+    :func:`_assemble` takes them. The lines are joined by pyarrow's C++ kernel, the cells
+    copied from their buffers without a padded byte matrix each (#29, #32); the same bytes
+    as :func:`_assemble` of all fields. Large (64-bit offset) binary throughout: pandas
+    holds its strings so, and casting to it copies nothing."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -210,7 +216,7 @@ def _joined_csv(rows, cells: list, scores: list, n: int) -> memoryview:
     tail = pa.Array.from_buffers(pa.large_binary(), n,
                                  [None, pa.py_buffer(offsets), pa.py_buffer(body)])  # fmt: skip
     head = pc.cast(pa.array(np.asarray(rows, dtype=np.int64)), pa.large_string())
-    text = [pc.cast(a, pa.large_binary()) for a in (head, *[arr for arr, _, _ in cells])]
+    text = [pc.cast(a, pa.large_binary()) for a in (head, *cells)]
     lines = pc.binary_join_element_wise(*text, tail, pa.scalar(b",", pa.large_binary()))
     _, off_buf, data_buf = lines.buffers()
     off = np.frombuffer(off_buf, dtype=np.int64)[lines.offset : lines.offset + n + 1]
@@ -239,9 +245,14 @@ class _ScoreWriter:
         self.novelty = novelty
         self.classes = [str(c) for c in classes]
         self.id_columns = list(id_columns)
+        self.label_array = None  # the labels as pyarrow text: CSV lines joined by pyarrow
         if fmt == "csv":
             self.labels = [_csv_cell(c).encode() for c in self.classes]
             self.flags = [b"0", b"1"]
+            with contextlib.suppress(ImportError):
+                import pyarrow as pa
+
+                self.label_array = pa.array(self.labels, pa.large_binary())
         else:
             self.labels = [json.dumps(c).encode() for c in self.classes]
             self.flags = [b"false", b"true"]
@@ -257,22 +268,17 @@ class _ScoreWriter:
         n = len(rows)
         if not n:
             return
+        flags = [attack, unseen, *([novel] if self.novelty else [])]
         scores = [
-            _lookup_field(pred, self.labels),
             *[_prob_field(proba[:, j], self.decimals) for j in range(proba.shape[1])],
-            _lookup_field(attack.astype(np.int64), self.flags),
-            _lookup_field(unseen.astype(np.int64), self.flags),
+            *[_lookup_field(f.astype(np.int64), self.flags) for f in flags],
+            *[_text_field(tail[c], self.fmt) for c in self.tail_columns],
         ]
-        if self.novelty:
-            scores.append(_lookup_field(novel.astype(np.int64), self.flags))
-        scores += [_text_field(tail[c], self.fmt) for c in self.tail_columns]
-        if self.fmt == "csv" and self.id_columns:
-            plain = [_arrow_plain(ids[c]) for c in self.id_columns]
-            if all(p is not None for p in plain):
-                self.stream.write(_joined_csv(rows, plain, scores, n))
-                return
+        if self.fmt == "csv" and (lines := self._joined(rows, pred, ids, scores, n)) is not None:
+            self.stream.write(lines)
+            return
         fields = [_int_field(rows), *[_id_field(ids[c], self.fmt) for c in self.id_columns],
-                  *scores]  # fmt: skip
+                  _lookup_field(pred, self.labels), *scores]  # fmt: skip
         if self.fmt == "csv":
             seps = [b","] * (len(fields) - 1) + [b"\n"]
             parts = [x for f, s in zip(fields, seps, strict=True) for x in (f, s)]
@@ -283,6 +289,18 @@ class _ScoreWriter:
                 parts += [("{" if i == 0 else ",").encode() + k.encode() + b":", f]
             parts.append(b"}\n")
         self.stream.write(_assemble(_merge_literals(parts), n))
+
+    def _joined(self, rows, pred, ids, scores: list, n: int) -> memoryview | None:
+        """The CSV lines joined by pyarrow (:func:`_joined_csv`): row numbers, identifiers
+        and labels as Arrow text, the fixed-width scores as one byte matrix; None without
+        pyarrow or with an identifier column :func:`_arrow_plain` does not take."""
+        if self.label_array is None:
+            return None
+        plain = [_arrow_plain(ids[c]) for c in self.id_columns]
+        if any(p is None for p in plain):
+            return None
+        labels = self.label_array.take(np.asarray(pred, dtype=np.int64))
+        return _joined_csv(rows, [*(arr for arr, _, _ in plain), labels], scores, n)
 
     def close(self) -> None:
         pass
