@@ -75,6 +75,18 @@ def run(table, method, seed, args) -> dict:
     }  # fmt: skip
 
 
+def summary(df: pd.DataFrame) -> str:
+    """Markdown: per table and method, seeds and mean ± std (%) of the test figures."""
+    body = []
+    for (table, method), g in df.groupby(["table", "method"], sort=False):
+        cells = [f"{100 * g[c].mean():.2f} ± {100 * g[c].std(ddof=1):.2f}" if len(g) > 1
+                 else f"{100 * g[c].mean():.2f}" for c in ("test_macro_f1", "test_dr",
+                                                           "test_fpr")]  # fmt: skip
+        body.append([table, method, ", ".join(map(str, sorted(g["seed"]))), *cells])
+    return markdown_table(["table", "method", "seeds", "test macro-F1", "test DR",
+                           "test FPR"], body) + "\n"  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tables", nargs="+", default=["iot-overlap", "unsw-nb15"])
@@ -84,7 +96,12 @@ def main() -> None:
     ap.add_argument("--iot-dir", type=Path, default=Path("runs/iot-overlap"))
     ap.add_argument("--data-home", default=None)
     ap.add_argument("--out", type=Path, default=None, help="Folder for results.csv/.md.")
+    ap.add_argument("--summary", nargs="+", type=Path, metavar="CSV",
+                    help="Train nothing: mean ± std over seeds of these results CSVs (merged).")
     args = ap.parse_args()
+    if args.summary:
+        print(summary(pd.concat([pd.read_csv(p) for p in args.summary])), end="")
+        return
     rows = []
     for table in args.tables:
         for seed in args.seeds:

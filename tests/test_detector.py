@@ -271,8 +271,8 @@ def test_train_detector_on_a_csv(tmp_path, nsl_small):
 
 
 def test_gavae_dnn_bundle_holds_the_gavae(data_home, tmp_path, nsl_test):
-    det = train_detector("nsl-kdd", data_home=data_home, out=tmp_path / "g", quick=True,
-                         verbose=False, sampler__n_iter=3, frozen_epochs=1,
+    det = train_detector("nsl-kdd", "gavae-dnn", data_home=data_home, out=tmp_path / "g",
+                         quick=True, verbose=False, sampler__n_iter=3, frozen_epochs=1,
                          finetune_epochs=1)  # fmt: skip
     assert (tmp_path / "g" / "gavae" / "weights.safetensors").is_file()
     with warnings.catch_warnings():

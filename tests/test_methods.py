@@ -96,3 +96,29 @@ def test_tree_method_names_in_reports():
         DataError, match=r"unknown or unavailable method\(s\) xgb; available: .*GAVAE\+LightGBM"
     ):
         resolve_methods(["xgb"])
+
+
+def test_train_defaults_to_gavae_lgbm_and_says_when_gavae_rf_stands_in(monkeypatch, tmp_path):
+    import numpy as np
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from gavae_ids.cli import app
+    from gavae_ids.detection import methods
+    from gavae_ids.detection.bundle import read_manifest
+
+    pytest.importorskip("lightgbm")
+    assert methods.default_method() == "gavae-lgbm"
+    without = [m for m in methods.available_methods() if "lgbm" not in m]
+    monkeypatch.setattr(methods, "available_methods", lambda: without)
+    assert methods.default_method() == "gavae-dnn"
+    rng = np.random.RandomState(0)
+    label = rng.choice(["normal", "normal", "a"], 300)
+    pd.DataFrame({"x": rng.normal(size=300) + (label == "a") * 3,
+                  "label": label}).to_csv(tmp_path / "t.csv", index=False)  # fmt: skip
+    res = CliRunner().invoke(app, ["train", "--dataset", "csv", "--input", str(tmp_path / "t.csv"),
+                                   "--quick", "-p", "sampler__n_iter=5", "--no-novelty",
+                                   "--out", str(tmp_path / "m"), "--quiet"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "LightGBM is not installed" in res.output and "training gavae-dnn" in res.output
+    assert read_manifest(tmp_path / "m")["method"] == "gavae-dnn"

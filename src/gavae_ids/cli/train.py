@@ -31,8 +31,8 @@ def train_cmd(
         None,
         "--method",
         "-m",
-        help="gavae-dnn (default), dnn, cnn, smote-dnn, rf, gavae-rf, lgbm, gavae-lgbm, …, "
-        "or auto: pick one by stratified k-fold CV on the training rows.",
+        help="gavae-lgbm (default; gavae-dnn without LightGBM), lgbm, rf, gavae-rf, gavae-dnn, "
+        "dnn, cnn, smote-dnn, …, or auto: pick one by stratified k-fold CV on the training rows.",
     ),
     candidates: str = typer.Option(
         None,
@@ -168,9 +168,10 @@ def train_cmd(
     from gavae_ids.detection.train import train_detector
 
     method, params = _method_and_params(method, param, config)
+    method = method or _default_method()
     with _warnings_after_training():
         det = train_detector(
-            dataset, method=method or "gavae-dnn", data_home=data_dir, out=out, quick=quick,
+            dataset, method=method, data_home=data_dir, out=out, quick=quick,
             random_state=seed,
             verbose=not quiet, csv_path=input_csv, label=label, categorical=_names(categorical),
             drop=_names(drop) or (), normal_label=normal_label,
@@ -183,6 +184,17 @@ def train_cmd(
             max_fpr=max_fpr, **params,
         )  # fmt: skip
     _report(det, out)
+
+
+def _default_method() -> str:
+    """``--method``'s default, saying so when LightGBM is missing and GAVAE-DNN stands in."""
+    from gavae_ids.detection.methods import DEFAULT_METHOD, default_method
+
+    method = default_method()
+    if method != DEFAULT_METHOD:
+        typer.echo(f"note: LightGBM is not installed (pip install 'gavae-ids[trees]'); "
+                   f"training {method} instead of {DEFAULT_METHOD}", err=True)  # fmt: skip
+    return method
 
 
 def _names(s):

@@ -14,6 +14,18 @@ from gavae_ids.classifiers import GAVAEDNNClassifier, available_methods, get_met
 from gavae_ids.exceptions import DataError
 from gavae_ids.sampling import GAVAESampler
 
+#: ``train``'s method when none is named (measured: docs/results/auto-default), and the one
+#: used instead when LightGBM (the ``trees`` extra) is not installed.
+DEFAULT_METHOD = "gavae-lgbm"
+FALLBACK_METHOD = "gavae-dnn"
+
+
+def default_method() -> str:
+    """``train``'s method when none is named: :data:`DEFAULT_METHOD` where its package is
+    installed, else :data:`FALLBACK_METHOD`."""
+    return DEFAULT_METHOD if DEFAULT_METHOD in available_methods() else FALLBACK_METHOD
+
+
 #: ``quick=True``: at most this many training rows per class...
 QUICK_ROWS_PER_CLASS = 500
 #: ...and these budgets, applied where the method has the parameter (user params win).

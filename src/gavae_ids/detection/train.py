@@ -36,7 +36,12 @@ from gavae_ids.detection.decision import (
     too_few_normal_rows,
 )
 from gavae_ids.detection.detector import Detector
-from gavae_ids.detection.methods import QUICK_ROWS_PER_CLASS, stratified_rows
+from gavae_ids.detection.methods import (
+    DEFAULT_METHOD,
+    QUICK_ROWS_PER_CLASS,
+    default_method,
+    stratified_rows,
+)
 from gavae_ids.detection.model_card import evaluate_predictions, fit_with_card
 from gavae_ids.detection.pipeline import build_pipeline
 from gavae_ids.exceptions import DataError, NotFittedError
@@ -161,7 +166,7 @@ def parse_params(items) -> dict:
 
 def train_detector(
     dataset: str,
-    method: str = "gavae-dnn",
+    method: str | None = None,
     data_home=None,
     out=None,
     quick: bool = False,
@@ -205,8 +210,11 @@ def train_detector(
     dataset : {"nsl-kdd", "unsw-nb15", "csv", "zeek"}
         See :func:`load_training_data`; ``"csv"`` and ``"zeek"`` need ``csv_path`` and
         ``label``.
-    method : str, default="gavae-dnn"
-        A registered method that can be bundled: the torch classifiers (``gavae-dnn``,
+    method : str, optional
+        Default: :func:`~gavae_ids.detection.methods.default_method` (``gavae-lgbm``, or
+        ``gavae-dnn`` without LightGBM; chosen by measurement, see
+        ``docs/results/auto-default``). A registered method that can be bundled: the
+        torch classifiers (``gavae-dnn``,
         ``dnn``, ``cnn``, ``smote-dnn``, …) and the tree models (``rf``, ``gavae-rf``,
         ``smote-rf``, ``lgbm``, ``gavae-lgbm``, ``smote-lgbm``). KNN and SVM are
         refused: they can only be stored by pickling.
@@ -303,6 +311,11 @@ def train_detector(
     # each step is a helper below.
     t0 = time.perf_counter()
     _check_decision(decision, max_fpr, validation=validation, cv=cv)
+    if method is None:
+        method = default_method()
+        if method != DEFAULT_METHOD:
+            log.warning("LightGBM is not installed (pip install 'gavae-ids[trees]'): training "
+                        "%s instead of %s", method, DEFAULT_METHOD)  # fmt: skip
     auto = str(method).lower() == "auto"
     if auto:
         candidates = _check_auto(candidates, scoring, params)
