@@ -314,7 +314,6 @@ def test_train_keeps_going_when_a_class_has_one_row(tmp_path):
     result = CliRunner().invoke(app, [
         "train", "--dataset", "csv", "--input", str(tmp_path / "t.csv"), "--out",
         str(tmp_path / "m"), "--quick", "--quiet", "--param", "sampler__n_iter=3",
-        "--param", "finetune_epochs=1",
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "'rare' has 1 row; it is left out of oversampling" in result.output
