@@ -125,3 +125,25 @@ def test_scoring_without_pyarrow_gives_the_same_bytes(small_detector, pool, monk
     assert with_arrow == without
     assert with_arrow[2]["empty value"] == 3 and with_arrow[2]["empty line"] == 3
     assert np.count_nonzero([ln.startswith(b"row,") for ln in with_arrow[0].split(b"\n")]) == 1
+
+
+@pytest.mark.parametrize("where", ["none", "crlf", "bare", "bare+crlf", "last"])
+def test_carriage_returns(parser, pool, where):
+    """CRLF blocks may take the fast path; a bare ``\\r`` (a line end to pyarrow, text to the
+    exact path) never does; the parsed rows are the exact path's either way."""
+    rows = list(pool[:50])
+    if "crlf" in where:
+        rows = [r + b"\r" for r in rows]
+    if "bare" in where:
+        rows[7] = rows[7].replace(b",", b",\r", 1)
+    block = b"\n".join(rows) + b"\n"
+    if where == "last":
+        block = block[:-1] + b"\r\n"
+    n = block.count(b"\n")
+    fast, want = parser.arrow.parse(block, n), exact(parser, block, n)
+    if "bare" in where:
+        assert fast is None
+    else:
+        assert fast is not None and not want.rejected
+        assert_same(fast, want)
+    assert_same(parser.parse(block, n), want)
