@@ -55,8 +55,9 @@ from gavae_ids.evaluation.results import (
     aggregate_augmentation,
     aggregate_runs,
 )
+from gavae_ids.evaluation.support import support_split
 from gavae_ids.exceptions import DataError
-from gavae_ids.experiments.budget_runs import budget_run, normal_support
+from gavae_ids.experiments.budget_runs import budget_run
 from gavae_ids.experiments.config import DATASETS, ReproduceConfig  # noqa: F401 (re-exported)
 from gavae_ids.experiments.fidelity_runs import run_fidelity_section
 from gavae_ids.experiments.protocol_notes import protocol_notes
@@ -317,9 +318,10 @@ def budget_rows(cfg: ReproduceConfig, method: str, seed: int, data: PreparedData
                 verbose: bool) -> list[dict]:  # fmt: skip
     """``--budgets``: ``method`` refitted on 80 % of the training rows, every test set
     scored at the validation-chosen budgets (:mod:`gavae_ids.experiments.budget_runs`)."""
-    if data.support is None:
-        data.support = (normal_support(data.train.X, data.train.categorical, data.raw, NORMAL)
-                        if cfg.dataset == "nsl-kdd" else {})  # fmt: skip
+    if data.support is None:  # the run's own encoding of the training and test rows
+        data.support = {name: support_split(data.Xtr, Xt[yt == NORMAL]).inside
+                        for name, (Xt, yt, _) in data.encoded.items()
+                        if cfg.dataset == "nsl-kdd"}  # fmt: skip
     log.info("seed %d: %s on 80 %% of the training rows, at false-alarm budgets", seed, method)
     return budget_run(_pipeline(cfg, method, seed, data.train, verbose), data.train.X,
                       data.train.y.astype(str), data.raw, method=method, seed=seed,
