@@ -35,6 +35,7 @@ from sklearn.metrics import f1_score
 
 from gavae_ids.datasets import load_benchmark
 from gavae_ids.detection.train import train_detector
+from gavae_ids.evaluation.budgets import pct_over_seeds
 from gavae_ids.evaluation.markdown import markdown_table
 
 DROP = ["date", "time", "label"]
@@ -79,9 +80,7 @@ def summary(df: pd.DataFrame) -> str:
     """Markdown: per table and method, seeds and mean ± std (%) of the test figures."""
     body = []
     for (table, method), g in df.groupby(["table", "method"], sort=False):
-        cells = [f"{100 * g[c].mean():.2f} ± {100 * g[c].std(ddof=1):.2f}" if len(g) > 1
-                 else f"{100 * g[c].mean():.2f}" for c in ("test_macro_f1", "test_dr",
-                                                           "test_fpr")]  # fmt: skip
+        cells = [pct_over_seeds(g[c]) for c in ("test_macro_f1", "test_dr", "test_fpr")]
         body.append([table, method, ", ".join(map(str, sorted(g["seed"]))), *cells])
     return markdown_table(["table", "method", "seeds", "test macro-F1", "test DR",
                            "test FPR"], body) + "\n"  # fmt: skip

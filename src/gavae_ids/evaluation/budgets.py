@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from gavae_ids.evaluation.markdown import markdown_table
+from gavae_ids.evaluation.markdown import fmt_pct, markdown_table
 from gavae_ids.evaluation.support import fpr_by_support
 
-__all__ = ["BUDGETS", "budget_figures", "budget_markdown", "budget_tables"]
+__all__ = ["BUDGETS", "budget_figures", "budget_markdown", "budget_tables", "pct_over_seeds"]
 
 #: The false-alarm budgets every method is compared at (share of normal validation rows).
 BUDGETS = (0.01, 0.05)
@@ -52,11 +52,11 @@ def budget_figures(y, labels, attack, normal_label: str, inside=None) -> dict:
     return out
 
 
-def _pm(values) -> str:
-    v = 100 * np.asarray(values, dtype=float)
-    if len(v) > 1:
-        return f"{np.nanmean(v):.2f} ± {np.nanstd(v, ddof=1):.2f}"
-    return f"{v.mean():.2f}"
+def pct_over_seeds(values) -> str:
+    """Mean ± sample std over seeds, in % (the mean alone for one seed)."""
+    v = np.asarray(values, dtype=float)
+    std = float(np.nanstd(v, ddof=1)) if len(v) > 1 else float("nan")
+    return fmt_pct({"mean": float(np.nanmean(v)), "std": std})
 
 
 def budget_tables(rows: pd.DataFrame | Iterable[dict]) -> str:
@@ -76,10 +76,10 @@ def budget_tables(rows: pd.DataFrame | Iterable[dict]) -> str:
                   *(["FPR inside", "FPR outside"] if side else [])]  # fmt: skip
         body = []
         for (method, rule), g in block.groupby(["method", "rule"], sort=False):
+            cols = ["test_macro_f1", "test_dr", "test_fpr",
+                    *(["fpr_inside", "fpr_outside"] if side else [])]  # fmt: skip
             row = [method, f"{100 * float(rule.split()[-1]):g} %", str(g["seed"].nunique()),
-                   _pm(g["test_macro_f1"]), _pm(g["test_dr"]), _pm(g["test_fpr"])]  # fmt: skip
-            if side:
-                row += [_pm(g["fpr_inside"]), _pm(g["fpr_outside"])]
+                   *(pct_over_seeds(g[c]) for c in cols)]  # fmt: skip
             body.append(row)
         parts.append(f"**{test}**\n\n" + markdown_table(header, body))
     return "\n\n".join(parts) + "\n" if parts else ""
