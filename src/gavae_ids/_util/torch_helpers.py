@@ -44,3 +44,18 @@ def init_module_(module: torch.nn.Module, generator: torch.Generator) -> None:
                 if m.bias is not None:
                     b = torch.rand(m.bias.shape, generator=generator) * 2 - 1
                     m.bias.copy_(b * bound)
+
+
+def adam(params, **kwargs) -> torch.optim.Adam:
+    """``torch.optim.Adam`` with the fused kernel where this torch has one for the device.
+
+    The fused update is one kernel for all parameters instead of a dozen per tensor: on
+    2 CPU cores it cut a GAVAE training iteration from 23–25 to 21–22 ms (NSL-KDD, batch
+    512; issue #32). Its results differ from the per-tensor update by float rounding only.
+    torch before 2.4 has no fused Adam on the CPU and gets the ``foreach`` update instead.
+    """
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, fused=True, **kwargs)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, foreach=True, **kwargs)

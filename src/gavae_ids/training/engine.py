@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from gavae_ids._util.progress import progress_bar
+from gavae_ids._util.torch_helpers import adam
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -225,7 +226,7 @@ def fit_supervised(
     stopper = EarlyStopping(patience, min_delta) if validation is not None else None
     history: list[dict] = []
     with _only_trainable(model, params):
-        optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        optimizer = adam(params, lr=lr, weight_decay=weight_decay)
         loss_fn = nn.CrossEntropyLoss(weight=class_weight)
         with progress_bar(f"{phase}", n_epochs, verbose) as task:
             loop = epochs(

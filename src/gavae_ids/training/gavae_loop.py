@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gavae_ids._util.torch_helpers import adam
 from gavae_ids.nn.gavae import (
     GAVAE,
     gradient_penalty,
@@ -130,10 +131,8 @@ def make_optimizers(model: GAVAE, config: GAVAEConfig) -> GAVAEOptimizers:
     """
     vae_params = list(model.encoder.parameters()) + list(model.decoder.parameters())
     return GAVAEOptimizers(
-        vae=torch.optim.Adam(vae_params, lr=config.lr, foreach=True),
-        critic=torch.optim.Adam(
-            model.critic.parameters(), lr=config.critic_lr, betas=(0.5, 0.9), foreach=True
-        ),
+        vae=adam(vae_params, lr=config.lr),
+        critic=adam(model.critic.parameters(), lr=config.critic_lr, betas=(0.5, 0.9)),
     )
 
 
