@@ -38,8 +38,11 @@ def plot_discriminator_accuracy(history: pd.DataFrame, path, *, title: str, wind
     """Fig. 7: the latent discriminator's accuracy against iteration, one panel per class.
 
     ``history`` has columns ``iteration``, ``class`` and ``accuracy``; curves are
-    smoothed with a centred moving average of ``window`` iterations (raw values faint).
+    smoothed with a centred moving average over ``window`` iterations (raw values faint),
+    i.e. over fewer points where the accuracy was recorded every few iterations.
     """
+    step = np.median(np.diff(np.unique(history["iteration"]))) if len(history) > 1 else 1
+    window = max(1, int(round(window / max(step, 1))))
     classes = list(dict.fromkeys(history["class"]))
     n = len(classes)
     cols = min(n, 3)

@@ -442,11 +442,10 @@ class GAVAESampler(BaseOverSampler):
 
         records = []
         n_iter = config.iterations(len(Xs))
-        every = max(1, n_iter // 100)
         with progress_bar("GAVAE training", n_iter, bool(self.verbose)) as task:
             for rec in train_gavae(model, X_t, y_t, config, generator):
                 records.append(rec)
-                if rec.iteration % every == 0 or rec.iteration == n_iter:
+                if rec.disc_accuracy == rec.disc_accuracy:  # the iterations that measure it
                     task.update(
                         status=f"recon {rec.recon_loss:.3f}  disc acc {rec.disc_accuracy:.2f}"
                     )

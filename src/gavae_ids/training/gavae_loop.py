@@ -26,7 +26,8 @@ learn the rare classes too.
 Discriminator accuracy (Fig. 7)
 -------------------------------
 A WGAN critic outputs unbounded scores whose offset is arbitrary, so its sign
-means nothing. In every iteration, after the critic step(s) and before the
+means nothing. Every ``config.disc_eval_every`` iterations (and in the last; the
+others record NaN), after the critic step(s) and before the
 encoder's adversarial step, we score for every class c ``disc_eval_size``
 prior samples and as many encoder codes of real rows of class c (drawn with
 replacement, so rare classes are measured as well as common ones), threshold
@@ -98,9 +99,10 @@ class IterationRecord:
     adversarial_loss : float
         Encoder adversarial loss ``-E[D(code)]`` (before ``adv_weight``).
     disc_accuracy : float
-        Discriminator accuracy, mean over classes (see the module docstring).
+        Discriminator accuracy, mean over classes (see the module docstring); NaN in an
+        iteration that did not measure it.
     disc_accuracy_per_class : tuple of float
-        Accuracy per class index.
+        Accuracy per class index (NaN likewise).
     """
 
     iteration: int
@@ -305,7 +307,8 @@ def train_gavae(
         return torch.randn(*shape, generator=generator, device=device)
 
     batches = _minibatches(rows_of, X.shape[0], bs, float(config.class_balance), generator)
-    for it in range(1, config.iterations(X.shape[0]) + 1):
+    n_iter, probe_every = config.iterations(X.shape[0]), max(1, int(config.disc_eval_every))
+    for it in range(1, n_iter + 1):
         model.train()
         idx = next(batches)
         x, y1 = X[idx], y_all[idx]
@@ -321,12 +324,14 @@ def train_gavae(
                 model, opts.critic, z_code, randn(bs, latent), y1, alpha, config.gp_lambda
             )
 
-        with torch.no_grad():
-            e_mu, e_logvar = model.encode(X[rows_of(eval_class)])
-            z_code = reparameterize(e_mu, e_logvar, randn(n_classes * m, latent))
-            s_code = model.critic(z_code, eval_y).view(n_classes, m)
-            s_prior = model.critic(randn(n_classes * m, latent), eval_y).view(n_classes, m)
-        acc, acc_c = discriminator_accuracy(s_prior, s_code, n_classes)
+        acc, acc_c = float("nan"), (float("nan"),) * n_classes
+        if it % probe_every == 0 or it == n_iter:
+            with torch.no_grad():
+                e_mu, e_logvar = model.encode(X[rows_of(eval_class)])
+                z_code = reparameterize(e_mu, e_logvar, randn(n_classes * m, latent))
+                s_code = model.critic(z_code, eval_y).view(n_classes, m)
+                s_prior = model.critic(randn(n_classes * m, latent), eval_y).view(n_classes, m)
+            acc, acc_c = discriminator_accuracy(s_prior, s_code, n_classes)
 
         adv = encoder_adversarial_step(model, opts.vae, x, y1, randn(bs, latent), config.adv_weight)
 
@@ -358,7 +363,8 @@ def history_frame(records: Sequence[IterationRecord], classes: Sequence) -> pd.D
 def discriminator_accuracy_frame(history: pd.DataFrame, classes: Sequence) -> pd.DataFrame:
     """Long form of the per-class discriminator accuracy: columns iteration, class, accuracy.
 
-    The data behind the paper's Fig. 7; one row per (iteration, class).
+    The data behind the paper's Fig. 7; one row per (iteration, class), for the
+    iterations that measured it (older models measured every iteration).
 
     Parameters
     ----------
@@ -367,6 +373,8 @@ def discriminator_accuracy_frame(history: pd.DataFrame, classes: Sequence) -> pd
     classes : sequence
         The class labels used to build it.
     """
+    if "disc_accuracy" in history:
+        history = history[history["disc_accuracy"].notna()]
     parts = [
         pd.DataFrame(
             {
