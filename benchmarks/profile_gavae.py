@@ -57,42 +57,45 @@ def load(name: str, data_home):
 
 
 class Clock:
-    """Accumulated wall time per named part."""
+    """Accumulated wall and CPU (this process, all threads) time per named part."""
 
     def __init__(self):
         self.total = defaultdict(float)
-        self.t = time.perf_counter()
+        self.cpu = defaultdict(float)
+        self.t, self.c = time.perf_counter(), time.process_time()
         self.depth = [0]
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.total[name] += now - self.t
-        self.t = now
+        self.cpu[name] += cpu - self.c
+        self.t, self.c = now, cpu
 
     def wrap(self, obj, attr: str, name: str) -> None:
         """Clock every call of ``obj.attr`` under ``name`` (nested calls count once)."""
         fn = getattr(obj, attr)
-        totals, depth = self.total, self.depth
+        totals, cpus, depth = self.total, self.cpu, self.depth
 
         def timed(*a, **k):
             if depth[0]:
                 return fn(*a, **k)
             depth[0] += 1
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return fn(*a, **k)
             finally:
                 depth[0] -= 1
                 totals[name] += time.perf_counter() - t0
+                cpus[name] += time.process_time() - c0
 
         setattr(obj, attr, timed)
 
     def print(self, title: str, per: int = 1) -> None:
-        whole = sum(self.total.values())
-        print(f"\n{title}: {whole:.2f} s" + (f" ({whole / per * 1e3:.1f} ms/iteration)"
-                                             if per > 1 else ""))  # fmt: skip
+        whole, cpu = sum(self.total.values()), sum(self.cpu.values())
+        print(f"\n{title}: {whole:.2f} s wall, {cpu:.2f} s CPU"
+              + (f" ({whole / per * 1e3:.1f} ms/iteration)" if per > 1 else ""))  # fmt: skip
         for k, v in sorted(self.total.items(), key=lambda kv: -kv[1]):
-            print(f"  {k:34s} {v:8.3f} s  {100 * v / whole:5.1f} %"
+            print(f"  {k:38s} {v:8.3f} s  {100 * v / whole:5.1f} %  CPU {self.cpu[k]:8.3f} s"
                   + (f"  {v / per * 1e3:7.2f} ms/it" if per > 1 else ""))  # fmt: skip
 
 
@@ -196,7 +199,7 @@ def profile_steps(X, y, layout, params: dict, steps: int, seed: int) -> None:
 def profile_fit(X, y, layout, params: dict, seed: int) -> None:
     """A whole fit_resample, with training and the generation phases clocked."""
     from gavae_ids.nn import gavae as nn_gavae
-    from gavae_ids.sampling import GAVAESampler, _generation, gavae_sampler
+    from gavae_ids.sampling import GAVAESampler, _generation, gavae_sampler, latent_prior
     from gavae_ids.sampling._value_space import ValueSpace
     from gavae_ids.sampling.manifold import ClassManifold
 
@@ -204,22 +207,30 @@ def profile_fit(X, y, layout, params: dict, seed: int) -> None:
     sampler = GAVAESampler(layout=layout, random_state=seed, device="cpu", **params)
     clock.wrap(GAVAESampler, "_train", "training (n_iter iterations)")
     clock.wrap(gavae_sampler, "reconstruction_scores", "Eq. 8 thresholds (real rows)")
-    clock.wrap(gavae_sampler, "fit_class_mixtures", "latent mixtures")
+    if hasattr(latent_prior, "fit_mixture"):
+        clock.wrap(gavae_sampler, "class_mixtures", "latent mixtures: codes")
+        # Fitted when a class is first drawn, so inside generation; counted apart from it.
+        clock.wrap(latent_prior, "fit_mixture", "latent mixtures: fits")
+    else:  # before #32 (for A/B runs against older code): every class fitted up front
+        clock.wrap(gavae_sampler, "fit_class_mixtures", "latent mixtures")
     clock.wrap(ValueSpace, "fit_donors", "donor tables")
-    clock.wrap(_generation.CandidateGenerator, "draw_latent", "generation: latent draws")
+    clock.wrap(_generation, "draw_latent", "generation: latent draws")
     clock.wrap(nn_gavae.GAVAE, "generate", "generation: AR decoding")
     clock.wrap(ValueSpace, "snap", "generation: numbers onto donor values")
     clock.wrap(nn_gavae.GAVAE, "reconstruction_loss", "generation: Eq. 9 (loss part)")
     clock.wrap(ClassManifold, "contains", "generation: manifold check")
     clock.wrap(ClassManifold, "__init__", "generation: manifold radii")
     clock.wrap(ValueSpace, "unit_of_scaled", "generation: manifold check")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sampler.fit_resample(X, y)
-    whole = time.perf_counter() - t0
+    whole, cpu = time.perf_counter() - t0, time.process_time() - c0
     # Eq. 9 encodes and decodes each candidate before the loss; those calls are not
     # wrapped (training uses the same methods), so they land in "other".
-    clock.total["other (Eq. 9 encode/decode, Python)"] = whole - sum(clock.total.values())
-    clock.print(f"fit_resample ({sampler.n_iter} iterations)")
+    other = "other (Eq. 9 encode/decode, Python)"
+    clock.total[other] = whole - sum(clock.total.values())
+    clock.cpu[other] = cpu - sum(clock.cpu.values())
+    clock.print(f"fit_resample ({sampler.n_iter} iterations; load average at the end "
+                f"{os.getloadavg()[0]:.1f})")  # fmt: skip
     print(sampler.augmentation_report_.to_string(index=False))
 
 

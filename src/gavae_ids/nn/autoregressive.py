@@ -86,6 +86,7 @@ class AutoregressiveDecoder(nn.Module):
         in_deg = out_deg = torch.as_tensor(list(column), dtype=torch.long)
         context = latent_dim + n_classes
         span = max(int(n_columns) - 1, 1)
+        self.span = span  # hidden unit k has degree k % span in every layer
         prev, layers, ctx = in_deg, [], []
         for h in hidden:
             deg = torch.arange(int(h)) % span
@@ -101,24 +102,16 @@ class AutoregressiveDecoder(nn.Module):
         self.context_out = nn.Linear(context, len(out_deg))
 
     def context_terms(self, z: torch.Tensor, y_onehot: torch.Tensor) -> list[torch.Tensor]:
-        """The (z, y) terms of every layer, computed once for a column-by-column draw."""
+        """The (z, y) terms of every layer, then of the output."""
         c = torch.cat([z, y_onehot], dim=1)
         return [m(c) for m in self.context] + [self.context_out(c)]
 
     def upper_hidden(self, first: torch.Tensor, terms: Sequence[torch.Tensor]) -> torch.Tensor:
-        """The last hidden layer from the first layer's pre-activation ``first``.
-
-        A column-by-column draw keeps ``first`` up to date by adding the weights
-        of each value drawn, instead of recomputing the widest product every step.
-        """
+        """The last hidden layer from the first layer's pre-activation ``first``."""
         h = self.act(first)
         for layer, t in zip(self.layers[1:], terms[1:], strict=False):
             h = self.act(layer(h) + t)
         return h
-
-    def input_weight(self) -> torch.Tensor:
-        """The first layer's masked weight, one row per input unit: (len(column), hidden[0])."""
-        return (self.layers[0].weight * self.layers[0].mask).T
 
     def forward(
         self,
@@ -168,17 +161,78 @@ def column_of_outputs(layout: FeatureLayout, bins: NumericBins | None) -> torch.
     return column
 
 
-def generate_autoregressive(model, z, y_onehot, gumbel, uniform, temperature) -> torch.Tensor:
-    """Draw (without ``gumbel``: pick the most likely) columns one by one; see GAVAE.generate."""
-    dec, bins = model.decoder, model._bins()
-    n, d = z.shape[0], model.layout.n_features
-    terms = dec.context_terms(z, y_onehot)
-    weight, bias = dec.out.weight * dec.out.mask, dec.out.bias
-    # The first layer's pre-activation, updated as values are drawn (all inputs start at 0).
-    w_in = dec.input_weight()
-    first = terms[0] + dec.layers[0].bias
-    out = z.new_zeros(n, d)
-    rows = torch.arange(n, device=z.device)
+class _OnePassDraw:
+    """The decoder's units during a column-by-column draw, each computed once.
+
+    In a MADE a hidden unit of degree ``g`` (in any layer) reads only columns up to
+    ``g``, so it is final once column ``g`` is drawn. Units are held sorted by
+    degree, so the units of degree ``g`` are one slice of each layer and the units a
+    column's logits read (degree below it) are a prefix: the whole draw costs about
+    one forward pass, where recomputing the upper layers for every column cost one
+    pass per column. Only the first layer's pre-activation is kept up to date as
+    values are drawn, and only for the units not yet final.
+    """
+
+    def __init__(self, dec: AutoregressiveDecoder, z: torch.Tensor, y_onehot: torch.Tensor):
+        c = torch.cat([z, y_onehot], dim=1)
+        self.act = dec.act
+        self.ends, self.weight, self.bias, self.term = [], [], [], []
+        prev = None
+        for layer, ctx in zip(dec.layers, dec.context, strict=True):
+            deg = torch.arange(layer.out_features, device=z.device) % dec.span
+            order = torch.argsort(deg, stable=True)
+            # ends[g]: units of degree <= g, i.e. the end of degree g's slice.
+            self.ends.append(torch.bincount(deg, minlength=dec.span).cumsum(0).tolist())
+            w = (layer.weight * layer.mask)[order]
+            self.weight.append(w.T.contiguous() if prev is None else w[:, prev])
+            self.bias.append(layer.bias[order])
+            self.term.append(F.linear(c, ctx.weight[order], ctx.bias[order]))
+            prev = order
+        self.out_weight = (dec.out.weight * dec.out.mask)[:, prev]
+        self.out_bias, self.out_term = dec.out.bias, dec.context_out(c)
+        # The first layer's pre-activation (all inputs start at 0), then every layer's output.
+        self.first = self.term[0] + self.bias[0]
+        self.hidden = [t.new_empty(t.shape) for t in self.term]
+
+    def _slice(self, layer: int, g: int) -> tuple[int, int]:
+        ends = self.ends[layer]
+        return (ends[g - 1] if g else 0), ends[g]
+
+    def finalise(self, g: int) -> None:
+        """Compute the units of degree ``g`` of every layer (columns up to ``g`` are drawn)."""
+        a, b = self._slice(0, g)
+        if a < b:
+            self.hidden[0][:, a:b] = self.act(self.first[:, a:b])
+        for i in range(1, len(self.hidden)):
+            a, b = self._slice(i, g)
+            if a == b:
+                continue
+            k = self.ends[i - 1][g]  # the units below, of degree <= g
+            pre = torch.addmm(self.bias[i][a:b], self.hidden[i - 1][:, :k],
+                              self.weight[i][a:b, :k].T)  # fmt: skip
+            self.hidden[i][:, a:b] = self.act(pre + self.term[i][:, a:b])
+
+    def logits(self, column: int, a: int, b: int) -> torch.Tensor:
+        """Logits of ``column`` (decoder outputs ``a:b``) from the last layer's final units."""
+        k = self.ends[-1][column - 1] if column else 0
+        h, w = self.hidden[-1][:, :k], self.out_weight[a:b, :k]
+        return torch.addmm(self.out_bias[a:b], h, w.T) + self.out_term[:, a:b]
+
+    def observe(self, column: int, unit, value: torch.Tensor | None = None) -> None:
+        """Add input ``unit`` (an index, or one per row) of ``column``, times ``value`` (n,)
+        or 1, to the units that read it: the first layer's of degree ``column`` and above."""
+        start = self.ends[0][column - 1] if column else 0
+        if start == self.first.shape[1]:
+            return
+        w = self.weight[0][:, start:]
+        if value is None:
+            self.first[:, start:] += w[unit]
+        else:
+            self.first[:, start:] += value[:, None] * w[unit]
+
+
+def _segments(model, bins, d: int) -> list[tuple[int, int, int | None]]:
+    """(start, stop, numeric j or None) of each column's logits, in generation order."""
     segments = [(a, b, None) for a, b in model.blocks]
     num = model.numeric_index.tolist()
     if bins is not None and num:
@@ -190,17 +244,29 @@ def generate_autoregressive(model, z, y_onehot, gumbel, uniform, temperature) ->
         ]
     else:
         segments += [(i, i + 1, j) for j, i in enumerate(num)]
-    for a, b, j in segments:
-        h = dec.upper_hidden(first, terms)
-        logits = F.linear(h, weight[a:b], bias[a:b]) + terms[-1][:, a:b]
+    return segments
+
+
+def generate_autoregressive(model, z, y_onehot, gumbel, uniform, temperature) -> torch.Tensor:
+    """Draw (without ``gumbel``: pick the most likely) columns one by one; see GAVAE.generate."""
+    bins = model._bins()
+    n, d = z.shape[0], model.layout.n_features
+    state = _OnePassDraw(model.decoder, z, y_onehot)
+    out = z.new_zeros(n, d)
+    rows = torch.arange(n, device=z.device)
+    num = model.numeric_index.tolist()
+    for column, (a, b, j) in enumerate(_segments(model, bins, d)):
+        if column:
+            state.finalise(column - 1)
+        logits = state.logits(column, a, b)
         if j is not None and bins is None:  # an unbinned number: its sigmoid mean
             value = torch.sigmoid(logits[:, 0])
             out[:, a] = value
-            first = first + value[:, None] * w_in[a]
+            state.observe(column, a, value)
             continue
         choose = logits if gumbel is None else logits / temperature + gumbel[:, a:b]
         k = choose.argmax(dim=1)
-        first = first + w_in[a + k]
+        state.observe(column, a + k)
         if j is None:
             out[rows, a + k] = 1.0
         else:

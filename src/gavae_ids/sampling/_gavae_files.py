@@ -35,6 +35,7 @@ from gavae_ids.sampling._generation import (
 )
 from gavae_ids.sampling._raw_table import RawTable
 from gavae_ids.sampling._value_space import ValueSpace
+from gavae_ids.sampling.latent_prior import ClassMixtures
 from gavae_ids.training.gavae_config import GAVAEConfig
 
 MODEL_KIND = "gavae-sampler"
@@ -53,8 +54,9 @@ def _tensors(sampler) -> dict[str, torch.Tensor]:
     tensors.update({k: torch.as_tensor(v) for k, v in sampler.value_space_.to_arrays().items()})
     tensors["history"] = torch.as_tensor(sampler.history_.to_numpy(dtype=np.float64))
     mixtures = sampler.generator_.mixtures
-    if mixtures is not None:
-        for name, a in zip(("prior_weights", "prior_means", "prior_chol"), mixtures, strict=True):
+    if mixtures is not None:  # every class's, so a loaded sampler needs no codes
+        for name, a in zip(("prior_weights", "prior_means", "prior_chol"), mixtures.arrays(),
+                           strict=True):  # fmt: skip
             tensors[name] = torch.as_tensor(a)
     territory = sampler.generator_.territory
     if territory is not None:
@@ -246,7 +248,8 @@ def _restore_fitted(sampler, tensors: dict[str, torch.Tensor], cfg: dict, config
 
     mixtures = None
     if config.binned and "prior_weights" in arrays:
-        mixtures = (arrays["prior_weights"], arrays["prior_means"], arrays["prior_chol"])
+        mixtures = ClassMixtures(arrays["prior_weights"], arrays["prior_means"],
+                                 arrays["prior_chol"])  # fmt: skip
     thresholds = [sampler.thresholds_[c] for c in sampler.classes_]
     territory = None
     if cfg.get("territory") is not None:

@@ -174,8 +174,9 @@ class CandidateGenerator:
         Eq. 8 threshold of each class, by class index.
     config : GAVAEConfig
         ``binned``, ``temperature``, ``max_attempts`` and ``latent_dim`` are read.
-    mixtures : tuple of ndarray or None
-        ``(weights, means, chol)`` of every class's latent mixture, or None for N(0, I).
+    mixtures : ClassMixtures or None
+        Every class's latent mixture (fitted when the class is first drawn), or None
+        for N(0, I).
     seed : int
         Seed of the draws of :meth:`augment`.
     territory : TerritoryFilter or None
@@ -194,9 +195,7 @@ class CandidateGenerator:
 
     def draw_latent(self, class_index: int, n: int, generator: torch.Generator) -> torch.Tensor:
         """z for ``n`` candidates of a class: N(0, I) (the paper) or the class's mixture."""
-        mixture = None
-        if self.mixtures is not None:
-            mixture = tuple(a[class_index] for a in self.mixtures)
+        mixture = None if self.mixtures is None else self.mixtures.mixture(class_index)
         return draw_latent(n, int(self.config.latent_dim), generator, mixture)
 
     @torch.no_grad()

@@ -56,7 +56,7 @@ from gavae_ids.sampling._generation import (
 )
 from gavae_ids.sampling._raw_table import RawTable, categorical_columns
 from gavae_ids.sampling._value_space import ValueSpace
-from gavae_ids.sampling.latent_prior import fit_class_mixtures
+from gavae_ids.sampling.latent_prior import class_mixtures
 from gavae_ids.training.gavae_config import GAVAEConfig
 from gavae_ids.training.gavae_loop import (
     discriminator_accuracy_frame,
@@ -388,7 +388,7 @@ class GAVAESampler(BaseOverSampler):
         self.thresholds_ = dict(zip(self.classes_, thresholds, strict=True))
         mixtures = None
         if config.binned:
-            mixtures = fit_class_mixtures(
+            mixtures = class_mixtures(
                 self.model_, Xs, y_index, n_classes=n_classes, latent_dim=config.latent_dim,
                 n_components=config.prior_components, rs=rs,
             )  # fmt: skip
