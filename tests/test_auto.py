@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from gavae_ids.classifiers import make_lightgbm, registry
+from gavae_ids.detection._auto_folds import _Race
 from gavae_ids.detection.auto import (
     TIE_TOLERANCE,
     AutoSelection,
     _pick,
-    _Race,
     order_candidates,
     select_method,
 )
@@ -86,7 +86,7 @@ def test_a_clearly_worse_network_is_dropped_by_the_race_and_cannot_win(threshold
 def test_a_gavae_pilot_trains_its_gavae_for_a_share_of_its_iterations(threshold_table,
                                                                        monkeypatch):  # fmt: skip
     """The GAVAE's cost barely depends on the rows: the pilot cuts its iterations too."""
-    from gavae_ids.detection import auto
+    from gavae_ids.detection import _auto_folds, auto
 
     fits = []
 
@@ -97,12 +97,12 @@ def test_a_gavae_pilot_trains_its_gavae_for_a_share_of_its_iterations(threshold_
             return np.eye(2)[(race.y[te] == "normal").astype(int)]
         return np.full((len(te), 2), 0.5)
 
-    monkeypatch.setattr(auto, "_fit_proba", fake_fit_proba)
+    monkeypatch.setattr(_auto_folds, "_fit_proba", fake_fit_proba)
     X, y = threshold_table
     sel = select_method(X, y, candidates=["gavae-lgbm", "rf"], quick=True,
                         pilot_rows_per_class=20, verbose=False)  # fmt: skip
     gavae = {r["candidate"]: r for r in sel.table}["gavae-lgbm"]
-    quick_iter = auto.build_pipeline("gavae-lgbm", quick=True).get_params()[
+    quick_iter = _auto_folds.build_pipeline("gavae-lgbm", quick=True).get_params()[
         "classifier__sampler__n_iter"]  # fmt: skip
     short = round(quick_iter * auto.PILOT_ITER_FRACTION)
     assert gavae["status"].startswith(f"dropped: pilot on 40 rows of fold 1, GAVAE n_iter {short}")
