@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from gavae_ids.detection._fold_pool import FoldPool
 from gavae_ids.detection.decision import choose_rule
 from gavae_ids.detection.pipeline import build_pipeline
 
@@ -61,9 +62,37 @@ class _Race:
     kw: dict
     t_start: float
     time_budget: float | None
+    pool: FoldPool = None
     bar: object = None
-    pilot_cache: dict = field(default_factory=dict)
     oof: dict = field(default_factory=dict)
+
+    @staticmethod
+    def fold_key(name: str, j: int) -> tuple:
+        return ("fold", name, j)
+
+    @staticmethod
+    def pilot_key(name: str) -> tuple:
+        return ("pilot", name)
+
+    def submit_fold(self, name: str, pipe, j: int, *, now: bool = False) -> None:
+        """Queue ``name``'s fit on fold ``j``'s training part (``pipe``: its pipeline)."""
+        tr, te = self.splits[j]
+        self.pool.submit(self.fold_key(name, j), pipe, self.X.iloc[tr], self.y[tr],
+                         self.X.iloc[te], self.classes, now=now)  # fmt: skip
+
+    def submit_pilot(self, name: str, pipe, *, now: bool = False) -> None:
+        """Queue ``name``'s pilot: on the pilot rows, its GAVAE (if any) shortened."""
+        from sklearn.base import clone
+
+        pilot = clone(pipe).set_params(**_shortened(pipe))
+        te = self.splits[0][1]
+        self.pool.submit(self.pilot_key(name), pilot, self.X.iloc[self.pilot_rows],
+                         self.y[self.pilot_rows], self.X.iloc[te], self.classes,
+                         now=now)  # fmt: skip
+
+    def rounds(self, fits: int) -> int:
+        """Rounds of the pool that ``fits`` fits side by side take."""
+        return -(-fits // self.pool.workers)
 
     def left(self) -> float | None:
         t = self.time_budget
@@ -96,20 +125,6 @@ class _Race:
         return out
 
 
-def _fit_proba(pipe, race: _Race, tr, te) -> np.ndarray:
-    """A clone of ``pipe`` fitted on rows ``tr``: its probabilities of rows ``te``, one column
-    per class of the comparison."""
-    from sklearn.base import clone
-
-    fitted = clone(pipe).fit(race.X.iloc[tr], race.y[tr])
-    proba = np.asarray(fitted.predict_proba(race.X.iloc[te]), dtype=np.float64)
-    out = np.zeros((len(te), len(race.classes)))
-    col = {c: i for i, c in enumerate(race.classes)}
-    for j, c in enumerate(np.asarray(fitted.classes_).astype(str)):
-        out[:, col[c]] = proba[:, j]
-    return out
-
-
 def _run_candidate(row, name, race: _Race, *, leader, raced: bool) -> None:
     t0 = time.perf_counter()
     fits: list[float] = []
@@ -119,18 +134,16 @@ def _run_candidate(row, name, race: _Race, *, leader, raced: bool) -> None:
             warnings.simplefilter("always")
             pipe = build_pipeline(name, verbose=False, **race.kw)
             rival = leader if raced else None
-            if rival is None or race.pilot_rows is None or _pilot(row, pipe, rival, race):
-                _run_folds(row, name, pipe, race, rival, fits, t0, first=leader is None)
-        for w in caught:
-            msg = str(w.message).split("\n")[0]
-            if msg not in seen and len(seen) < 3:
-                seen.append(msg)
+            if rival is None or race.pilot_rows is None or _pilot(row, name, rival, race, seen):
+                _run_folds(row, name, pipe, race, rival, fits, seen, first=leader is None)
+        seen.extend(str(w.message).split("\n")[0] for w in caught)
     except Exception as e:  # noqa: BLE001 - one candidate failing must not stop the others
         row["status"] = f"failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        race.pool.drop(race.fold_key(name, j) for j in range(len(race.splits)))
     if row["status"] != "ok":
         race.bar.advance(len(race.splits) - len(fits))
     row["seconds"] = round(time.perf_counter() - t0, 2)
-    row["warnings"] = seen
+    row["warnings"] = list(dict.fromkeys(seen))[:3]
     if fits:
         row["fit_seconds"] = round(float(np.mean(fits)), 3)
     if row["status"] == "ok":
@@ -139,43 +152,54 @@ def _run_candidate(row, name, race: _Race, *, leader, raced: bool) -> None:
         row["std"] = float(f.std(ddof=1)) if len(f) > 1 else 0.0
 
 
+def prefetch(race: _Race, plan) -> None:
+    """Queue, ahead of need, the fits that depend on no other result: the folds of each
+    ``(name, raced)`` in ``plan`` that is not raced (or is first: it has no leader) and the
+    pilots of the raced ones. Only a pool of several workers starts them before they are
+    asked for."""
+    if not race.pool.parallel:
+        return
+    for i, (name, raced) in enumerate(plan):
+        pipe = build_pipeline(name, verbose=False, **race.kw)
+        if raced and i > 0 and race.pilot_rows is not None:
+            race.submit_pilot(name, pipe)
+        else:
+            for j in range(len(race.splits)):
+                race.submit_fold(name, pipe, j)
+
+
 def _shortened(pipe) -> dict:
     """A pilot's GAVAE iterations: :data:`PILOT_ITER_FRACTION` of ``pipe``'s own."""
     return {k: max(1, round(v * PILOT_ITER_FRACTION)) for k, v in pipe.get_params().items()
             if k.endswith("sampler__n_iter") and isinstance(v, int)}  # fmt: skip
 
 
-def _pilot(row, pipe, leader: dict, race: _Race) -> bool:
-    """Fit ``pipe`` on the pilot rows of fold 1 (its GAVAE, if any, for
+def _pilot(row, name: str, leader: dict, race: _Race, seen: list) -> bool:
+    """Fit ``name`` on the pilot rows of fold 1 (its GAVAE, if any, for
     :data:`PILOT_ITER_FRACTION` of its iterations), score it beside the leader fitted on the
-    same rows; False (and the row's status says why) when it is dropped or over budget."""
-    from sklearn.base import clone
-
+    same rows (the same fit as the leader's own pilot when it had one); False (and the row's
+    status says why) when it is dropped or over budget."""
     te, n_tr = race.splits[0][1], len(race.splits[0][0])
-    p0 = time.perf_counter()
-    short = _shortened(pipe)
-    score = race.score(_fit_proba(clone(pipe).set_params(**short), race, race.pilot_rows, te),
-                       [te])["folds"][0]  # fmt: skip
-    secs = time.perf_counter() - p0
-    name = leader["candidate"]
-    if name not in race.pilot_cache:
-        rival = build_pipeline(name, verbose=False, **race.kw)
-        rival.set_params(**_shortened(rival))  # both pilots at the same resources
-        race.pilot_cache[name] = race.score(_fit_proba(rival, race, race.pilot_rows, te),
-                                            [te])["folds"][0]  # fmt: skip
-    lead = race.pilot_cache[name]
+    rival = leader["candidate"]
+    for c in (name, rival):  # both pilots at the same resources, run side by side
+        race.submit_pilot(c, build_pipeline(c, verbose=False, **race.kw), now=True)
+    proba, secs, msgs = race.pool.result(race.pilot_key(name))
+    seen.extend(msgs)
+    score = race.score(proba, [te])["folds"][0]
+    lead = race.score(race.pool.result(race.pilot_key(rival))[0], [te])["folds"][0]
     n = len(race.pilot_rows)
-    row["pilot"] = {"rows": int(n), "score": score, "leader": name, "leader_score": lead,
+    short = _shortened(build_pipeline(name, verbose=False, **race.kw))
+    row["pilot"] = {"rows": int(n), "score": score, "leader": rival, "leader_score": lead,
                     "seconds": round(secs, 2), **short}  # fmt: skip
     if score + race.margin < lead:
         it = f", GAVAE n_iter {next(iter(short.values()))}" if short else ""
         row["status"] = (f"dropped: pilot on {n:,} rows of fold 1{it} scored {score:.4f}, "
-                         f"more than {race.margin:g} below {name}'s {lead:.4f} on the same "
+                         f"more than {race.margin:g} below {rival}'s {lead:.4f} on the same "
                          "rows")  # fmt: skip
         return False
     left = race.left()
     scale = max(1.0, n_tr / n) / (PILOT_ITER_FRACTION if short else 1.0)
-    projected = secs * scale * len(race.splits)
+    projected = secs * scale * race.rounds(len(race.splits))
     if left is not None and projected > left:
         row["status"] = (f"skipped: over budget (its pilot projects {projected:.0f} s for "
                          f"{len(race.splits)} folds; {max(left, 0):.0f} s were left of "
@@ -184,16 +208,20 @@ def _pilot(row, pipe, leader: dict, race: _Race) -> bool:
     return True
 
 
-def _run_folds(row, name, pipe, race: _Race, leader, fits, t0, *, first: bool) -> None:
-    """The candidate's folds (stopped when it drops behind ``leader`` after fold 1 or is
-    projected past the budget); its scores at the decision rule go into ``row``."""
+def _run_folds(row, name, pipe, race: _Race, leader, fits, seen, *, first: bool) -> None:
+    """The candidate's folds (all queued at once; read in order, stopped when it drops behind
+    ``leader`` after fold 1 or is projected past the budget); its scores at the decision rule
+    go into ``row``."""
     n = len(race.splits)
+    for j in range(n):
+        race.submit_fold(name, pipe, j, now=True)
     probas, groups = [], []
-    for j, (tr, te) in enumerate(race.splits):
-        f0 = time.perf_counter()
-        probas.append(_fit_proba(pipe, race, tr, te))
+    for j, (_, te) in enumerate(race.splits):
+        proba, secs, msgs = race.pool.result(race.fold_key(name, j))
+        probas.append(proba)
         groups.append(te)
-        fits.append(time.perf_counter() - f0)
+        fits.append(secs)
+        seen.extend(msgs)
         race.bar.advance(1)
         done = j + 1
         if done == 1 and leader is not None:
@@ -205,13 +233,14 @@ def _run_folds(row, name, pipe, race: _Race, leader, fits, t0, *, first: bool) -
                 break
         if first or race.time_budget is None or done == n:
             continue
-        per_fold = (time.perf_counter() - t0) / done
-        end = (time.perf_counter() - race.t_start) + per_fold * (n - done)
+        per_fold = float(np.mean(fits))
+        end = (time.perf_counter() - race.t_start) + per_fold * race.rounds(n - done)
         if end > race.time_budget:
             row["status"] = (f"skipped: over budget (projected {per_fold * n:.0f} s for {n} "
                              f"folds from its first {done}; it would end at {end:.0f} s of "
                              f"{race.time_budget:g} s)")  # fmt: skip
             break
+    race.pool.drop(race.fold_key(name, j) for j in range(len(probas), n))
     res = race.score(np.concatenate(probas), groups)
     row.update({k: res[k] for k in ("folds", "binary_dr", "binary_fpr", "argmax_fpr",
                                     "threshold")})  # fmt: skip

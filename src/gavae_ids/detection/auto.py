@@ -42,6 +42,11 @@ Rules, in the order they apply:
   projected to end past the budget is stopped and listed as ``skipped: over
   budget``. The first candidate always runs all its folds, so there is always a
   winner.
+* **Fits side by side** (``n_jobs`` > 1, the default on several cores): the fits run in
+  worker processes, a candidate's folds at once, and ahead of need those that depend on no
+  other result (the cheap candidates' folds, the raced candidates' pilots); decisions are
+  taken in the order above on the same numbers (:mod:`gavae_ids.detection._fold_pool`).
+  A leader's pilot is its own pilot when it was raced (the same fit).
 * **Winner.** The highest mean score among the candidates that finished;
   every candidate within :data:`TIE_TOLERANCE` (0.005) of it counts as tied,
   and the tie goes to the one with the lowest mean fit seconds.
@@ -62,7 +67,9 @@ from gavae_ids.detection._auto_folds import (  # noqa: F401 - re-exported
     PILOT_ITER_FRACTION,
     _Race,
     _run_candidate,
+    prefetch,
 )
+from gavae_ids.detection._fold_pool import FoldPool, available_cores
 from gavae_ids.detection.decision import DEFAULT_MAX_FPR, RULES
 from gavae_ids.detection.methods import stratified_rows
 from gavae_ids.exceptions import DataError, ModelFileError
@@ -115,10 +122,13 @@ class AutoSelection:
         ``argmax_fpr`` (out-of-fold, argmax), ``threshold`` (the rule's; None:
         argmax), ``pilot`` (a raced candidate's pilot: ``rows``, ``score``,
         ``leader``, ``leader_score``, ``seconds``), ``fit_seconds`` (mean per
-        full fold), ``seconds`` (all its fits and scoring) and ``warnings``
-        (distinct warning messages raised while it ran, at most 3).
+        full fold, where it ran), ``seconds`` (the wall time the comparison spent on it:
+        its fits and scoring, or with ``n_jobs`` > 1 the wait for those not done ahead)
+        and ``warnings`` (distinct warning messages raised while it ran, at most 3).
     decision, max_fpr, normal_label, race_margin, pilot_rows_per_class
         The rule the scores were taken at (``"argmax"`` without a normal label); racing.
+    n_jobs : int or None
+        Cores the fits shared (None: a selection made before ``n_jobs`` existed).
     """
 
     winner: str
@@ -139,6 +149,7 @@ class AutoSelection:
     normal_label: str | None = None
     race_margin: float | None = None
     pilot_rows_per_class: int | None = None
+    n_jobs: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -157,6 +168,7 @@ class AutoSelection:
                     f"{self.pilot_rows_per_class:,} rows per class of fold 1, then fold 1, "
                     f"each beside the leader; more than {self.race_margin:g} behind it is "
                     "dropped.")  # fmt: skip
+        cores = "" if self.n_jobs is None else f" on {self.n_jobs} core(s)"
         lines = [
             f"Chosen by `--method auto`: **{self.winner}** — {self.reason}.", "",
             f"Stratified {self.folds}-fold CV on the training rows only ({cap}{self.rows:,} of "
@@ -164,9 +176,9 @@ class AutoSelection:
             f"predictions after the decision rule ({rule}, chosen on each candidate's "
             f"out-of-fold rows); binary FPR = share of normal rows flagged as any attack, "
             f"out-of-fold; time budget {budget}; candidates run in {self.order}; ties "
-            f"(within {self.tie_tolerance}) go to the faster.{race} {self.seconds:.0f} s in all. "
-            f"The winner was then trained as `--method {self.winner}` would be (see *Trained "
-            "on / measured on*).", "",
+            f"(within {self.tie_tolerance}) go to the faster.{race} {self.seconds:.0f} s in "
+            f"all{cores}. The winner was then trained as `--method {self.winner}` would be "
+            "(see *Trained on / measured on*).", "",
             f"| candidate | mean {self.scoring} | std | per fold | FPR argmax → rule | DR "
             "| fit s / fold | status |",
             "|---|---:|---:|---|---|---:|---:|---|",
@@ -241,7 +253,7 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
                   outlier_filter: bool = False, quick: bool = False, device=None,
                   normal_label: str | None = None, decision: str = "cap",
                   max_fpr: float | None = None, race_margin: float | None = RACE_MARGIN,
-                  pilot_rows_per_class: int = PILOT_ROWS_PER_CLASS,
+                  pilot_rows_per_class: int = PILOT_ROWS_PER_CLASS, n_jobs: int | None = None,
                   verbose: bool = True) -> AutoSelection:  # fmt: skip
     """Cross-validate each candidate on ``X``/``y`` (training rows only) and pick the best.
 
@@ -276,6 +288,13 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
         The racing rule's margin; None: no racing (every candidate runs all folds).
     pilot_rows_per_class : int, default=1000
         Rows per class of fold 1's training part a pilot is fitted on.
+    n_jobs : int, optional
+        Cores to use (None or -1: all this process may use). With more than one, fits run
+        side by side in worker processes: a candidate's folds, and ahead of need the cheap
+        candidates' folds and the raced ones' pilots; the decisions are taken in the same
+        order on the same results. Every fit runs on ``max(1, n_jobs // folds)`` threads,
+        so ``n_jobs`` from 1 to ``2 * folds - 1`` give the same table
+        (:mod:`gavae_ids.detection._fold_pool`).
     verbose : bool, default=True
         One progress bar over candidates × folds (the candidates' own bars stay off).
 
@@ -288,7 +307,7 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
     t_start = time.perf_counter()
     names = order_candidates(candidates)
     scorer = check_scoring(scoring)
-    _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class)
+    _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class, n_jobs)
     rows_total = len(y)
     X, y, splits = _cv_rows(X, y, folds=folds, max_rows_per_class=max_rows_per_class,
                             random_state=random_state)  # fmt: skip
@@ -307,27 +326,14 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
                  dict(categorical=categorical, numeric=numeric, outlier_filter=outlier_filter,
                       quick=quick, random_state=random_state, device=device),
                  t_start, time_budget)  # fmt: skip
+    n_jobs = available_cores() if n_jobs in (None, -1) else int(n_jobs)
     table = []
-    with progress_bar("auto: CV", len(names) * folds, verbose) as bar:
-        race.bar = bar
+    with FoldPool(n_jobs, folds) as pool, progress_bar("auto: CV", len(names) * folds,
+                                                       verbose) as bar:  # fmt: skip
+        race.pool, race.bar = pool, bar
+        prefetch(race, [(n, _raced(n, race)) for n in names if _unusable(n) is None])
         for name in names:
-            leader = _leader(table)
-            row = {"candidate": name, "status": "ok", "mean": None, "std": None, "folds": [],
-                   "binary_dr": None, "binary_fpr": None, "argmax_fpr": None,
-                   "threshold": None, "pilot": None, "fit_seconds": None, "seconds": 0.0,
-                   "warnings": []}  # fmt: skip
-            table.append(row)
-            skip = _unusable(name)
-            left = race.left()
-            if skip is None and leader is not None and left is not None and left <= 0:
-                skip = f"skipped: over budget (nothing left of {time_budget:g} s)"
-            if skip is not None:
-                row["status"] = skip
-                bar.advance(folds)
-                continue
-            bar.update(status=name)
-            raced = race_margin is not None and name not in CHEAP
-            _run_candidate(row, name, race, leader=leader, raced=raced)
+            table.append(_compete(name, race, leader=_leader(table)))
     winner, reason = _pick(table, scoring, folds)
     return AutoSelection(winner=winner, reason=reason, scoring=scoring, folds=folds,
                          seed=random_state, rows=len(y), rows_total=rows_total,
@@ -335,10 +341,35 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
                          seconds=round(time.perf_counter() - t_start, 2), table=table,
                          decision=decision, max_fpr=max_fpr, normal_label=race.normal,
                          race_margin=race_margin,
-                         pilot_rows_per_class=pilot_rows_per_class)  # fmt: skip
+                         pilot_rows_per_class=pilot_rows_per_class, n_jobs=n_jobs)  # fmt: skip
 
 
-def _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class) -> None:
+def _raced(name: str, race) -> bool:
+    return race.margin is not None and name not in CHEAP
+
+
+def _compete(name: str, race, *, leader) -> dict:
+    """``name``'s table row: skipped when unusable or past the budget, else run."""
+    row = {"candidate": name, "status": "ok", "mean": None, "std": None, "folds": [],
+           "binary_dr": None, "binary_fpr": None, "argmax_fpr": None, "threshold": None,
+           "pilot": None, "fit_seconds": None, "seconds": 0.0, "warnings": []}  # fmt: skip
+    skip = _unusable(name)
+    left = race.left()
+    if skip is None and leader is not None and left is not None and left <= 0:
+        skip = f"skipped: over budget (nothing left of {race.time_budget:g} s)"
+    if skip is not None:
+        row["status"] = skip
+        race.bar.advance(len(race.splits))
+        return row
+    race.bar.update(status=name)
+    _run_candidate(row, name, race, leader=leader, raced=_raced(name, race))
+    return row
+
+
+def _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class,
+                   n_jobs) -> None:  # fmt: skip
+    if n_jobs is not None and n_jobs != -1 and n_jobs < 1:
+        raise DataError(f"n_jobs must be a positive number of cores or -1 (all), got {n_jobs}")
     if folds < 2:
         raise DataError(f"auto selection needs at least 2 folds, got {folds}")
     if time_budget is not None and time_budget <= 0:
