@@ -125,7 +125,8 @@ class FoldPool:
     def close(self) -> None:
         """Stop the workers, killing fits still running (nobody asked for their results)."""
         if self._executor is not None:
-            self._executor.shutdown(wait=False, kill_workers=True)
+            # waiting for killed workers is quick, and reaps them (their CPU time is counted)
+            self._executor.shutdown(wait=True, kill_workers=True)
             self._executor = None
 
     def submit(self, key, pipe, X_tr, y_tr, X_te, classes, *, now: bool = False) -> None:
