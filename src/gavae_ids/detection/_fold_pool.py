@@ -126,7 +126,8 @@ class FoldPool:
         """Stop the workers, killing fits still running (nobody asked for their results)."""
         if self._executor is not None:
             # waiting for killed workers is quick, and reaps them (their CPU time is counted)
-            self._executor.shutdown(wait=True, kill_workers=True)
+            busy = any(not f.done() for f in self._running)
+            self._executor.shutdown(wait=True, kill_workers=busy)
             self._executor = None
 
     def submit(self, key, pipe, X_tr, y_tr, X_te, classes, *, now: bool = False) -> None:
