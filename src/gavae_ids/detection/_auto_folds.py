@@ -47,7 +47,9 @@ class _Decided(ClassifierMixin, BaseEstimator):
 
 @dataclass
 class _Race:
-    """What one comparison shares: its rows, folds, scorer, rule and clock."""
+    """What one comparison shares: its rows, folds, scorer, rule and clock, and the
+    :class:`~gavae_ids.detection._fold_pool.FoldPool` its fits run on (keys
+    :meth:`fold_key`, :meth:`pilot_key`: a candidate's pilot is also its pilot as leader)."""
 
     X: object
     y: np.ndarray
