@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from gavae_ids.classifiers import make_lightgbm, registry
+from gavae_ids.detection._auto_folds import _Race
 from gavae_ids.detection.auto import (
     TIE_TOLERANCE,
     AutoSelection,
     _pick,
-    _Race,
     order_candidates,
     select_method,
 )
@@ -34,7 +34,7 @@ def threshold_table():
 def test_picks_the_clearly_better_candidate(threshold_table):
     X, y = threshold_table
     sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, race_margin=None,
-                        verbose=False)  # fmt: skip
+                        n_jobs=1, verbose=False)  # fmt: skip
     rows = {r["candidate"]: r for r in sel.table}
     assert [r["candidate"] for r in sel.table] == ["rf", "dnn"]  # cheapest first
     assert all(r["status"] == "ok" and len(r["folds"]) == 3 for r in sel.table)
@@ -43,14 +43,14 @@ def test_picks_the_clearly_better_candidate(threshold_table):
     assert sel.reason.startswith("highest mean f1_macro over 3 folds")
     assert rows["rf"]["mean"] == pytest.approx(np.mean(rows["rf"]["folds"]))
     # same seed, same folds, same scores
-    again = select_method(X, y, candidates=["rf"], quick=True, verbose=False)
+    again = select_method(X, y, candidates=["rf"], quick=True, n_jobs=1, verbose=False)
     assert again.table[0]["folds"] == rows["rf"]["folds"]
 
 
 def test_the_budget_skips_a_candidate_and_says_so(threshold_table):
     X, y = threshold_table
     sel = select_method(X, y, candidates=["dnn", "rf"], time_budget=1e-6, quick=True,
-                        race_margin=None, verbose=False)  # fmt: skip
+                        race_margin=None, n_jobs=1, verbose=False)  # fmt: skip
     rows = {r["candidate"]: r for r in sel.table}
     assert rows["rf"]["status"] == "ok"  # the first (cheapest) always runs
     assert rows["dnn"]["status"].startswith("skipped: over budget")
@@ -62,7 +62,7 @@ def test_the_budget_skips_a_candidate_and_says_so(threshold_table):
 def test_a_clearly_worse_network_is_dropped_by_the_race_and_cannot_win(threshold_table):
     X, y = threshold_table
     # 300 rows: fold 1 trains on 200, so a pilot of 1,000 rows per class would be fold 1 itself
-    sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, verbose=False)
+    sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, n_jobs=1, verbose=False)
     rows = {r["candidate"]: r for r in sel.table}
     assert rows["rf"]["status"] == "ok" and rows["dnn"]["pilot"] is None
     assert rows["dnn"]["status"].startswith("dropped: fold 1 scored")
@@ -71,7 +71,7 @@ def test_a_clearly_worse_network_is_dropped_by_the_race_and_cannot_win(threshold
     assert sel.winner == "rf"
     # a pilot on 20 rows per class of fold 1, beside rf fitted on the same rows
     sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, pilot_rows_per_class=20,
-                        verbose=False)  # fmt: skip
+                        n_jobs=1, verbose=False)  # fmt: skip
     dnn = {r["candidate"]: r for r in sel.table}["dnn"]
     assert dnn["status"].startswith("dropped: pilot on 40 rows of fold 1")
     assert dnn["pilot"]["rows"] == 40 and dnn["pilot"]["leader"] == "rf"
@@ -79,30 +79,59 @@ def test_a_clearly_worse_network_is_dropped_by_the_race_and_cannot_win(threshold
     assert dnn["folds"] == [] and sel.winner == "rf"
     # a margin no gap exceeds keeps every candidate in: all folds run
     sel = select_method(X, y, candidates=["dnn", "rf"], quick=True, race_margin=1.0,
-                        verbose=False)  # fmt: skip
+                        n_jobs=1, verbose=False)  # fmt: skip
     assert all(r["status"] == "ok" and len(r["folds"]) == 3 for r in sel.table)
+
+
+def test_fits_side_by_side_give_the_table_of_fits_one_at_a_time(threshold_table, monkeypatch):
+    """Worker processes, fits queued ahead of need, the same decisions: racing (a pilot that
+    drops, one that survives, a fold 1 beside the leader's) and the scores are those of the
+    serial run, value for value."""
+    from gavae_ids.detection import auto
+
+    monkeypatch.setattr(auto, "CHEAP", ("lgbm",))  # rf raced too: a cheap survivor
+    X, y = threshold_table
+    y = np.where(X["b"] > 0.85, "scan", y)  # three classes: the rf is no longer perfect
+    kw = dict(candidates=["dnn", "lgbm", "rf"], quick=True, normal_label="normal",
+              pilot_rows_per_class=30, race_margin=0.1, verbose=False)  # fmt: skip
+    serial, parallel = (select_method(X, y, n_jobs=j, **kw) for j in (1, 2))
+    assert (serial.n_jobs, parallel.n_jobs) == (1, 2)
+    keys = ("candidate", "status", "folds", "mean", "std", "binary_dr", "binary_fpr",
+            "argmax_fpr", "threshold", "pilot")  # fmt: skip
+
+    def table(sel):
+        return [{k: r[k] if k != "pilot" else (r[k] or {}).get("score") for k in keys}
+                for r in sel.table]  # fmt: skip
+
+    assert table(parallel) == table(serial)
+    rows = {r["candidate"]: r for r in serial.table}
+    assert rows["dnn"]["status"].startswith("dropped: pilot")
+    assert rows["rf"]["status"] == "ok" and rows["rf"]["pilot"]["leader"] == "lgbm"
+    assert (parallel.winner, parallel.reason) == (serial.winner, serial.reason)
+    with pytest.raises(DataError, match="n_jobs must be"):
+        select_method(X, y, n_jobs=0, **kw)
 
 
 def test_a_gavae_pilot_trains_its_gavae_for_a_share_of_its_iterations(threshold_table,
                                                                        monkeypatch):  # fmt: skip
     """The GAVAE's cost barely depends on the rows: the pilot cuts its iterations too."""
-    from gavae_ids.detection import auto
+    from gavae_ids.detection import _auto_folds, _fold_pool, auto
 
     fits = []
 
-    def fake_fit_proba(pipe, race, tr, te):  # rf: perfect; the GAVAE method: a coin toss
+    def fake_fit_proba(pipe, X_tr, y_tr, X_te, classes, threads):  # rf: perfect; GAVAE: a coin
         n_iter = pipe.get_params().get("classifier__sampler__n_iter")
-        fits.append((n_iter, len(tr)))
-        if n_iter is None:
-            return np.eye(2)[(race.y[te] == "normal").astype(int)]
-        return np.full((len(te), 2), 0.5)
+        fits.append((n_iter, len(y_tr)))
+        if n_iter is None:  # the fixture's label: attack where a >= 60
+            return np.eye(2)[(X_te["a"] < 60).astype(int)], 0.0, []
+        return np.full((len(X_te), 2), 0.5), 0.0, []
 
-    monkeypatch.setattr(auto, "_fit_proba", fake_fit_proba)
+    monkeypatch.setattr(_fold_pool, "fit_proba", fake_fit_proba)
     X, y = threshold_table
     sel = select_method(X, y, candidates=["gavae-lgbm", "rf"], quick=True,
-                        pilot_rows_per_class=20, verbose=False)  # fmt: skip
+                        pilot_rows_per_class=20, n_jobs=1, verbose=False)  # fmt: skip
     gavae = {r["candidate"]: r for r in sel.table}["gavae-lgbm"]
-    quick_iter = auto.build_pipeline("gavae-lgbm", quick=True).get_params()[
+    quick_iter = _auto_folds.build_pipeline("gavae-lgbm", quick=True).get_params()[
         "classifier__sampler__n_iter"]  # fmt: skip
     short = round(quick_iter * auto.PILOT_ITER_FRACTION)
     assert gavae["status"].startswith(f"dropped: pilot on 40 rows of fold 1, GAVAE n_iter {short}")
@@ -163,7 +192,7 @@ def test_unavailable_and_unbundleable_candidates_are_listed_as_skipped(
     missing = registry._Entry(make_lightgbm, requires="no_such_module_x")
     monkeypatch.setitem(registry._METHODS, "fake-lgbm", missing)
     X, y = threshold_table
-    sel = select_method(X, y, candidates=["rf", "fake-lgbm", "knn"], verbose=False)
+    sel = select_method(X, y, candidates=["rf", "fake-lgbm", "knn"], n_jobs=1, verbose=False)
     rows = {r["candidate"]: r["status"] for r in sel.table}
     assert rows["fake-lgbm"].startswith("skipped: not installed")
     assert "no_such_module_x" in rows["fake-lgbm"]
@@ -181,7 +210,7 @@ def test_a_failing_candidate_is_listed_and_the_others_still_compete(threshold_ta
     monkeypatch.setitem(registry._METHODS, "broken", registry._Entry(Broken))
     monkeypatch.setattr("gavae_ids.detection.auto._unusable", lambda m: None)
     X, y = threshold_table
-    sel = select_method(X, y, candidates=["broken", "rf"], verbose=False)
+    sel = select_method(X, y, candidates=["broken", "rf"], n_jobs=1, verbose=False)
     rows = {r["candidate"]: r["status"] for r in sel.table}
     assert rows["broken"] == "failed: RuntimeError: boom"
     assert sel.winner == "rf"
@@ -206,7 +235,7 @@ def test_bad_requests_are_refused_before_any_fit(threshold_table):
     with pytest.raises(DataError, match="unknown candidate method 'nope'"):
         order_candidates(["rf", "nope"])
     with pytest.raises(DataError, match="unknown --scoring 'f2_macro'"):
-        select_method(X, y, candidates=["rf"], scoring="f2_macro", verbose=False)
+        select_method(X, y, candidates=["rf"], scoring="f2_macro", n_jobs=1, verbose=False)
     from gavae_ids.detection.train import train_detector
 
     with pytest.raises(DataError, match="cannot be given with --method auto"):
@@ -227,7 +256,7 @@ def test_train_auto_card_holds_the_table_and_the_refit_uses_all_rows(tmp_path):
     res = CliRunner().invoke(app, [
         "train", "--dataset", "csv", "--input", str(tmp_path / "t.csv"), "--out",
         str(tmp_path / "m"), "--method", "auto", "--candidates", "dnn,rf", "--quick",
-        "--cv-max-rows-per-class", "40", "--validation", "0", "--quiet",
+        "--cv-max-rows-per-class", "40", "--validation", "0", "--n-jobs", "1", "--quiet",
     ])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "## Method selection (--method auto)" in res.output

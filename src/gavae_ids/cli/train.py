@@ -62,6 +62,13 @@ def train_cmd(
         help="--method auto: compare on at most N random rows per class (0: all rows); the "
         "winner is then trained on all rows.",
     ),
+    n_jobs: int = typer.Option(
+        None,
+        "--n-jobs",
+        "-j",
+        help="--method auto: cores for the comparison's fits, run side by side in worker "
+        "processes (default: all this process may use; 1: one fit at a time, here).",
+    ),
     input_csv: Path = typer.Option(
         None,
         "--input",
@@ -180,6 +187,7 @@ def train_cmd(
             save_gavae=not no_gavae, overwrite=force, validation=validation, cv=cv,
             candidates=_names(candidates), scoring=scoring, auto_folds=auto_folds,
             time_budget=time_budget, cv_max_rows_per_class=cv_max_rows_per_class or None,
+            auto_jobs=n_jobs,
             novelty=novelty, novelty_fpr_budget=novelty_fpr_budget, decision=decision,
             max_fpr=max_fpr, **params,
         )  # fmt: skip

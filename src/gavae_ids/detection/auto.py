@@ -42,6 +42,11 @@ Rules, in the order they apply:
   projected to end past the budget is stopped and listed as ``skipped: over
   budget``. The first candidate always runs all its folds, so there is always a
   winner.
+* **Fits side by side** (``n_jobs`` > 1, the default on several cores): the fits run in
+  worker processes, a candidate's folds at once, and ahead of need those that depend on no
+  other result (the cheap candidates' folds, the raced candidates' pilots); decisions are
+  taken in the order above on the same numbers (:mod:`gavae_ids.detection._fold_pool`).
+  A leader's pilot is its own pilot when it was raced (the same fit).
 * **Winner.** The highest mean score among the candidates that finished;
   every candidate within :data:`TIE_TOLERANCE` (0.005) of it counts as tied,
   and the tie goes to the one with the lowest mean fit seconds.
@@ -52,17 +57,21 @@ Rules, in the order they apply:
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from gavae_ids._util.progress import progress_bar
 from gavae_ids.classifiers import available_methods, check_bundleable, get_method
-from gavae_ids.detection.decision import DEFAULT_MAX_FPR, RULES, choose_rule
+from gavae_ids.detection._auto_folds import (  # noqa: F401 - re-exported
+    PILOT_ITER_FRACTION,
+    _Race,
+    _run_candidate,
+    prefetch,
+)
+from gavae_ids.detection._fold_pool import FoldPool, available_cores
+from gavae_ids.detection.decision import DEFAULT_MAX_FPR, RULES
 from gavae_ids.detection.methods import stratified_rows
-from gavae_ids.detection.pipeline import build_pipeline
 from gavae_ids.exceptions import DataError, ModelFileError
 
 #: The candidates of ``--method auto`` (those installed).
@@ -76,10 +85,9 @@ CHEAP = ("lgbm", "rf", "smote-lgbm", "smote-rf")
 TIE_TOLERANCE = 0.005
 #: A raced candidate whose pilot (or fold-1) score plus this is below the leader's is dropped.
 RACE_MARGIN = 0.02
-#: Rows per class of fold 1's training part a raced candidate's pilot is fitted on...
+#: Rows per class of fold 1's training part a raced candidate's pilot is fitted on (its GAVAE
+#: runs PILOT_ITER_FRACTION of its iterations, a constant of the fold machinery, re-exported).
 PILOT_ROWS_PER_CLASS = 1000
-#: ...and the share of its GAVAE's training iterations (``sampler__n_iter``) the pilot runs.
-PILOT_ITER_FRACTION = 0.25
 DEFAULT_FOLDS = 3
 DEFAULT_MAX_ROWS_PER_CLASS = 5000
 
@@ -114,10 +122,13 @@ class AutoSelection:
         ``argmax_fpr`` (out-of-fold, argmax), ``threshold`` (the rule's; None:
         argmax), ``pilot`` (a raced candidate's pilot: ``rows``, ``score``,
         ``leader``, ``leader_score``, ``seconds``), ``fit_seconds`` (mean per
-        full fold), ``seconds`` (all its fits and scoring) and ``warnings``
-        (distinct warning messages raised while it ran, at most 3).
+        full fold, where it ran), ``seconds`` (the wall time the comparison spent on it:
+        its fits and scoring, or with ``n_jobs`` > 1 the wait for those not done ahead)
+        and ``warnings`` (distinct warning messages raised while it ran, at most 3).
     decision, max_fpr, normal_label, race_margin, pilot_rows_per_class
         The rule the scores were taken at (``"argmax"`` without a normal label); racing.
+    n_jobs : int or None
+        Cores the fits shared (None: a selection made before ``n_jobs`` existed).
     """
 
     winner: str
@@ -138,6 +149,7 @@ class AutoSelection:
     normal_label: str | None = None
     race_margin: float | None = None
     pilot_rows_per_class: int | None = None
+    n_jobs: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -156,6 +168,7 @@ class AutoSelection:
                     f"{self.pilot_rows_per_class:,} rows per class of fold 1, then fold 1, "
                     f"each beside the leader; more than {self.race_margin:g} behind it is "
                     "dropped.")  # fmt: skip
+        cores = "" if self.n_jobs is None else f" on {self.n_jobs} core(s)"
         lines = [
             f"Chosen by `--method auto`: **{self.winner}** — {self.reason}.", "",
             f"Stratified {self.folds}-fold CV on the training rows only ({cap}{self.rows:,} of "
@@ -163,9 +176,9 @@ class AutoSelection:
             f"predictions after the decision rule ({rule}, chosen on each candidate's "
             f"out-of-fold rows); binary FPR = share of normal rows flagged as any attack, "
             f"out-of-fold; time budget {budget}; candidates run in {self.order}; ties "
-            f"(within {self.tie_tolerance}) go to the faster.{race} {self.seconds:.0f} s in all. "
-            f"The winner was then trained as `--method {self.winner}` would be (see *Trained "
-            "on / measured on*).", "",
+            f"(within {self.tie_tolerance}) go to the faster.{race} {self.seconds:.0f} s in "
+            f"all{cores}. The winner was then trained as `--method {self.winner}` would be "
+            "(see *Trained on / measured on*).", "",
             f"| candidate | mean {self.scoring} | std | per fold | FPR argmax → rule | DR "
             "| fit s / fold | status |",
             "|---|---:|---:|---|---|---:|---:|---|",
@@ -233,79 +246,6 @@ def check_scoring(scoring: str):
                         f"({len(get_scorer_names())} exist)") from None  # fmt: skip
 
 
-class _Decided(ClassifierMixin, BaseEstimator):
-    """Stands in for a candidate's fold models so a scikit-learn scorer reads its decisions:
-    ``X`` holds row positions; ``predict`` gives the classes after the decision rule,
-    ``predict_proba`` the out-of-fold probabilities."""
-
-    def __init__(self, classes=None, pred=None, proba=None):
-        self.classes = classes
-        self.pred = pred
-        self.proba = proba
-
-    @property
-    def classes_(self):
-        return np.asarray(self.classes)
-
-    def predict(self, X):
-        return self.pred[np.asarray(X).ravel()]
-
-    def predict_proba(self, X):
-        return self.proba[np.asarray(X).ravel()]
-
-
-@dataclass
-class _Race:
-    """What one comparison shares: its rows, folds, scorer, rule and clock."""
-
-    X: object
-    y: np.ndarray
-    splits: list
-    scorer: object
-    classes: list
-    normal: str | None
-    decision: str
-    max_fpr: float | None
-    margin: float | None
-    pilot_rows: np.ndarray | None
-    kw: dict
-    t_start: float
-    time_budget: float | None
-    bar: object = None
-    pilot_cache: dict = field(default_factory=dict)
-    oof: dict = field(default_factory=dict)
-
-    def left(self) -> float | None:
-        t = self.time_budget
-        return None if t is None else t - (time.perf_counter() - self.t_start)
-
-    def score(self, proba: np.ndarray, groups: list[np.ndarray]) -> dict:
-        """Scores of ``proba`` (rows of ``np.concatenate(groups)``, in that order) per group,
-        at the decision rule chosen on all of them, with its binary DR and FPR."""
-        rows = np.concatenate(groups)
-        y = self.y[rows]
-        cls = np.asarray(self.classes, dtype=object)
-        out = {"threshold": None, "binary_dr": None, "binary_fpr": None, "argmax_fpr": None}
-        pred = cls[proba.argmax(axis=1)].astype(str)
-        if self.normal is not None:
-            normal = y == self.normal
-            out["argmax_fpr"] = float((pred[normal] != self.normal).mean())
-            if self.decision != "argmax" and self.max_fpr is not None:
-                rule = choose_rule(proba, y, self.classes, self.normal, max_fpr=self.max_fpr,
-                                   cap=self.decision != "budget")  # fmt: skip
-                idx, attack = rule.decide(proba)
-                pred = cls[idx].astype(str)
-                out["threshold"] = rule.threshold
-            attack = pred != self.normal
-            out["binary_fpr"] = float(attack[normal].mean()) if normal.any() else None
-            out["binary_dr"] = float(attack[~normal].mean()) if (~normal).any() else None
-        est = _Decided(self.classes, pred, proba)
-        pos = np.cumsum([0] + [len(g) for g in groups])
-        out["folds"] = [float(self.scorer(est, np.arange(a, b), y[a:b]))
-                        for a, b in zip(pos[:-1], pos[1:], strict=True)]  # fmt: skip
-        return out
-
-
 def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_macro",
                   folds: int = DEFAULT_FOLDS, time_budget: float | None = None,
                   max_rows_per_class: int | None = DEFAULT_MAX_ROWS_PER_CLASS,
@@ -313,7 +253,7 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
                   outlier_filter: bool = False, quick: bool = False, device=None,
                   normal_label: str | None = None, decision: str = "cap",
                   max_fpr: float | None = None, race_margin: float | None = RACE_MARGIN,
-                  pilot_rows_per_class: int = PILOT_ROWS_PER_CLASS,
+                  pilot_rows_per_class: int = PILOT_ROWS_PER_CLASS, n_jobs: int | None = None,
                   verbose: bool = True) -> AutoSelection:  # fmt: skip
     """Cross-validate each candidate on ``X``/``y`` (training rows only) and pick the best.
 
@@ -348,6 +288,13 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
         The racing rule's margin; None: no racing (every candidate runs all folds).
     pilot_rows_per_class : int, default=1000
         Rows per class of fold 1's training part a pilot is fitted on.
+    n_jobs : int, optional
+        Cores to use (None or -1: all this process may use). With more than one, fits run
+        side by side in worker processes: a candidate's folds, and ahead of need the cheap
+        candidates' folds and the raced ones' pilots; the decisions are taken in the same
+        order on the same results. Every fit runs on ``max(1, n_jobs // folds)`` threads,
+        so ``n_jobs`` from 1 to ``2 * folds - 1`` give the same table
+        (:mod:`gavae_ids.detection._fold_pool`).
     verbose : bool, default=True
         One progress bar over candidates × folds (the candidates' own bars stay off).
 
@@ -360,7 +307,7 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
     t_start = time.perf_counter()
     names = order_candidates(candidates)
     scorer = check_scoring(scoring)
-    _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class)
+    _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class, n_jobs)
     rows_total = len(y)
     X, y, splits = _cv_rows(X, y, folds=folds, max_rows_per_class=max_rows_per_class,
                             random_state=random_state)  # fmt: skip
@@ -379,27 +326,14 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
                  dict(categorical=categorical, numeric=numeric, outlier_filter=outlier_filter,
                       quick=quick, random_state=random_state, device=device),
                  t_start, time_budget)  # fmt: skip
+    n_jobs = available_cores() if n_jobs in (None, -1) else int(n_jobs)
     table = []
-    with progress_bar("auto: CV", len(names) * folds, verbose) as bar:
-        race.bar = bar
+    with FoldPool(n_jobs, folds) as pool, progress_bar("auto: CV", len(names) * folds,
+                                                       verbose) as bar:  # fmt: skip
+        race.pool, race.bar = pool, bar
+        prefetch(race, [(n, _raced(n, race)) for n in names if _unusable(n) is None])
         for name in names:
-            leader = _leader(table)
-            row = {"candidate": name, "status": "ok", "mean": None, "std": None, "folds": [],
-                   "binary_dr": None, "binary_fpr": None, "argmax_fpr": None,
-                   "threshold": None, "pilot": None, "fit_seconds": None, "seconds": 0.0,
-                   "warnings": []}  # fmt: skip
-            table.append(row)
-            skip = _unusable(name)
-            left = race.left()
-            if skip is None and leader is not None and left is not None and left <= 0:
-                skip = f"skipped: over budget (nothing left of {time_budget:g} s)"
-            if skip is not None:
-                row["status"] = skip
-                bar.advance(folds)
-                continue
-            bar.update(status=name)
-            raced = race_margin is not None and name not in CHEAP
-            _run_candidate(row, name, race, leader=leader, raced=raced)
+            table.append(_compete(name, race, leader=_leader(table)))
     winner, reason = _pick(table, scoring, folds)
     return AutoSelection(winner=winner, reason=reason, scoring=scoring, folds=folds,
                          seed=random_state, rows=len(y), rows_total=rows_total,
@@ -407,10 +341,35 @@ def select_method(X, y, *, candidates=DEFAULT_CANDIDATES, scoring: str = "f1_mac
                          seconds=round(time.perf_counter() - t_start, 2), table=table,
                          decision=decision, max_fpr=max_fpr, normal_label=race.normal,
                          race_margin=race_margin,
-                         pilot_rows_per_class=pilot_rows_per_class)  # fmt: skip
+                         pilot_rows_per_class=pilot_rows_per_class, n_jobs=n_jobs)  # fmt: skip
 
 
-def _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class) -> None:
+def _raced(name: str, race) -> bool:
+    return race.margin is not None and name not in CHEAP
+
+
+def _compete(name: str, race, *, leader) -> dict:
+    """``name``'s table row: skipped when unusable or past the budget, else run."""
+    row = {"candidate": name, "status": "ok", "mean": None, "std": None, "folds": [],
+           "binary_dr": None, "binary_fpr": None, "argmax_fpr": None, "threshold": None,
+           "pilot": None, "fit_seconds": None, "seconds": 0.0, "warnings": []}  # fmt: skip
+    skip = _unusable(name)
+    left = race.left()
+    if skip is None and leader is not None and left is not None and left <= 0:
+        skip = f"skipped: over budget (nothing left of {race.time_budget:g} s)"
+    if skip is not None:
+        row["status"] = skip
+        race.bar.advance(len(race.splits))
+        return row
+    race.bar.update(status=name)
+    _run_candidate(row, name, race, leader=leader, raced=_raced(name, race))
+    return row
+
+
+def _check_request(folds, time_budget, decision, race_margin, pilot_rows_per_class,
+                   n_jobs) -> None:  # fmt: skip
+    if n_jobs is not None and n_jobs != -1 and n_jobs < 1:
+        raise DataError(f"n_jobs must be a positive number of cores or -1 (all), got {n_jobs}")
     if folds < 2:
         raise DataError(f"auto selection needs at least 2 folds, got {folds}")
     if time_budget is not None and time_budget <= 0:
@@ -445,129 +404,6 @@ def _cv_rows(X, y, *, folds: int, max_rows_per_class, random_state: int):
 def _leader(table) -> dict | None:
     """The finished candidate with the best mean so far (None: none finished)."""
     return max((r for r in table if r["status"] == "ok"), key=lambda r: r["mean"], default=None)
-
-
-def _fit_proba(pipe, race: _Race, tr, te) -> np.ndarray:
-    """A clone of ``pipe`` fitted on rows ``tr``: its probabilities of rows ``te``, one column
-    per class of the comparison."""
-    from sklearn.base import clone
-
-    fitted = clone(pipe).fit(race.X.iloc[tr], race.y[tr])
-    proba = np.asarray(fitted.predict_proba(race.X.iloc[te]), dtype=np.float64)
-    out = np.zeros((len(te), len(race.classes)))
-    col = {c: i for i, c in enumerate(race.classes)}
-    for j, c in enumerate(np.asarray(fitted.classes_).astype(str)):
-        out[:, col[c]] = proba[:, j]
-    return out
-
-
-def _run_candidate(row, name, race: _Race, *, leader, raced: bool) -> None:
-    t0 = time.perf_counter()
-    fits: list[float] = []
-    seen: list[str] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            pipe = build_pipeline(name, verbose=False, **race.kw)
-            rival = leader if raced else None
-            if rival is None or race.pilot_rows is None or _pilot(row, pipe, rival, race):
-                _run_folds(row, name, pipe, race, rival, fits, t0, first=leader is None)
-        for w in caught:
-            msg = str(w.message).split("\n")[0]
-            if msg not in seen and len(seen) < 3:
-                seen.append(msg)
-    except Exception as e:  # noqa: BLE001 - one candidate failing must not stop the others
-        row["status"] = f"failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-    if row["status"] != "ok":
-        race.bar.advance(len(race.splits) - len(fits))
-    row["seconds"] = round(time.perf_counter() - t0, 2)
-    row["warnings"] = seen
-    if fits:
-        row["fit_seconds"] = round(float(np.mean(fits)), 3)
-    if row["status"] == "ok":
-        f = np.asarray(row["folds"])
-        row["mean"] = float(f.mean())
-        row["std"] = float(f.std(ddof=1)) if len(f) > 1 else 0.0
-
-
-def _shortened(pipe) -> dict:
-    """A pilot's GAVAE iterations: :data:`PILOT_ITER_FRACTION` of ``pipe``'s own."""
-    return {k: max(1, round(v * PILOT_ITER_FRACTION)) for k, v in pipe.get_params().items()
-            if k.endswith("sampler__n_iter") and isinstance(v, int)}  # fmt: skip
-
-
-def _pilot(row, pipe, leader: dict, race: _Race) -> bool:
-    """Fit ``pipe`` on the pilot rows of fold 1 (its GAVAE, if any, for
-    :data:`PILOT_ITER_FRACTION` of its iterations), score it beside the leader fitted on the
-    same rows; False (and the row's status says why) when it is dropped or over budget."""
-    from sklearn.base import clone
-
-    te, n_tr = race.splits[0][1], len(race.splits[0][0])
-    p0 = time.perf_counter()
-    short = _shortened(pipe)
-    score = race.score(_fit_proba(clone(pipe).set_params(**short), race, race.pilot_rows, te),
-                       [te])["folds"][0]  # fmt: skip
-    secs = time.perf_counter() - p0
-    name = leader["candidate"]
-    if name not in race.pilot_cache:
-        rival = build_pipeline(name, verbose=False, **race.kw)
-        rival.set_params(**_shortened(rival))  # both pilots at the same resources
-        race.pilot_cache[name] = race.score(_fit_proba(rival, race, race.pilot_rows, te),
-                                            [te])["folds"][0]  # fmt: skip
-    lead = race.pilot_cache[name]
-    n = len(race.pilot_rows)
-    row["pilot"] = {"rows": int(n), "score": score, "leader": name, "leader_score": lead,
-                    "seconds": round(secs, 2), **short}  # fmt: skip
-    if score + race.margin < lead:
-        it = f", GAVAE n_iter {next(iter(short.values()))}" if short else ""
-        row["status"] = (f"dropped: pilot on {n:,} rows of fold 1{it} scored {score:.4f}, "
-                         f"more than {race.margin:g} below {name}'s {lead:.4f} on the same "
-                         "rows")  # fmt: skip
-        return False
-    left = race.left()
-    scale = max(1.0, n_tr / n) / (PILOT_ITER_FRACTION if short else 1.0)
-    projected = secs * scale * len(race.splits)
-    if left is not None and projected > left:
-        row["status"] = (f"skipped: over budget (its pilot projects {projected:.0f} s for "
-                         f"{len(race.splits)} folds; {max(left, 0):.0f} s were left of "
-                         f"{race.time_budget:g} s)")  # fmt: skip
-        return False
-    return True
-
-
-def _run_folds(row, name, pipe, race: _Race, leader, fits, t0, *, first: bool) -> None:
-    """The candidate's folds (stopped when it drops behind ``leader`` after fold 1 or is
-    projected past the budget); its scores at the decision rule go into ``row``."""
-    n = len(race.splits)
-    probas, groups = [], []
-    for j, (tr, te) in enumerate(race.splits):
-        f0 = time.perf_counter()
-        probas.append(_fit_proba(pipe, race, tr, te))
-        groups.append(te)
-        fits.append(time.perf_counter() - f0)
-        race.bar.advance(1)
-        done = j + 1
-        if done == 1 and leader is not None:
-            mine = race.score(probas[0], [te])["folds"][0]
-            theirs = race.score(race.oof[leader["candidate"]][0], [te])["folds"][0]
-            if mine + race.margin < theirs:
-                row["status"] = (f"dropped: fold 1 scored {mine:.4f}, more than {race.margin:g}"
-                                 f" below {leader['candidate']}'s {theirs:.4f}")  # fmt: skip
-                break
-        if first or race.time_budget is None or done == n:
-            continue
-        per_fold = (time.perf_counter() - t0) / done
-        end = (time.perf_counter() - race.t_start) + per_fold * (n - done)
-        if end > race.time_budget:
-            row["status"] = (f"skipped: over budget (projected {per_fold * n:.0f} s for {n} "
-                             f"folds from its first {done}; it would end at {end:.0f} s of "
-                             f"{race.time_budget:g} s)")  # fmt: skip
-            break
-    res = race.score(np.concatenate(probas), groups)
-    row.update({k: res[k] for k in ("folds", "binary_dr", "binary_fpr", "argmax_fpr",
-                                    "threshold")})  # fmt: skip
-    if row["status"] == "ok":
-        race.oof[name] = probas
 
 
 def _pick(table, scoring: str, folds: int) -> tuple[str, str]:

@@ -190,6 +190,7 @@ def train_detector(
     auto_folds: int = 3,
     time_budget: float | None = None,
     cv_max_rows_per_class: int | None = 5000,
+    auto_jobs: int | None = None,
     novelty: bool = True,
     novelty_fpr_budget: float | None = None,
     decision: str = "cap",
@@ -268,6 +269,9 @@ def train_detector(
         CV folds, seconds for the comparison (None: unlimited) and the
         per-class row cap of the comparison (None: all rows; the refit of the
         winner always uses all rows).
+    auto_jobs : int, optional
+        ``method="auto"`` only: cores for the comparison's fits (``n_jobs`` of
+        :func:`~gavae_ids.detection.auto.select_method`; None: all).
     novelty : bool, default=True
         When the bundle keeps a GAVAE (gavae-dnn, gavae-rf, gavae-lgbm): choose
         the novelty flag's thresholds (:meth:`Detector.fit_novelty`) — the
@@ -332,7 +336,7 @@ def train_detector(
     if auto:
         selection = _select(X, y, data, candidates=candidates, scoring=scoring,
                             folds=auto_folds, time_budget=time_budget,
-                            max_rows_per_class=cv_max_rows_per_class,
+                            max_rows_per_class=cv_max_rows_per_class, n_jobs=auto_jobs,
                             random_state=random_state, outlier_filter=outlier_filter,
                             quick=quick, verbose=verbose, normal_label=normal,
                             decision=decision, max_fpr=max_fpr)  # fmt: skip
