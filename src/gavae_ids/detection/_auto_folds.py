@@ -19,8 +19,9 @@ from gavae_ids.detection._fold_pool import FoldPool
 from gavae_ids.detection.decision import choose_rule
 from gavae_ids.detection.pipeline import build_pipeline
 
-#: The share of a raced candidate's GAVAE training iterations (``sampler__n_iter``) its
-#: pilot runs (re-exported by :mod:`gavae_ids.detection.auto`).
+#: The share of an explicit ``sampler__n_iter`` a raced candidate's pilot runs (re-exported by
+#: :mod:`gavae_ids.detection.auto`). The default ``n_iter="auto"`` is left alone: it
+#: already follows the pilot's fewer rows (32 passes: 311 iterations on 4,980 rows).
 PILOT_ITER_FRACTION = 0.25
 
 
@@ -171,14 +172,15 @@ def prefetch(race: _Race, plan) -> None:
 
 
 def _shortened(pipe) -> dict:
-    """A pilot's GAVAE iterations: :data:`PILOT_ITER_FRACTION` of ``pipe``'s own."""
+    """A pilot's GAVAE iterations: :data:`PILOT_ITER_FRACTION` of an explicit ``n_iter``;
+    nothing for ``"auto"``, whose budget already follows the pilot's rows."""
     return {k: max(1, round(v * PILOT_ITER_FRACTION)) for k, v in pipe.get_params().items()
             if k.endswith("sampler__n_iter") and isinstance(v, int)}  # fmt: skip
 
 
 def _pilot(row, name: str, leader: dict, race: _Race, seen: list) -> bool:
-    """Fit ``name`` on the pilot rows of fold 1 (its GAVAE, if any, for
-    :data:`PILOT_ITER_FRACTION` of its iterations), score it beside the leader fitted on the
+    """Fit ``name`` on the pilot rows of fold 1 (its GAVAE, if any, at its budget for those
+    rows: see :func:`_shortened`), score it beside the leader fitted on the
     same rows (the same fit as the leader's own pilot when it had one); False (and the row's
     status says why) when it is dropped or over budget."""
     te, n_tr = race.splits[0][1], len(race.splits[0][0])

@@ -28,8 +28,9 @@ Rules, in the order they apply:
   (scikit-learn's ``HalvingGridSearchCV``): once some candidate has finished,
   the *leader* (best mean so far), an expensive candidate is first fitted as a
   **pilot** on at most ``pilot_rows_per_class`` rows per class of fold 1's
-  training part (its GAVAE, if any, for :data:`PILOT_ITER_FRACTION` of its
-  iterations: the GAVAE's cost barely depends on the rows) and scored on fold
+  training part (its GAVAE's default ``n_iter="auto"`` budget follows those fewer
+  rows; an explicit ``n_iter`` is cut to :data:`PILOT_ITER_FRACTION` of itself) and
+  scored on fold
   1's held-out rows, beside the leader fitted
   on the same rows; if the pilot's score plus ``race_margin`` (default 0.02)
   is still below the leader's, the candidate is dropped (``dropped: pilot
@@ -85,8 +86,9 @@ CHEAP = ("lgbm", "rf", "smote-lgbm", "smote-rf")
 TIE_TOLERANCE = 0.005
 #: A raced candidate whose pilot (or fold-1) score plus this is below the leader's is dropped.
 RACE_MARGIN = 0.02
-#: Rows per class of fold 1's training part a raced candidate's pilot is fitted on (its GAVAE
-#: runs PILOT_ITER_FRACTION of its iterations, a constant of the fold machinery, re-exported).
+#: Rows per class of fold 1's training part a raced candidate's pilot is fitted on (a GAVAE
+#: with an explicit n_iter runs PILOT_ITER_FRACTION of it, a constant of the fold machinery,
+#: re-exported; the default "auto" budget already follows the pilot's rows).
 PILOT_ROWS_PER_CLASS = 1000
 DEFAULT_FOLDS = 3
 DEFAULT_MAX_ROWS_PER_CLASS = 5000
