@@ -18,18 +18,28 @@ skl2onnx), lleaves, tl2cgen — with the share of rows whose argmax equals the
 native model's, the largest probability difference, and rows/s (test rows tiled
 to ``--rows``; best of ``--repeats``, candidates interleaved).
 
+``--kernels`` times the compiled-tree kernels against each other (issue #32 item 3):
+the tree walk (``forest_sum``) and the bit vectors (``forest_sum_bitmask``, LightGBM)
+on the same compiled forests of the default ``lgbm`` and ``rf``, the test rows tiled to
+``--rows``, interleaved within the process, 1 and 2 threads: rows/s (best and median of
+``--repeats``) and CPU seconds per 1 M rows, after checking that the sums are bitwise
+equal. ``--model-dir`` keeps the fitted models between runs.
+
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_trees.py                 # NSL-KDD
     python benchmarks/bench_trees.py --dataset unsw-nb15 --rows 200000
     python benchmarks/bench_trees.py --runtimes --dataset unsw-nb15
+    python benchmarks/bench_trees.py --kernels --model-dir /tmp/kern --repeats 5
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
@@ -66,6 +76,88 @@ def rate(model, X, threads: int, repeats: int = 2) -> float:
     return best
 
 
+def _kernel_models(args):
+    """The default ``lgbm`` and ``rf``, fitted on the training rows (or loaded from
+    ``--model-dir``), with the encoded test rows."""
+    from bench_tree_runtimes import _datasets
+
+    from gavae_ids.classifiers import LightGBMClassifier
+    from gavae_ids.classifiers.trees import RFClassifier
+    from gavae_ids.preprocessing import fit_preprocessing
+
+    train, test, protocol = _datasets(args.dataset, args.data_dir)
+    _, _, pre, _ = fit_preprocessing(train.X, train.y, categorical=train.categorical)
+    home = Path(args.model_dir or tempfile.mkdtemp(prefix="bench_kernels_")) / args.dataset
+    models = {}
+    for kind, cls, params in (("lgbm", LightGBMClassifier, {}),
+                              ("rf", RFClassifier, {"n_estimators": 100})):  # fmt: skip
+        if not (home / kind / "config.json").is_file():
+            model = cls(random_state=args.seed, **params)
+            model.fit(pre.transform(train.X), train.y.to_numpy()).save(home / kind)
+        models[kind] = cls.load(home / kind)
+    return models, pre.transform(test.X), protocol
+
+
+def _kernels(forest) -> dict:
+    """``name -> (X -> per-row sums)`` for the kernels that can score ``forest``."""
+    from gavae_ids.classifiers import _tree_kernel as K
+    from gavae_ids.classifiers.compiled_trees import BLOCK_ROWS
+
+    a = forest.arrays
+    kernels = {"walk (forest_sum)": lambda X: K.forest_sum(
+        X, a["roots"], a["feature"], a["threshold"], a["children"], a["leaf_value"],
+        a["tree_col"], forest.n_out, BLOCK_ROWS)}  # fmt: skip
+    if forest.bitmask is not None:
+        kernels["bit vectors (forest_sum_bitmask)"] = lambda X: forest._raw(K, X, a)
+    return kernels
+
+
+def _kernel_rows(kind, kernels, tiled, repeats) -> list:
+    """Table rows: per kernel, rows/s (best / median) and CPU s per 1 M rows, 1 and 2
+    threads, the kernels interleaved round by round."""
+    import numba
+
+    runs = {(n, t): [] for n in kernels for t in (1, 2)}
+    for _ in range(repeats):
+        for n, t in runs:
+            numba.set_num_threads(t)
+            wall, cpu = time.perf_counter(), time.process_time()
+            kernels[n](tiled)
+            runs[n, t].append((time.perf_counter() - wall, time.process_time() - cpu))
+    rows = []
+    for n in kernels:
+        cells = [kind, n]
+        for t in (1, 2):
+            walls = sorted(w for w, _ in runs[n, t])
+            best, median = len(tiled) / walls[0], len(tiled) / walls[len(walls) // 2]
+            cpu = min(c for _, c in runs[n, t]) / len(tiled) * 1e6
+            cells += [f"{best:,.0f} / {median:,.0f}", f"{cpu:.2f}"]
+        rows.append(cells)
+    return rows
+
+
+def compare_kernels(args) -> None:
+    models, X_test, protocol = _kernel_models(args)
+    print(f"{protocol}; rows/s on the {len(X_test):,} test rows tiled to {args.rows:,}; "
+          f"{args.repeats} rounds, kernels interleaved; {os.cpu_count()} CPUs; "
+          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    head = ["model", "kernel", "bitwise = walk", "rows/s 1 thr (best / median)",
+            "CPU s per 1 M rows", "rows/s 2 thr (best / median)", "CPU s per 1 M rows"]  # fmt: skip
+    print("\n| " + " | ".join(head) + " |\n|---|---|---|" + "---:|" * 4)
+    for kind, model in models.items():
+        forest = getattr(model, "compiled_", None) or getattr(model, "_compiled", None)
+        dtype = np.float32 if forest.float32_inputs else np.float64
+        reps = np.tile(X_test, (args.rows // len(X_test) + 1, 1))[: args.rows]
+        tiled = np.ascontiguousarray(reps, dtype)
+        kernels = _kernels(forest)
+        ref = kernels["walk (forest_sum)"](tiled[: len(X_test)])
+        for cells in _kernel_rows(kind, kernels, tiled, args.repeats):
+            same = np.array_equal(kernels[cells[1]](tiled[: len(X_test)]), ref)
+            cells.insert(2, "yes" if same else "**no**")
+            print("| " + " | ".join(cells) + " |", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="nsl-kdd", choices=["nsl-kdd", "unsw-nb15"])
@@ -76,7 +168,12 @@ def main() -> None:
     ap.add_argument("--runtimes", action="store_true", help="compare tree runtimes instead")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip", nargs="*", default=[], help="--runtimes: candidates not to build")
+    ap.add_argument("--kernels", action="store_true", help="compare the compiled-tree kernels")
+    ap.add_argument("--model-dir", default=None, help="--kernels: fitted models kept here")
     args = ap.parse_args()
+    if args.kernels:
+        compare_kernels(args)
+        return
     if args.runtimes:
         from bench_tree_runtimes import compare_runtimes
 

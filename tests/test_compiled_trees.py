@@ -166,6 +166,83 @@ def test_loaded_forest_saves_again_without_its_compiled_form(fitted, nsl, tmp_pa
     assert np.array_equal(again.predict_proba(X_test), model.predict_proba(X_test))
 
 
+def _random_forest(rng, leaf_counts, n_features=6, n_out=3):
+    """A forest of random trees with the given leaf counts, thresholds on a grid."""
+    cols = {n: [] for n in ("feature", "threshold", "left", "right")}
+    leaves, roots = [], []
+    for n_leaves in leaf_counts:
+        split, open_ = [None], [0]  # slot -> (feature, threshold, left slot) or None (leaf)
+        while len(open_) < n_leaves:
+            k = open_.pop(int(rng.integers(len(open_))))
+            split[k] = (int(rng.integers(n_features)), float(rng.integers(5)) / 4, len(split))
+            open_ += [len(split), len(split) + 1]
+            split += [None, None]
+        ref = {}
+        for k, s in enumerate(split):
+            if s is None:
+                ref[k] = ~len(leaves)
+                leaves.append(rng.normal())
+            else:
+                ref[k] = len(cols["feature"])
+                cols["feature"].append(s[0])
+                cols["threshold"].append(s[1])
+                cols["left"].append(0)
+                cols["right"].append(0)
+        for k, s in enumerate(split):
+            if s is not None:
+                cols["left"][ref[k]], cols["right"][ref[k]] = ref[s[2]], ref[s[2] + 1]
+        roots.append(ref[0])
+    n = len(cols["feature"])
+    arrays = CT._pack(roots, nan_left=np.zeros(n, bool), zero_missing=np.zeros(n, bool),
+                      leaf_value=np.asarray(leaves)[:, None],
+                      tree_col=np.arange(len(roots)) % n_out, **cols)  # fmt: skip
+    return CT.FlatForest(arrays, n_out=n_out, link="softmax", float32_inputs=False)
+
+
+def _walked(forest, X):
+    """The per-row sums of the tree-walking kernel (the reference)."""
+    from gavae_ids.classifiers import _tree_kernel as K
+
+    a = forest.arrays
+    return K.forest_sum(X, a["roots"], a["feature"], a["threshold"], a["children"],
+                        a["leaf_value"], a["tree_col"], forest.n_out, CT.BLOCK_ROWS)  # fmt: skip
+
+
+def test_bitmask_kernel_adds_the_same_leaves_as_the_walk():
+    from gavae_ids.classifiers import _tree_kernel as K
+
+    rng = np.random.default_rng(0)
+    forest = _random_forest(rng, [1, 2, 3, 31, 63, 64, 17, 1, 40])
+    assert forest.bitmask is not None
+    # rows on the threshold grid: many values equal a threshold (and must go left)
+    X = rng.integers(-1, 6, (1000, 6)).astype(np.float64) / 4
+    got = forest._raw(K, X, forest.arrays)
+    assert np.array_equal(got, _walked(forest, X))  # bitwise: same additions, same order
+    assert np.array_equal(forest.predict_proba(X[:7]), K.softmax_rows(_walked(forest, X[:7])))
+
+
+def test_lightgbm_on_kddtest_takes_the_bitmask_kernel_bitwise(fitted, nsl, tmp_path):
+    from gavae_ids.classifiers import _tree_kernel as K
+
+    forest = _compiled(_reloaded(fitted["lgbm"], tmp_path / "lgbm"))
+    assert forest.bitmask is not None  # 31 leaves at most
+    X_test = nsl[2]
+    assert np.array_equal(forest._raw(K, X_test, forest.arrays), _walked(forest, X_test))
+
+
+def test_bitmask_layout_only_for_trees_it_can_hold():
+    rng = np.random.default_rng(1)
+    assert _random_forest(rng, [64, 64]).bitmask is not None
+    big = _random_forest(rng, [3, 65])
+    assert big.bitmask is None  # 65 leaves do not fit one 64-bit word: the walk scores
+    several = _random_forest(rng, [4])
+    several.arrays["leaf_value"] = np.repeat(several.arrays["leaf_value"], 2, axis=1)
+    assert CT._bitmask_layout(several.arrays) is None  # scikit-learn's class fractions
+    shared = _random_forest(rng, [4, 4])
+    shared.arrays["roots"][1] = shared.arrays["roots"][0]  # two trees, one set of splits
+    assert CT._bitmask_layout(shared.arrays) is None
+
+
 def test_unsupported_objective_keeps_the_native_model(fitted):
     class Dumped:
         def dump_model(self):

@@ -8,6 +8,13 @@ Children are stored in pairs: ``children[2 * node]`` is the left child,
 ``children[2 * node + 1]`` the right one; a negative index ``~leaf`` is a leaf.
 Each row adds its trees' leaf values in tree order, so the sums are those of a
 loop over the trees — LightGBM's and scikit-learn's order.
+
+:func:`forest_sum_bitmask` walks no tree: it is QuickScorer (Lucchese et al.,
+SIGIR 2015) over a block of rows. Each split whose test fails (``x > threshold``)
+clears, in its tree's bit vector, the leaves of its left subtree (leaves numbered
+left to right); the lowest bit left set is the leaf the row reaches. Every split
+is tested for every row, but with no branch and no load that waits on another, so
+the tests of a block run as vector instructions.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import math
 
 import numpy as np
 from numba import njit, prange
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -63,6 +71,47 @@ def forest_sum(X, roots, feature, threshold, children, leaf_value, tree_col, n_o
                 for j in range(width):
                     out[r, col + j] += leaf_value[~node, j]
                 r += 1
+    return out
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def forest_sum_bitmask(X, used, split_slot, threshold, clear, split_start, leaf_start,
+                       leaf_value, tree_col, n_out, block):  # fmt: skip
+    """:func:`forest_sum` for forests of trees with at most 64 leaves and one value per
+    leaf (LightGBM), by bit vectors.
+
+    ``used`` lists the features that the splits read; a block's rows are copied
+    feature by feature (``split_slot`` indexes ``used``). Tree ``t`` owns the splits
+    ``split_start[t]:split_start[t + 1]`` and the leaves from ``leaf_start[t]`` on, in
+    left-to-right order; ``clear`` is a split's mask (its left subtree's leaves off).
+    Sums are kept per output column and block, in tree order (the same additions as
+    :func:`forest_sum`). No NaN handling: see :func:`forest_sum_missing`.
+    """
+    n = X.shape[0]
+    out = np.empty((n, n_out))
+    every = np.uint64(0xFFFFFFFFFFFFFFFF)
+    for b in prange((n + block - 1) // block):
+        start = b * block
+        m = min(start + block, n) - start
+        rows = np.empty((used.shape[0], m))
+        for i in range(m):
+            for k in range(used.shape[0]):
+                rows[k, i] = X[start + i, used[k]]
+        bits = np.empty(m, np.uint64)
+        sums = np.zeros((n_out, m))
+        for t in range(leaf_start.shape[0]):
+            bits[:] = every
+            for s in range(split_start[t], split_start[t + 1]):
+                x, limit, off = rows[split_slot[s]], threshold[s], clear[s]
+                for i in range(m):
+                    bits[i] &= off if x[i] > limit else every
+            column = sums[tree_col[t]]
+            first = leaf_start[t]
+            for i in range(m):
+                column[i] += leaf_value[first + trailing_zeros(bits[i])]
+        for i in range(m):
+            for c in range(n_out):
+                out[start + i, c] = sums[c, i]
     return out
 
 
