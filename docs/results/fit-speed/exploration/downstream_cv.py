@@ -7,7 +7,8 @@ rows), as ``benchmarks/sampler_default.py`` does. Per fold: macro-F1 over the cl
 the held-out rows, binary FPR = held-out normal rows predicted as any attack / all
 held-out normal rows. Run it once per checkout::
 
-    GAVAE_IDS_DATA=... PYTHONPATH=<checkout>/src python docs/results/fit-speed/exploration/downstream_cv.py
+    GAVAE_IDS_DATA=... PYTHONPATH=<checkout>/src \\
+        python docs/results/fit-speed/exploration/downstream_cv.py
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ def main() -> None:
         y_true, y_pred = y.iloc[te].to_numpy(), np.asarray(pipe.predict(X.iloc[te]))
         f1s.append(100 * f1_score(y_true, y_pred, average="macro"))
         fprs.append(100 * float(np.mean(y_pred[y_true == "Normal"] != "Normal")))
-        print(f"fold {fold}: fit {fit_s:.1f} s, macro-F1 {f1s[-1]:.2f}, binary FPR {fprs[-1]:.3f} %",
-              flush=True)  # fmt: skip
+        print(f"fold {fold}: fit {fit_s:.1f} s, macro-F1 {f1s[-1]:.2f}, "
+              f"binary FPR {fprs[-1]:.3f} %", flush=True)  # fmt: skip
     print(f"GAVAE+RF: macro-F1 {np.mean(f1s):.2f} ± {np.std(f1s, ddof=1):.2f}, "
           f"binary FPR {np.mean(fprs):.3f} ± {np.std(fprs, ddof=1):.3f} % (3 folds, seed 0)")
 
