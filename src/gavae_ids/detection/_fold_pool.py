@@ -41,16 +41,12 @@ def fit_threads(n_jobs: int, folds: int) -> int:
 @contextlib.contextmanager
 def _threads(n: int):
     """torch's intra-op threads and the BLAS/OpenMP pools limited to ``n`` (restored after)."""
-    import torch
     from threadpoolctl import threadpool_limits
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        with threadpool_limits(limits=n):
-            yield
-    finally:
-        torch.set_num_threads(before)
+    from gavae_ids._util.torch_helpers import torch_threads
+
+    with torch_threads(n), threadpool_limits(limits=n):
+        yield
 
 
 def fit_proba(pipe, X_tr, y_tr, X_te, classes, threads: int):

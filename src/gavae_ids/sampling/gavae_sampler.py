@@ -21,6 +21,7 @@ the file format.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from pathlib import Path
@@ -445,7 +446,7 @@ class GAVAESampler(BaseOverSampler):
         with progress_bar("GAVAE training", n_iter, bool(self.verbose)) as task:
             for rec in train_gavae(model, X_t, y_t, config, generator):
                 records.append(rec)
-                if rec.disc_accuracy == rec.disc_accuracy:  # the iterations that measure it
+                if not math.isnan(rec.disc_accuracy):  # the iterations that measure it
                     task.update(
                         status=f"recon {rec.recon_loss:.3f}  disc acc {rec.disc_accuracy:.2f}"
                     )

@@ -41,19 +41,17 @@ log = logging.getLogger(__name__)
 @contextlib.contextmanager
 def _model_threads(det, n: int):
     """Run the classifier on ``n`` threads: torch's, and ``n_jobs`` of a tree model."""
-    import torch
+    from gavae_ids._util.torch_helpers import torch_threads
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
     tree_jobs = []
     for est in (det.classifier, getattr(det.classifier, "classifier_", None)):
         if est is not None and "n_jobs" in getattr(est, "get_params", dict)(deep=False):
             tree_jobs.append((est, est.get_params(deep=False)["n_jobs"]))
             est.set_params(n_jobs=n)
     try:
-        yield
+        with torch_threads(n):
+            yield
     finally:
-        torch.set_num_threads(before)
         for est, jobs in tree_jobs:
             est.set_params(n_jobs=jobs)
 
