@@ -5,7 +5,8 @@ GAVAE+RF, built by ``build_pipeline("gavae-rf")`` with the library's defaults, u
 KDDTrain+_20Percent (training data only; preprocessing fitted on each fold's training
 rows), as ``benchmarks/sampler_default.py`` does. Per fold: macro-F1 over the classes of
 the held-out rows, binary FPR = held-out normal rows predicted as any attack / all
-held-out normal rows. Run it once per checkout::
+held-out normal rows. Other methods (e.g. ``rf smote-rf``) as arguments, on the same folds.
+Run it once per checkout::
 
     GAVAE_IDS_DATA=... PYTHONPATH=<checkout>/src \\
         python docs/results/fit-speed/exploration/downstream_cv.py
@@ -14,6 +15,7 @@ held-out normal rows. Run it once per checkout::
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import numpy as np
@@ -31,9 +33,14 @@ def main() -> None:
     data = load_benchmark("nsl-kdd", train_split="train20", with_tests=False).train
     X, y = data.X.reset_index(drop=True), data.y.reset_index(drop=True)
     print(f"code: {os.path.dirname(gavae_ids.__file__)}; load average {os.getloadavg()[0]:.1f}")
+    for method in sys.argv[1:] or ["gavae-rf"]:
+        cv(method, data, X, y)
+
+
+def cv(method: str, data, X, y) -> None:
     f1s, fprs = [], []
     for fold, (tr, te) in enumerate(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y)):
-        pipe = build_pipeline("gavae-rf", categorical=data.categorical, numeric=data.numeric,
+        pipe = build_pipeline(method, categorical=data.categorical, numeric=data.numeric,
                               random_state=0, verbose=False, device="cpu")  # fmt: skip
         t0 = time.perf_counter()
         pipe.fit(X.iloc[tr], y.iloc[tr])
@@ -43,7 +50,7 @@ def main() -> None:
         fprs.append(100 * float(np.mean(y_pred[y_true == "Normal"] != "Normal")))
         print(f"fold {fold}: fit {fit_s:.1f} s, macro-F1 {f1s[-1]:.2f}, "
               f"binary FPR {fprs[-1]:.3f} %", flush=True)  # fmt: skip
-    print(f"GAVAE+RF: macro-F1 {np.mean(f1s):.2f} ± {np.std(f1s, ddof=1):.2f}, "
+    print(f"{method}: macro-F1 {np.mean(f1s):.2f} ± {np.std(f1s, ddof=1):.2f}, "
           f"binary FPR {np.mean(fprs):.3f} ± {np.std(fprs, ddof=1):.3f} % (3 folds, seed 0)")
 
 
