@@ -230,6 +230,28 @@ def test_ties_go_to_the_faster_candidate():
         _pick([{"candidate": "x", "status": "failed: E"}], "f1_macro", 3)
 
 
+def test_the_reason_says_whether_the_folds_resolve_the_lead():
+    def row(name, folds, fit=1.0):
+        return {"candidate": name, "status": "ok", "mean": sum(folds) / len(folds),
+                "fit_seconds": fit, "folds": folds}  # fmt: skip
+
+    clear = [row("a", [0.90, 0.91, 0.92]), row("b", [0.80, 0.82, 0.81]), row("c", [0.5] * 3)]
+    winner, reason = _pick(clear, "f1_macro", 3)
+    assert winner == "a"
+    assert "against b fold by fold: ahead on 3 of 3, by +0.1000 ± 0.0100" in reason
+    assert "do not resolve" not in reason
+    # The same means, but b leads on one fold: the choice is within the folds' noise.
+    mixed = [row("a", [0.99, 0.91, 0.79]), row("b", [0.80, 0.82, 0.81])]
+    winner, reason = _pick(mixed, "f1_macro", 3)
+    assert winner == "a" and "ahead on 2 of 3" in reason
+    assert reason.endswith("a difference these folds do not resolve")
+    # A tie pick is compared with the candidate it was tied with, which it trails.
+    tie = [row("slow", [0.90, 0.90, 0.90], fit=9.0), row("fast", [0.91, 0.89, 0.898])]
+    winner, reason = _pick(tie, "f1_macro", 3)
+    assert winner == "fast" and "against slow fold by fold: ahead on 1 of 3" in reason
+    assert "do not resolve" in reason
+
+
 def test_bad_requests_are_refused_before_any_fit(threshold_table):
     X, y = threshold_table
     with pytest.raises(DataError, match="unknown candidate method 'nope'"):

@@ -431,7 +431,28 @@ def _pick(table, scoring: str, folds: int) -> tuple[str, str]:
                   f"{TIE_TOLERANCE} tie tolerance of the highest ({top['candidate']}), and "
                   f"faster to fit ({win['fit_seconds']:.1f} s vs {top['fit_seconds']:.1f} s per "
                   "fold)")  # fmt: skip
+    if others:
+        reason += _fold_by_fold(win, others[0])
     n_skip = len(table) - len(ok)
     if n_skip:
         reason += f"; {n_skip} candidate(s) skipped or failed (see the table)"
     return win["candidate"], reason
+
+
+def _fold_by_fold(win: dict, other: dict) -> str:
+    """How ``win`` fared against ``other`` (the best of the rest) on the same folds, and
+    whether the folds resolve the difference ("" without per-fold scores for both).
+
+    Unresolved: ``other`` scored higher on some fold, or the mean difference is smaller than
+    its spread over the folds. Then another seed or draw may well choose ``other``.
+    """
+    a, b = win.get("folds") or [], other.get("folds") or []
+    if len(a) != len(b) or len(a) < 2:
+        return ""
+    d = np.subtract(a, b)
+    ahead, mean, std = int((d > 0).sum()), float(d.mean()), float(d.std(ddof=1))
+    text = (f"; against {other['candidate']} fold by fold: ahead on {ahead} of {len(d)}, by "
+            f"{mean:+.4f} ± {std:.4f} (mean ± std)")  # fmt: skip
+    if ahead < len(d) or abs(mean) < std:
+        text += ", a difference these folds do not resolve"
+    return text
