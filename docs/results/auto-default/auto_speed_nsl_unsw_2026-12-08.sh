@@ -1,4 +1,6 @@
 #!/bin/bash
+# Paths of the session that ran it: /work/main is d260094 (after), /work/wt/before32 a worktree at c85e25a (before);
+# the shared datasets folder holds NSL-KDD and UNSW-NB15 as ../shared/datasets/README.md lists.
 export GAVAE_IDS_DATA=/work/shared/datasets OMP_WAIT_POLICY=PASSIVE
 for table in nsl-kdd unsw-nb15; do
   for tree in /work/main /work/wt/before32; do
