@@ -240,7 +240,7 @@ def test_the_reason_says_whether_the_folds_resolve_the_lead():
     assert winner == "a"
     assert "against b fold by fold: ahead on 3 of 3, by +0.1000 ± 0.0100" in reason
     assert "do not resolve" not in reason
-    # The same means, but b leads on one fold: the choice is within the folds' noise.
+    # A lead in the mean, but b scored higher on one fold: within the folds' noise.
     mixed = [row("a", [0.99, 0.91, 0.79]), row("b", [0.80, 0.82, 0.81])]
     winner, reason = _pick(mixed, "f1_macro", 3)
     assert winner == "a" and "ahead on 2 of 3" in reason
