@@ -443,8 +443,8 @@ def _fold_by_fold(win: dict, other: dict) -> str:
     """How ``win`` fared against ``other`` (the best of the rest) on the same folds, and
     whether the folds resolve the difference ("" without per-fold scores for both).
 
-    Unresolved: ``other`` scored higher on some fold, or the mean difference is smaller than
-    its spread over the folds. Then another seed or draw may well choose ``other``.
+    Unresolved: ``other`` scored as high or higher on some fold, or the mean difference is
+    smaller than its spread over the folds. Then another seed or draw may well choose ``other``.
     """
     a, b = win.get("folds") or [], other.get("folds") or []
     if len(a) != len(b) or len(a) < 2:
