@@ -319,9 +319,10 @@ def budget_rows(cfg: ReproduceConfig, method: str, seed: int, data: PreparedData
     """``--budgets``: ``method`` refitted on 80 % of the training rows, every test set
     scored at the validation-chosen budgets (:mod:`gavae_ids.experiments.budget_runs`)."""
     if data.support is None:  # the run's own encoding of the training and test rows
-        data.support = {name: support_split(data.Xtr, Xt[yt == NORMAL]).inside
-                        for name, (Xt, yt, _) in data.encoded.items()
-                        if cfg.dataset == "nsl-kdd"}  # fmt: skip
+        data.support = {}
+        if cfg.dataset == "nsl-kdd":
+            data.support = {name: support_split(data.Xtr, Xt[yt == NORMAL]).inside
+                            for name, (Xt, yt, _) in data.encoded.items()}  # fmt: skip
     log.info("seed %d: %s on 80 %% of the training rows, at false-alarm budgets", seed, method)
     return budget_run(_pipeline(cfg, method, seed, data.train, verbose), data.train.X,
                       data.train.y.astype(str), data.raw, method=method, seed=seed,

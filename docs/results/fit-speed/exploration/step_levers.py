@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace
 
 import torch
 
@@ -53,7 +54,7 @@ def main() -> None:
 
     def loop(threads: int):
         torch.set_num_threads(threads)
-        it = L.train_gavae(model, Xs, yt, config.__class__(n_iter=10**6), make_generator(0))
+        it = L.train_gavae(model, Xs, yt, replace(config, n_iter=10**6), make_generator(0))
         return lambda: next(it)
 
     for r in range(ROUNDS):
